@@ -1,0 +1,230 @@
+"""The control plane under /__mock/ (CONTRACT D): plain JSON, plain HTTP statuses.
+
+A sub-application with its own middleware, so the admin token and the `{"error": ...}` shape
+never touch the provider routes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated, Any, Final, TypeVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import errors as e
+from .config import describe
+from .faults import FaultRule
+from .journal import ROUTES
+from .responses import SIMULATOR, json_response
+from .simulator import Simulator
+
+TOKEN_HEADER: Final = "X-Sora-Mock-Admin-Token"  # noqa: S105 (a header name, not a secret)
+OPEN_ROUTES: Final = frozenset(("/__mock/health",))
+M = TypeVar("M", bound=BaseModel)
+
+
+class BalanceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    balance: Annotated[int, Field(ge=0, strict=True)]
+
+
+class FailBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    failure_reason: str | None = None
+    error_message: str | None = None
+
+
+class AdvanceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _reply(value: Any, status: int = 200) -> web.Response:
+    return json_response(e.dumps(value), status)
+
+
+def _error(status: int, message: str) -> web.Response:
+    return _reply({"error": message}, status)
+
+
+def unmatched(exc: web.HTTPException) -> web.Response:
+    if exc.status == 405:
+        return _error(405, "Method not allowed on this admin route.")
+    return _error(exc.status, "No such admin route.")
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    sim = request.config_dict[SIMULATOR]
+    token = sim.settings.admin_token
+    if token is not None and request.path not in OPEN_ROUTES:
+        given = request.headers.get(TOKEN_HEADER, "")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return _error(401, f"The admin API needs the header {TOKEN_HEADER}.")
+    try:
+        return await handler(request)
+    except e.AdminError as err:
+        return _error(err.status, err.message)
+
+
+async def _body(request: web.Request, model: type[M]) -> M:
+    raw = await request.read()
+    try:
+        value = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        raise e.AdminError(400, "The body must be JSON.") from None
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise e.AdminError(400, describe(exc).replace("setting ", "")) from None
+
+
+def _sim(request: web.Request) -> Simulator:
+    return request.config_dict[SIMULATOR]
+
+
+async def health(request: web.Request) -> web.Response:
+    return _reply({"status": "ok"})
+
+
+async def reset(request: web.Request) -> web.Response:
+    _sim(request).reset()
+    return _reply({"status": "reset"})
+
+
+async def list_accounts(request: web.Request) -> web.Response:
+    accounts = _sim(request).ledger.accounts.values()
+    return _reply({"accounts": [a.to_json() for a in accounts]})
+
+
+async def get_account(request: web.Request) -> web.Response:
+    return _reply(_sim(request).account(request.match_info["key"]).to_json())
+
+
+async def put_account(request: web.Request) -> web.Response:
+    body = await _body(request, BalanceBody)
+    return _reply(_sim(request).set_balance(request.match_info["key"], body.balance).to_json())
+
+
+async def open_account(request: web.Request) -> web.Response:
+    return _reply(_sim(request).open_account(request.match_info["key"]).to_json())
+
+
+async def ledger(request: web.Request) -> web.Response:
+    account = _sim(request).account(request.match_info["key"])
+    return _reply({"transactions": [t.to_json() for t in account.transactions]})
+
+
+async def list_tasks(request: web.Request) -> web.Response:
+    return _reply({"tasks": _sim(request).list_tasks(request.query.get("key"))})
+
+
+async def get_task(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    return _reply(sim.task_json(sim.task(request.match_info["task_id"])))
+
+
+async def succeed_task(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    return _reply(sim.task_json(sim.finish(request.match_info["task_id"], "succeeded")))
+
+
+async def fail_task(request: web.Request) -> web.Response:
+    body = await _body(request, FailBody)
+    sim = _sim(request)
+    task = sim.finish(
+        request.match_info["task_id"], "failed", body.failure_reason, body.error_message
+    )
+    return _reply(sim.task_json(task))
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    return _reply(_sim(request).clock_json())
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    body = await _body(request, AdvanceBody)
+    sim = _sim(request)
+    sim.clock.advance(body.seconds)
+    return _reply(sim.clock_json())
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    key = request.query.get("api_key")
+    rules = [r.to_json() for r in _sim(request).faults.rules if key in (None, r.rule.api_key)]
+    return _reply({"faults": rules})
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    rule = await _body(request, FaultRule)
+    return _reply(_sim(request).faults.add(rule).to_json(), 201)
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    _sim(request).faults.clear(request.query.get("api_key"))
+    return _reply({"faults": []})
+
+
+async def delete_fault(request: web.Request) -> web.Response:
+    rule_id = request.match_info["rule_id"]
+    if not _sim(request).faults.remove(rule_id):
+        raise e.AdminError(404, f"Fault rule {rule_id[:64]} was not found.")
+    return _reply({"deleted": rule_id})
+
+
+def _query_int(request: web.Request, name: str) -> int | None:
+    text = request.query.get(name)
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise e.AdminError(400, f"{name} must be an integer.") from None
+    if name == "limit" and value < 0:
+        raise e.AdminError(400, "limit must be 0 or more.")
+    return value
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    route = request.query.get("route")
+    if route is not None and route not in ROUTES:
+        raise e.AdminError(400, f"route must be one of: {', '.join(ROUTES)}.")
+    rows = _sim(request).journal.query(
+        route=route,
+        key=request.query.get("key"),
+        code=_query_int(request, "code"),
+        limit=_query_int(request, "limit"),
+    )
+    return _reply({"requests": rows})
+
+
+async def clear_requests(request: web.Request) -> web.Response:
+    _sim(request).journal.clear(request.query.get("key"))
+    return _reply({"requests": []})
+
+
+def create_admin_app() -> web.Application:
+    admin = web.Application(middlewares=[_guard])
+    admin.router.add_get("/health", health)
+    admin.router.add_post("/reset", reset)
+    admin.router.add_get("/accounts", list_accounts)
+    admin.router.add_get("/accounts/{key}", get_account)
+    admin.router.add_put("/accounts/{key}", put_account)
+    admin.router.add_post("/accounts/{key}", open_account)
+    admin.router.add_get("/accounts/{key}/ledger", ledger)
+    admin.router.add_get("/tasks", list_tasks)
+    admin.router.add_get("/tasks/{task_id}", get_task)
+    admin.router.add_post("/tasks/{task_id}/succeed", succeed_task)
+    admin.router.add_post("/tasks/{task_id}/fail", fail_task)
+    admin.router.add_get("/clock", get_clock)
+    admin.router.add_post("/clock/advance", advance_clock)
+    admin.router.add_get("/faults", list_faults)
+    admin.router.add_post("/faults", add_fault)
+    admin.router.add_delete("/faults", clear_faults)
+    admin.router.add_delete("/faults/{rule_id}", delete_fault)
+    admin.router.add_get("/requests", list_requests)
+    admin.router.add_delete("/requests", clear_requests)
+    return admin

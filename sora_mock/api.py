@@ -1,0 +1,312 @@
+"""The provider routes (CONTRACT A): each handler parses, asks the simulator, and shapes.
+
+The pipeline is the layout: route and method (middleware) -> faults -> auth -> body size ->
+JSON object -> rules (simulator). Every step can stop with an `ApiError`, which leaves through
+`envelope_error`; every request, however it ends, becomes one journal row and one log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import struct
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Final
+
+from aiohttp import web
+
+from . import errors as e
+from .contract import BodyError, Violation, bearer_token, check_task_id, parse_object
+from .faults import MSG_UNKNOWN_PRESET, PRESETS, Decision, FaultRule, Request
+from .journal import Exchange
+from .logs import REQUESTS
+from .responses import JSON, SIMULATOR, envelope_error, json_response
+from .simulator import Simulator
+
+CREATE_PATH: Final = "/api/v1/video/sora-pro"
+CHECK_PATH: Final = "/api/video-generations/check-result"
+FILES_PATH: Final = "/files/{task_id}.mp4"
+FAULT_HEADER: Final = "X-Sora-Mock-Fault"
+VIDEO: Final = (Path(__file__).parent / "assets" / "result.mp4").read_bytes()
+HTML_PAGE: Final = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+MALFORMED_BODY: Final = b'{"code": 0, "message": "ok", "data": {"taskId": "'
+
+log = REQUESTS
+
+Step = Callable[[web.Request, Simulator, Exchange], Awaitable[web.StreamResponse]]
+
+
+class _Dropped(Exception):
+    """The connection was closed on purpose (a `timeout` or `reset` fault): nothing was sent."""
+
+
+class _Answered(Exception):
+    """A fault answered with a ready response (`malformed`, `html`)."""
+
+    def __init__(self, response: web.Response) -> None:
+        self.response = response
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post(CREATE_PATH, create)
+    app.router.add_post(CHECK_PATH, check_result)
+    app.router.add_get(FILES_PATH, video)
+
+
+async def create(request: web.Request) -> web.StreamResponse:
+    return await _serve(request, "create", _create)
+
+
+async def check_result(request: web.Request) -> web.StreamResponse:
+    return await _serve(request, "check_result", _check_result)
+
+
+async def video(request: web.Request) -> web.StreamResponse:
+    return await _serve(request, "files", _video)
+
+
+async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
+    body, problem = await _read_json(request, sim, x)
+    fail = await _faults(request, sim, x, body)
+    key = sim.authenticate(request.headers.get("Authorization"))
+    _require_object(sim, body, problem)
+    assert body is not None
+    task = sim.create_task(key, body, x, fail)
+    x.task_id = task.task_id
+    return json_response(e.ok_envelope({"taskId": task.task_id}))
+
+
+async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
+    body, problem = await _read_json(request, sim, x)
+    await _faults(request, sim, x, body)
+    key = sim.authenticate(request.headers.get("Authorization"))
+    _require_object(sim, body, problem)
+    assert body is not None
+    task_id = check_task_id(body)
+    if isinstance(task_id, Violation):
+        x.violations = [task_id]
+        raise e.ApiError(e.BAD_REQUEST, task_id.message)
+    x.task_id = task_id
+    base_url = f"{request.scheme}://{request.host}"
+    return json_response(e.ok_envelope(sim.check_result(key, task_id, base_url)))
+
+
+async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
+    """A plain file link (A4): no envelope, no auth, one shipped MP4 for every succeeded task."""
+    await _faults(request, sim, x, None)
+    task_id = request.match_info["task_id"]
+    x.task_id = task_id
+    if not sim.video_ready(task_id):
+        return web.Response(status=404, text="404: Not Found")
+    size = len(VIDEO)
+    headers = {"Accept-Ranges": "bytes"}
+    try:
+        wanted = request.http_range
+    except ValueError:  # a malformed or multi-part Range is ignored (RFC 9110 14.2)
+        wanted = slice(None, None)
+    if wanted.start is None and wanted.stop is None:
+        return web.Response(body=VIDEO, content_type="video/mp4", headers=headers)
+    start, stop = wanted.start, wanted.stop
+    if start is None or start < 0:  # a suffix range: the last N bytes
+        start, stop = max(size + (start or 0), 0), size
+    stop = size if stop is None else min(stop, size)
+    if start >= size or start >= stop:
+        headers["Content-Range"] = f"bytes */{size}"
+        return web.Response(status=416, headers=headers)
+    headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    return web.Response(
+        status=206, body=VIDEO[start:stop], content_type="video/mp4", headers=headers
+    )
+
+
+# -- the pipeline's steps --------------------------------------------------------------------
+
+
+async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResponse:
+    sim = request.app[SIMULATOR]
+    started = time.perf_counter()
+    x = Exchange(
+        route, request.method, request.path, dict(request.headers), sim.now(), sim.generation
+    )
+    x.key = bearer_token(request.headers.get("Authorization"))
+    response: web.StreamResponse | None
+    try:
+        response = await step(request, sim, x)
+        if route != "files":
+            x.code = e.OK
+    except e.ApiError as err:
+        response = envelope_error(sim, err)
+        x.code = err.code
+    except _Answered as answer:
+        response = answer.response
+    except _Dropped:
+        response = None
+    if response is not None:
+        x.http_status = response.status
+    _finish(sim, x, started)
+    return response if response is not None else web.Response(status=204)
+
+
+async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
+    """An unknown route (404) or a wrong method on a known one (405), in the envelope."""
+    sim = request.app[SIMULATOR]
+    started = time.perf_counter()
+    path = request.path
+    route = {CREATE_PATH: "create", CHECK_PATH: "check_result"}.get(path, "unknown")
+    if path.startswith("/files/"):
+        route = "files"
+    x = Exchange(route, request.method, path, dict(request.headers), sim.now(), sim.generation)
+    x.key = bearer_token(request.headers.get("Authorization"))
+    allowed = getattr(exc, "allowed_methods", None)
+    if route == "files":
+        response: web.Response = web.Response(status=exc.status, text=f"{exc.status}: {exc.reason}")
+        if allowed:
+            response.headers["Allow"] = ",".join(sorted(allowed))
+    else:
+        if allowed:
+            message = e.MSG_METHOD_NOT_ALLOWED.format(
+                method=request.method, path=path, allowed=", ".join(sorted(allowed))
+            )
+            err = e.ApiError(e.METHOD_NOT_ALLOWED, message, headers={"Allow": ",".join(allowed)})
+        else:
+            err = e.ApiError(
+                e.NOT_FOUND, e.MSG_UNKNOWN_ROUTE.format(method=request.method, path=path)
+            )
+        response = envelope_error(sim, err)
+        x.code = err.code
+    x.http_status = response.status
+    _finish(sim, x, started)
+    return response
+
+
+async def _read_json(
+    request: web.Request, sim: Simulator, x: Exchange
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The body as a JSON object, or None and why not ("" when it was too large)."""
+    raw = await _read_body(request, sim.settings.max_body_bytes)
+    if raw is None:
+        return None, ""
+    try:
+        body = parse_object(raw)
+    except BodyError as exc:
+        x.keep_body(raw, None)
+        return None, str(exc)
+    x.keep_body(raw, body)
+    return body, None
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """Read the whole body; over `limit`, keep reading to the end, discard it and return None.
+
+    Draining instead of refusing early means a client that is still sending gets its 413
+    instead of a reset connection (A1).
+    """
+    content = request.content
+    length = request.content_length
+    if length is not None and length <= limit:
+        raw = await content.read()
+        if len(raw) <= limit:
+            return raw
+        return None
+    size = 0
+    chunks: list[bytes] = []
+    while chunk := await content.readany():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif chunks:
+            chunks.clear()
+    return b"".join(chunks) if size <= limit else None
+
+
+def _require_object(sim: Simulator, body: dict[str, Any] | None, problem: str | None) -> None:
+    if problem == "":
+        limit = sim.settings.max_body_bytes
+        raise e.ApiError(e.PAYLOAD_TOO_LARGE, e.MSG_BODY_TOO_LARGE.format(limit=limit))
+    if body is None:
+        raise e.ApiError(e.BAD_REQUEST, e.MSG_NOT_JSON_OBJECT.format(reason=problem))
+
+
+async def _faults(
+    request: web.Request, sim: Simulator, x: Exchange, body: dict[str, Any] | None
+) -> FaultRule | None:
+    """Run the fault step; returns a `fail_task` rule for the create step to carry out."""
+    decision = _decide(request, sim, x, body)
+    if decision is None:
+        return None
+    if decision.delay_ms:
+        await asyncio.sleep(decision.delay_ms / 1000)
+    rule = decision.rule
+    if rule is None or rule.action == "fail_task":
+        return rule
+    if rule.action == "error":
+        headers = {"Retry-After": "1"} if rule.code == e.TOO_MANY_TASKS else None
+        # a file link has no envelope to look into: its errors keep their HTTP status
+        status = rule.code if rule.http_status is None and x.route == "files" else rule.http_status
+        message = rule.message or e.MSG_INJECTED
+        raise e.ApiError(rule.code, message, http_status=status, headers=headers)
+    if rule.action == "malformed":
+        raise _Answered(web.Response(body=MALFORMED_BODY, content_type=JSON))
+    if rule.action == "html":
+        raise _Answered(web.Response(body=HTML_PAGE, status=502, content_type="text/html"))
+    if rule.action == "timeout":
+        await asyncio.sleep(decision.hold_ms / 1000)
+    _drop(request.transport, reset=rule.action == "reset")
+    raise _Dropped
+
+
+def _decide(
+    request: web.Request, sim: Simulator, x: Exchange, body: dict[str, Any] | None
+) -> Decision | None:
+    """The header preset decides alone; else the rules, in the order they were added."""
+    preset = request.headers.get(FAULT_HEADER) if sim.settings.fault_header else None
+    if preset is not None:
+        name = preset.strip()
+        rule = PRESETS.get(name)
+        if rule is None:
+            valid = ", ".join(PRESETS)
+            raise e.ApiError(e.BAD_REQUEST, MSG_UNKNOWN_PRESET.format(name=name, valid=valid))
+        x.fault = f"preset:{name}"
+        return Decision(rule=rule)
+    if not sim.faults.rules:
+        return None
+    decision = sim.faults.decide(Request(x.route, x.key, x.headers, body))
+    x.fault = decision.label
+    return decision
+
+
+def _drop(transport: asyncio.Transport | None, *, reset: bool) -> None:
+    """Close the connection without an answer: a TCP reset (RST) or a plain close (FIN)."""
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if reset and sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+# -- after the answer ------------------------------------------------------------------------
+
+
+def _finish(sim: Simulator, x: Exchange, started: float) -> None:
+    if x.generation == sim.generation:
+        sim.journal.add(x)
+    if log.isEnabledFor(logging.INFO):
+        fields = {
+            "method": x.method,
+            "path": x.path,
+            "status": x.http_status,
+            "code": x.code,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+            "key": e.mask_key(x.key) if x.key else None,
+            "taskId": x.task_id,
+            "fault": x.fault,
+        }
+        log.info("%s %s", x.method, x.path, extra={"fields": fields})

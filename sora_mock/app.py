@@ -1,0 +1,42 @@
+"""`create_app(settings)`: one `web.Application` holding one simulation, and nothing global."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from . import admin, api, openapi
+from .config import Settings, build
+from .responses import SIMULATOR
+from .simulator import Simulator
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> web.Application:
+    """A fresh application: `settings`, with `overrides` (setting names) laid over them."""
+    if settings is None or overrides:
+        base = settings.model_dump(exclude_unset=True) if settings is not None else {}
+        settings = build({**base, **overrides})
+    # The handlers read bodies themselves, to the end even when too large (A1), so aiohttp's
+    # own limit only guards the admin routes.
+    app = web.Application(middlewares=[unmatched_routes], client_max_size=settings.max_body_bytes)
+    app[SIMULATOR] = Simulator(settings)
+    api.add_routes(app)
+    app.router.add_get("/openapi.json", openapi.handler)
+    app.add_subapp("/__mock/", admin.create_admin_app())
+    return app
+
+
+@web.middleware
+async def unmatched_routes(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Unknown routes and wrong methods, answered before auth and before the body is read."""
+    exc = request.match_info.http_exception
+    if exc is None:
+        return await handler(request)
+    if request.path == "/__mock" or request.path.startswith("/__mock/"):
+        return admin.unmatched(exc)
+    return await api.unmatched(request, exc)
+
+
+__all__ = ["Simulator", "create_app"]

@@ -1,0 +1,80 @@
+"""`sora-mock`: run the mock from the command line (CONTRACT E)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from . import logs
+from .app import create_app
+from .config import ConfigError, Settings, load
+
+_BOOLEAN_HINT = "true|false"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sora-mock",
+        description="An offline simulator of the Sora 2 Pro video-generation task API.",
+        epilog="Every setting can also come from SORA_MOCK_<NAME> or the TOML file; "
+        "flags beat environment beat file beat defaults.",
+    )
+    parser.add_argument("--config", metavar="FILE", help="a TOML file of settings")
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        metavar = _BOOLEAN_HINT if field.annotation is bool else name.upper()
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            metavar=metavar,
+            help=f"default: {default!r}" if default not in (None, [], {}) else None,
+        )
+    return parser
+
+
+async def serve(settings: Settings) -> None:
+    """Serve until SIGINT or SIGTERM; print the listening line once the port is bound."""
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, shutdown_timeout=0.5)
+    try:
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        shown = f"[{host}]" if ":" in host else host
+        print(f"sora-mock listening on http://{shown}:{port}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and the bad flag
+        return int(exc.code or 0)
+    flags = {k: v for k, v in vars(args).items() if v is not None and k != "config"}
+    try:
+        settings = load(config_file=args.config, flags=flags)
+    except ConfigError as exc:
+        print(f"sora-mock: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_format)
+    try:
+        asyncio.run(serve(settings))
+    except OSError as exc:
+        print(
+            f"sora-mock: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr
+        )
+        return 1
+    return 0

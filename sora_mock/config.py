@@ -1,0 +1,212 @@
+"""Settings (CONTRACT E): one frozen model, filled from defaults < TOML file < env < flags."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .clock import ClockMode
+from .contract import DEFAULT_PRICING, MODELS, PriceTable
+from .faults import FaultRule
+
+ENV_PREFIX: Final = "SORA_MOCK_"
+ENV_CONFIG: Final = "SORA_MOCK_CONFIG"
+MiB: Final = 1024 * 1024
+
+NonNegInt = Annotated[int, Field(ge=0)]
+PosInt = Annotated[int, Field(ge=1)]
+
+
+class Settings(BaseModel):
+    """Every setting of CONTRACT E with its default. Frozen: one simulation, one configuration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    seed: str = "sora-mock"
+    strict: bool = False
+    error_status: Literal["200", "http"] = "200"
+    auto_provision: bool = True
+    default_balance: NonNegInt = 1000
+    accounts: dict[str, NonNegInt] = Field(default_factory=dict)
+    pricing: dict[str, Any] = Field(default_factory=dict)
+    queue_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
+    run_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 4.0
+    clock: ClockMode = "real"
+    speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    poll_step_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 2.5
+    max_concurrent_tasks: PosInt = 20
+    max_body_bytes: PosInt = 16 * MiB
+    max_image_bytes: PosInt = 10 * MiB
+    max_tasks: PosInt = 100_000
+    journal_size: NonNegInt = 1000
+    admin_token: str | None = None
+    public_base_url: str | None = None
+    fault_header: bool = True
+    faults: list[FaultRule] = Field(default_factory=list)
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("error_status", mode="before")
+    @classmethod
+    def _status_number(cls, value: Any) -> Any:
+        return "200" if value == 200 and not isinstance(value, bool) else value
+
+    @field_validator("admin_token", "public_base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("pricing")
+    @classmethod
+    def _pricing(cls, value: dict[str, Any]) -> dict[str, Any]:
+        merge_pricing(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def price_table(self) -> PriceTable:
+        return merge_pricing(self.pricing)
+
+
+def _price(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where} must be a whole number of credits >= 0, got {value!r}")
+    return value
+
+
+def _frames(where: str, name: Any, allowed: tuple[int, ...]) -> int:
+    try:
+        frames = int(name)
+    except (TypeError, ValueError):
+        frames = -1
+    if frames not in allowed:
+        allowed_text = ", ".join(map(str, allowed))
+        raise ValueError(f"{where}: nFrames {name!r} is not one of {allowed_text}")
+    return frames
+
+
+def merge_pricing(overrides: Mapping[str, Any]) -> PriceTable:
+    """The default price table with `overrides` laid over it, checked entry by entry."""
+    table: dict[str, Any] = {
+        model: {k: dict(v) if isinstance(v, dict) else v for k, v in prices.items()}
+        for model, prices in DEFAULT_PRICING.items()
+    }
+    for model, prices in overrides.items():
+        spec = MODELS.get(model)
+        if spec is None:
+            raise ValueError(f"unknown model {model!r}")
+        if not isinstance(prices, Mapping):
+            raise ValueError(f"pricing.{model} must be a table")
+        for name, value in prices.items():
+            where = f"pricing.{model}.{name}"
+            if spec.sized:
+                if name not in ("standard", "high") or not isinstance(value, Mapping):
+                    raise ValueError(f"{where}: {model} is priced per size (standard, high)")
+                for frames, price in value.items():
+                    n = _frames(f"{where}.{frames}", frames, spec.frames)
+                    table[model][name][n] = _price(f"{where}.{frames}", price)
+            else:
+                table[model][_frames(where, name, spec.frames)] = _price(where, value)
+    return table
+
+
+class ConfigError(Exception):
+    """A setting that stops start-up; the message names it."""
+
+
+_TABLES: Final = ("accounts", "pricing", "faults")
+_BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _from_text(name: str, text: str) -> Any:
+    """A setting given as text (environment or flag) in the shape the model expects."""
+    field = Settings.model_fields[name]
+    if name in _TABLES:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"setting {name!r}: not valid JSON ({exc.msg})") from None
+    if field.annotation is bool:
+        try:
+            return _BOOLS[text.strip().lower()]
+        except KeyError:
+            raise ConfigError(f"setting {name!r}: expected true or false, got {text!r}") from None
+    return text
+
+
+def read_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        with Path(path).open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"config file {os.fspath(path)!r}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {os.fspath(path)!r}: {exc}") from None
+
+
+def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """`SORA_MOCK_<SETTING>` variables; any other `SORA_MOCK_*` name is not ours and ignored."""
+    values: dict[str, Any] = {}
+    for env_name, text in environ.items():
+        if not env_name.startswith(ENV_PREFIX) or env_name == ENV_CONFIG:
+            continue
+        name = env_name[len(ENV_PREFIX) :].lower()
+        if name in Settings.model_fields:
+            values[name] = _from_text(name, text)
+    return values
+
+
+def load(
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    flags: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge every source (later wins) and validate once; raise ConfigError naming the setting."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    path = config_file or environ.get(ENV_CONFIG) or None
+    if path:
+        merged.update(read_file(path))
+    merged.update(read_env(environ))
+    for name, text in (flags or {}).items():
+        merged[name] = _from_text(name, text)
+    merged.update(overrides or {})
+    return build(merged)
+
+
+def build(values: Mapping[str, Any]) -> Settings:
+    try:
+        return Settings.model_validate(dict(values))
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or "settings"
+        if err["type"] == "extra_forbidden":
+            nested = len(err["loc"]) > 1
+            lines.append(
+                f"setting {loc!r}: unknown field" if nested else f"unknown setting {loc!r}"
+            )
+        else:
+            lines.append(f"setting {loc!r}: {err['msg']} (got {err.get('input')!r:.80})")
+    return "; ".join(lines)

@@ -1,0 +1,475 @@
+"""The provider's request rules (CONTRACT A2, A3): pure functions, no HTTP and no state.
+
+The create-task validator is written by hand rather than as a pydantic model because the
+contract needs what a schema validator does not give cheaply: a fixed order of checks, every
+violation collected for the journal, normalization instead of rejection for `nFrames`, and fields
+that are ignored (with a warning) when they do not apply to the chosen model.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
+
+from . import errors as e
+
+Kind = Literal["text", "image", "storyboard"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    name: str
+    kind: Kind
+    sized: bool
+    frames: tuple[int, ...]
+    default_frames: int
+
+
+MODELS: Final[dict[str, ModelSpec]] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("sora-2-text-to-video", "text", False, (10, 15), 10),
+        ModelSpec("sora-2-image-to-video", "image", False, (10, 15), 10),
+        ModelSpec("sora-2-text-to-video-stable", "text", False, (10, 15), 10),
+        ModelSpec("sora-2-image-to-video-stable", "image", False, (10, 15), 10),
+        ModelSpec("sora-2-pro-text-to-video", "text", True, (10, 15), 10),
+        ModelSpec("sora-2-pro-image-to-video", "image", True, (10, 15), 10),
+        ModelSpec("sora-2-pro-storyboard", "storyboard", False, (10, 15, 25), 15),
+    )
+}
+SIZES: Final = ("standard", "high")
+ASPECT_RATIOS: Final = ("portrait", "landscape")
+MAX_SHOTS: Final = 25
+KNOWN_FIELDS: Final = frozenset(
+    (
+        "model",
+        "prompt",
+        "imageData",
+        "imageUrl",
+        "aspectRatio",
+        "nFrames",
+        "size",
+        "removeWatermark",
+        "isPublic",
+        "shots",
+    )
+)
+
+# Prices in credits [mock decision]: model -> nFrames -> price (Pro text/image: per size first).
+PriceTable = dict[str, dict[int, int] | dict[str, dict[int, int]]]
+DEFAULT_PRICING: Final[PriceTable] = {
+    "sora-2-text-to-video": {10: 20, 15: 30},
+    "sora-2-image-to-video": {10: 20, 15: 30},
+    "sora-2-text-to-video-stable": {10: 25, 15: 35},
+    "sora-2-image-to-video-stable": {10: 25, 15: 35},
+    "sora-2-pro-text-to-video": {
+        "standard": {10: 30, 15: 45},
+        "high": {10: 60, 15: 90},
+    },
+    "sora-2-pro-image-to-video": {
+        "standard": {10: 30, 15: 45},
+        "high": {10: 60, 15: 90},
+    },
+    "sora-2-pro-storyboard": {10: 30, 15: 45, 25: 75},
+}
+
+_IMAGE_SIGNATURES: Final = {
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "gif": (b"GIF87a", b"GIF89a"),
+}
+_DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp|gif);base64,", re.IGNORECASE)
+_DIGITS = re.compile(r"[0-9]+")
+_MAX_INT_DIGITS: Final = 4000  # below CPython's int/str conversion limit
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    field: str
+    message: str
+
+
+@dataclass(slots=True)
+class Checked:
+    """The outcome of validating one create request; `violations` empty means accepted."""
+
+    model: ModelSpec | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    normalizations: list[str] = field(default_factory=list)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.params["nFrames"])
+
+    @property
+    def size(self) -> str | None:
+        size = self.params.get("size")
+        return str(size) if size is not None else None
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+class BodyError(ValueError):
+    """The body is not a JSON object; the text says why."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise BodyError(f"the key {name!r} appears more than once")
+            seen.add(name)
+    return obj
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise BodyError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # A longer literal is still an integer: keep its sign and magnitude class without tripping
+    # CPython's conversion limit (only nFrames and durations read it, and both only compare it).
+    if len(text) > _MAX_INT_DIGITS:
+        huge: int = 10**_MAX_INT_DIGITS
+        return -huge if text.startswith("-") else huge
+    return int(text)
+
+
+def _reject_constant(name: str) -> Any:
+    raise BodyError(f"{name} is not valid JSON")
+
+
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates,
+    parse_float=_finite_float,
+    parse_int=_bounded_int,
+    parse_constant=_reject_constant,
+)
+
+
+def parse_object(raw: bytes) -> dict[str, Any]:
+    """Decode a request body that must be one JSON object, or raise BodyError."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BodyError("it is not valid UTF-8") from None
+    if text.startswith("\ufeff"):
+        raise BodyError("it starts with a byte order mark")
+    try:
+        value = _decoder.decode(text)
+    except BodyError:
+        raise
+    except RecursionError:
+        raise BodyError("it is nested too deeply") from None
+    except ValueError as exc:  # json.JSONDecodeError and int conversion limits
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise BodyError(f"it is not valid JSON ({reason})") from None
+    if not isinstance(value, dict):
+        raise BodyError(f"got a JSON {_json_type(value)}")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+# -- field rules -----------------------------------------------------------------------------
+
+
+def nearest_allowed(value: int, allowed: tuple[int, ...]) -> int:
+    """The allowed value nearest to `value`; a tie goes to the smaller (CONTRACT A2)."""
+    return min(allowed, key=lambda a: (abs(a - value), a))
+
+
+def _frames_number(raw: Any) -> int | None:
+    """An nFrames value as an integer, or None when it is not an integer or digit string."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and _DIGITS.fullmatch(raw):
+        digits = raw.lstrip("0") or "0"
+        return int(digits) if len(digits) <= _MAX_INT_DIGITS else 10**_MAX_INT_DIGITS
+    return None
+
+
+def _is_blank(value: Any) -> bool:
+    return not isinstance(value, str) or not value.strip()
+
+
+def _check_image_data(raw: Any, strict: bool, max_bytes: int) -> dict[str, Any] | Violation:
+    if not isinstance(raw, str):
+        return Violation("imageData", e.MSG_IMAGE_DATA_URL)
+    head = _DATA_URL.match(raw)
+    if head is None:
+        return Violation("imageData", e.MSG_IMAGE_DATA_URL)
+    kind = head.group(1).lower()
+    payload = raw[head.end() :]
+    padding = len(payload) - len(payload.rstrip("="))
+    if len(payload) % 4 or padding > 2:
+        return Violation("imageData", e.MSG_IMAGE_BASE64)
+    if (len(payload) // 4) * 3 - padding > max_bytes:
+        return Violation("imageData", e.MSG_IMAGE_TOO_LARGE.format(limit=max_bytes))
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return Violation("imageData", e.MSG_IMAGE_BASE64)
+    if not data:
+        return Violation("imageData", e.MSG_IMAGE_EMPTY)
+    media = "jpeg" if kind == "jpg" else kind
+    if strict and not _has_signature(media, data):
+        return Violation("imageData", e.MSG_IMAGE_SIGNATURE.format(type=kind))
+    return {
+        "mediaType": f"image/{media}",
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def _has_signature(media: str, data: bytes) -> bool:
+    if media == "webp":
+        return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    return data.startswith(_IMAGE_SIGNATURES[media])
+
+
+def _check_image_url(raw: Any) -> str | Violation:
+    if not isinstance(raw, str) or any(c.isspace() or ord(c) < 32 for c in raw):
+        return Violation("imageUrl", e.MSG_IMAGE_URL)
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname
+    except ValueError:
+        return Violation("imageUrl", e.MSG_IMAGE_URL)
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return Violation("imageUrl", e.MSG_IMAGE_URL)
+    return raw
+
+
+def _check_shots(raw: Any, warnings: list[str]) -> list[dict[str, Any]] | list[Violation]:
+    if not isinstance(raw, list) or not raw:
+        return [Violation("shots", e.MSG_SHOTS_ARRAY)]
+    if len(raw) > MAX_SHOTS:
+        return [Violation("shots", e.MSG_SHOTS_TOO_MANY.format(limit=MAX_SHOTS, count=len(raw)))]
+    shots: list[dict[str, Any]] = []
+    broken: list[Violation] = []
+    for index, item in enumerate(raw):
+        where = f"shots[{index}]"
+        if not isinstance(item, dict):
+            broken.append(Violation(where, e.MSG_SHOT_OBJECT.format(index=index)))
+            continue
+        scene = item.get("Scene")
+        if "Scene" not in item and "scene" in item:
+            broken.append(Violation(f"{where}.Scene", e.MSG_SHOT_SCENE_CASE.format(index=index)))
+        elif _is_blank(scene):
+            broken.append(Violation(f"{where}.Scene", e.MSG_SHOT_SCENE.format(index=index)))
+        duration = item.get("duration")
+        if (
+            isinstance(duration, bool)
+            or not isinstance(duration, int | float)
+            or not math.isfinite(duration)
+            or duration <= 0
+        ):
+            broken.append(Violation(f"{where}.duration", e.MSG_SHOT_DURATION.format(index=index)))
+        extra = sorted(k for k in item if k not in ("Scene", "duration"))
+        if extra:
+            warnings.append(e.WARN_SHOT_KEYS_DROPPED.format(index=index, keys=", ".join(extra)))
+        shots.append({"Scene": scene, "duration": duration})
+    return broken or shots
+
+
+def check_create(body: dict[str, Any], *, strict: bool, max_image_bytes: int) -> Checked:
+    """Validate and normalize a create-task body in the contract's order of checks.
+
+    Every violated rule is collected (the journal lists them all); the first one is the answer.
+    """
+    out = Checked()
+    model = body.get("model")
+    spec = MODELS.get(model) if isinstance(model, str) else None
+    if "model" not in body:
+        out.violations.append(Violation("model", e.MSG_REQUIRED.format(field="model")))
+    elif spec is None:
+        choices = ", ".join(MODELS)
+        out.violations.append(Violation("model", e.MSG_MODEL_UNKNOWN.format(choices=choices)))
+    out.model = spec
+    _check_prompt(body, spec, out)
+    _check_image(body, spec, out, strict, max_image_bytes)
+    _check_aspect_ratio(body, out)
+    _check_frames(body, spec, out)
+    _check_size(body, spec, out)
+    _check_flags(body, spec, out)
+    _check_storyboard(body, spec, out)
+    unknown = [name for name in body if name not in KNOWN_FIELDS]
+    if unknown and strict:
+        message = e.MSG_UNKNOWN_FIELDS.format(fields=", ".join(unknown))
+        out.violations.append(Violation(unknown[0], message))
+    elif unknown:
+        out.warnings.extend(e.WARN_UNKNOWN_FIELD.format(field=name) for name in unknown)
+    return out
+
+
+def _not_applicable(
+    body: dict[str, Any], spec: ModelSpec | None, out: Checked, *names: str
+) -> None:
+    """Fields that do not apply are not validated and not passed on, only noted."""
+    if spec is not None:
+        out.warnings.extend(
+            e.WARN_NOT_APPLICABLE.format(field=name, model=spec.name)
+            for name in names
+            if name in body
+        )
+
+
+def _check_prompt(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
+    if spec is None or spec.kind == "storyboard":
+        _not_applicable(body, spec, out, "prompt")
+    elif "prompt" not in body:
+        message = e.MSG_REQUIRED_FOR_MODEL.format(field="prompt", model=spec.name)
+        out.violations.append(Violation("prompt", message))
+    elif _is_blank(body["prompt"]):
+        out.violations.append(Violation("prompt", e.MSG_NOT_BLANK_STRING.format(field="prompt")))
+    else:
+        out.params["prompt"] = body["prompt"]
+
+
+def _check_image(
+    body: dict[str, Any], spec: ModelSpec | None, out: Checked, strict: bool, max_bytes: int
+) -> None:
+    if spec is None or spec.kind != "image":
+        _not_applicable(body, spec, out, "imageData", "imageUrl")
+        return
+    checked: dict[str, Any] | str | Violation
+    if "imageData" in body:
+        checked = _check_image_data(body["imageData"], strict, max_bytes)
+        name = "imageData"
+        if "imageUrl" in body:
+            out.warnings.append(e.WARN_IMAGE_URL_IGNORED)
+    elif "imageUrl" in body:
+        checked = _check_image_url(body["imageUrl"])
+        name = "imageUrl"
+    else:
+        checked = Violation("imageData", e.MSG_IMAGE_REQUIRED.format(model=spec.name))
+        name = ""
+    if isinstance(checked, Violation):
+        out.violations.append(checked)
+    else:
+        out.params[name] = checked
+
+
+def _check_aspect_ratio(body: dict[str, Any], out: Checked) -> None:
+    value = body.get("aspectRatio", "landscape")
+    if isinstance(value, str) and value in ASPECT_RATIOS:
+        out.params["aspectRatio"] = value
+    else:
+        message = e.MSG_ONE_OF.format(field="aspectRatio", choices=", ".join(ASPECT_RATIOS))
+        out.violations.append(Violation("aspectRatio", message))
+
+
+def _check_frames(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
+    allowed = spec.frames if spec else (10, 15, 25)
+    if "nFrames" not in body:
+        if spec is not None:
+            out.params["nFrames"] = spec.default_frames
+        return
+    raw = body["nFrames"]
+    number = _frames_number(raw)
+    if number is None:
+        model = spec.name if spec else "the model"
+        choices = ", ".join(map(str, allowed))
+        out.violations.append(
+            Violation("nFrames", e.MSG_NFRAMES.format(model=model, choices=choices))
+        )
+    elif spec is not None:
+        value = nearest_allowed(number, allowed)
+        out.params["nFrames"] = value
+        if value != raw:
+            given = json.dumps(raw) if len(str(raw)) <= 40 else f"{str(raw)[:40]}…"
+            out.normalizations.append(
+                e.NORM_NFRAMES.format(given=given, value=value, model=spec.name)
+            )
+
+
+def _check_size(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
+    if spec is None or not spec.sized:
+        _not_applicable(body, spec, out, "size")
+        return
+    value = body.get("size", "standard")
+    if isinstance(value, str) and value in SIZES:
+        out.params["size"] = value
+    else:
+        message = e.MSG_ONE_OF.format(field="size", choices=", ".join(SIZES))
+        out.violations.append(Violation("size", message))
+
+
+def _check_flags(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
+    names: tuple[str, ...] = ("removeWatermark", "isPublic")
+    if spec is not None and spec.kind == "storyboard":
+        _not_applicable(body, spec, out, "removeWatermark")
+        names = ("isPublic",)
+    for name in names:
+        value = body.get(name, True)
+        if isinstance(value, bool):
+            out.params[name] = value
+        else:
+            out.violations.append(Violation(name, e.MSG_BOOLEAN.format(field=name)))
+
+
+def _check_storyboard(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
+    if spec is None or spec.kind != "storyboard":
+        _not_applicable(body, spec, out, "shots")
+    elif "shots" not in body:
+        message = e.MSG_REQUIRED_FOR_MODEL.format(field="shots", model=spec.name)
+        out.violations.append(Violation("shots", message))
+    else:
+        shots = _check_shots(body["shots"], out.warnings)
+        if isinstance(shots, list) and shots and isinstance(shots[0], Violation):
+            out.violations.extend(s for s in shots if isinstance(s, Violation))
+        else:
+            out.params["shots"] = shots
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None if absent or blank."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def check_task_id(body: dict[str, Any]) -> str | Violation:
+    task_id = body.get("taskId")
+    if not isinstance(task_id, str) or not task_id.strip():
+        return Violation("taskId", e.MSG_TASK_ID)
+    return task_id
+
+
+def price_of(pricing: PriceTable, model: str, n_frames: int, size: str | None) -> int:
+    table: Any = pricing[model]
+    if size is not None:
+        table = table[size]
+    return int(table[n_frames])

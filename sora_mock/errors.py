@@ -1,0 +1,129 @@
+"""The provider's error envelope and every message the mock sends, built in one place.
+
+Tests import these templates so that a reworded message cannot drift from what is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+# -- envelope codes (CONTRACT A1) ---------------------------------------------------------------
+OK: Final = 0
+BAD_REQUEST: Final = 400
+UNAUTHORIZED: Final = 401
+INSUFFICIENT_CREDITS: Final = 402
+NOT_FOUND: Final = 404
+METHOD_NOT_ALLOWED: Final = 405
+CONFLICT: Final = 409
+PAYLOAD_TOO_LARGE: Final = 413
+TOO_MANY_TASKS: Final = 429
+SERVER_ERROR: Final = 500
+
+# -- message templates ----------------------------------------------------------------------------
+MSG_OK: Final = "ok"
+MSG_UNKNOWN_ROUTE: Final = "No route {method} {path}: this API has no such endpoint."
+MSG_METHOD_NOT_ALLOWED: Final = "Method {method} is not allowed on {path}; use {allowed}."
+MSG_NO_AUTH: Final = "Authorization is required: send the header 'Authorization: Bearer <api key>'."
+MSG_BLANK_TOKEN: Final = "Authorization is required: the bearer token is blank."  # noqa: S105
+MSG_UNKNOWN_KEY: Final = "The API key {key} is not valid."
+MSG_BODY_TOO_LARGE: Final = "The request body is larger than the limit of {limit} bytes."
+MSG_NOT_JSON_OBJECT: Final = "The request body must be a JSON object: {reason}."
+MSG_INSUFFICIENT_CREDITS: Final = (
+    "Insufficient credits: this task costs {price} credits and the balance is {balance}."
+)
+MSG_TOO_MANY_TASKS: Final = (
+    "Too many tasks in progress: at most {limit} tasks may be pending or running per API key."
+)
+MSG_TASK_NOT_FOUND: Final = "Task {task_id} was not found."
+MSG_INJECTED: Final = "Injected failure: the server could not process the request."
+
+# field rules (CONTRACT A2, A3); each names its field
+MSG_REQUIRED: Final = "{field} is required."
+MSG_REQUIRED_FOR_MODEL: Final = "{field} is required for model {model}."
+MSG_MODEL_UNKNOWN: Final = "model must be one of: {choices}."
+MSG_NOT_BLANK_STRING: Final = "{field} must be a non-blank string."
+MSG_IMAGE_REQUIRED: Final = "imageData or imageUrl is required for model {model}."
+MSG_IMAGE_DATA_URL: Final = (
+    "imageData must be a data URL 'data:image/<type>;base64,<payload>' "
+    "with type png, jpeg, jpg, webp or gif."
+)
+MSG_IMAGE_BASE64: Final = (
+    "imageData's payload must be standard base64 (A-Z a-z 0-9 + /, '=' padding, no whitespace)."
+)
+MSG_IMAGE_EMPTY: Final = "imageData's payload must decode to at least one byte."
+MSG_IMAGE_TOO_LARGE: Final = "imageData's decoded image is larger than the limit of {limit} bytes."
+MSG_IMAGE_SIGNATURE: Final = "imageData's bytes are not a {type} image (strict mode)."
+MSG_IMAGE_URL: Final = "imageUrl must be an absolute http or https URL with a host."
+MSG_ONE_OF: Final = "{field} must be one of: {choices}."
+MSG_NFRAMES: Final = (
+    "nFrames must be an integer or a string of digits (allowed for {model}: {choices})."
+)
+MSG_BOOLEAN: Final = "{field} must be a JSON boolean (true or false)."
+MSG_SHOTS_ARRAY: Final = "shots must be a non-empty array of {{Scene, duration}} objects."
+MSG_SHOTS_TOO_MANY: Final = "shots may have at most {limit} items; got {count}."
+MSG_SHOT_OBJECT: Final = "shots[{index}] must be an object with Scene and duration."
+MSG_SHOT_SCENE: Final = "shots[{index}].Scene must be a non-blank string."
+MSG_SHOT_SCENE_CASE: Final = (
+    "shots[{index}].Scene is required and needs a capital S: 'scene' is not accepted."
+)
+MSG_SHOT_DURATION: Final = "shots[{index}].duration must be a finite number greater than 0."
+MSG_UNKNOWN_FIELDS: Final = "Unknown field(s) in strict mode: {fields}."
+MSG_TASK_ID: Final = "taskId must be a non-blank string."
+
+# warnings and normalizations (journal only)
+WARN_NOT_APPLICABLE: Final = "{field} does not apply to model {model}; ignored."
+WARN_IMAGE_URL_IGNORED: Final = "imageUrl is ignored because imageData is given."
+WARN_UNKNOWN_FIELD: Final = "Unknown field {field} ignored."
+WARN_SHOT_KEYS_DROPPED: Final = "shots[{index}]: keys {keys} dropped."
+NORM_NFRAMES: Final = "nFrames {given} normalized to {value} for model {model}."
+
+
+class ApiError(Exception):
+    """A provider-shaped error: it leaves the server as the envelope, through `envelope()`."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        http_status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        self.headers = headers or {}
+
+
+class AdminError(Exception):
+    """A control-plane error: `{"error": message}` with a plain HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def envelope(code: int, message: str, data: Any = None) -> bytes:
+    """The one place a provider response body is made."""
+    return _dumps({"code": code, "message": message, "data": data}).encode()
+
+
+def ok_envelope(data: Any) -> bytes:
+    return envelope(OK, MSG_OK, data)
+
+
+def dumps(value: Any) -> bytes:
+    return _dumps(value).encode()
+
+
+def mask_key(key: str) -> str:
+    """Every character but the last four becomes `*`; four or fewer are masked entirely."""
+    if len(key) <= 4:
+        return "*" * len(key)
+    return "*" * (len(key) - 4) + key[-4:]

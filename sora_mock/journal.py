@@ -1,0 +1,123 @@
+"""The request journal (CONTRACT D): a bounded ring of what clients sent and what they got.
+
+Rows are kept as `Exchange` objects and shaped into JSON only when someone reads the journal,
+so the hot path pays for one small object per request.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from .contract import Violation
+from .errors import mask_key
+
+IMAGE_DATA_KEPT: Final = 64
+TEXT_KEPT: Final = 1024
+JSON_KEPT: Final = 64 * 1024  # a larger JSON body is kept as text, so the ring stays bounded
+ROUTES: Final = ("create", "check_result", "files", "unknown")
+
+
+def mask_authorization(value: str) -> str:
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return f"{scheme} {mask_key(token.strip())}"
+    return mask_key(value)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One provider request on its way through the pipeline; the journal keeps it as a row."""
+
+    route: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    time: float
+    generation: int
+    key: str | None = None
+    body: Any = None
+    code: int | None = None
+    http_status: int | None = None
+    fault: str | None = None
+    task_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    normalizations: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    def keep_body(self, raw: bytes, parsed: dict[str, Any] | None) -> None:
+        """Remember the body as the journal shows it: imageData cut short, non-JSON as text."""
+        if parsed is None:
+            self.body = raw[:TEXT_KEPT].decode("utf-8", "replace") if raw else None
+            return
+        image = parsed.get("imageData")
+        cut = len(image) if isinstance(image, str) and len(image) > IMAGE_DATA_KEPT else 0
+        if len(raw) - cut > JSON_KEPT:
+            self.body = raw[:TEXT_KEPT].decode("utf-8", "replace")
+        elif cut:
+            assert isinstance(image, str)
+            self.body = {**parsed, "imageData": f"{image[:IMAGE_DATA_KEPT]}…({len(image)} chars)"}
+        else:
+            self.body = parsed
+
+    def to_json(self) -> dict[str, Any]:
+        headers = {
+            name: mask_authorization(value) if name.lower() == "authorization" else value
+            for name, value in self.headers.items()
+        }
+        return {
+            "time": self.time,
+            "route": self.route,
+            "method": self.method,
+            "path": self.path,
+            "key": mask_key(self.key) if self.key is not None else None,
+            "headers": headers,
+            "body": self.body,
+            "code": self.code,
+            "http_status": self.http_status,
+            "fault": self.fault,
+            "taskId": self.task_id,
+            "warnings": self.warnings,
+            "normalizations": self.normalizations,
+            "violations": [{"field": v.field, "message": v.message} for v in self.violations],
+        }
+
+
+class Journal:
+    def __init__(self, size: int) -> None:
+        self._rows: deque[Exchange] = deque(maxlen=size)
+
+    def add(self, row: Exchange) -> None:
+        self._rows.append(row)
+
+    def clear(self, key: str | None = None) -> None:
+        """Forget every row, or only the rows of one API key."""
+        if key is None:
+            self._rows.clear()
+        else:
+            kept = [row for row in self._rows if row.key != key]
+            self._rows.clear()
+            self._rows.extend(kept)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def query(
+        self,
+        *,
+        route: str | None = None,
+        key: str | None = None,
+        code: int | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        rows = [
+            row
+            for row in self._rows
+            if (route is None or row.route == route)
+            and (key is None or row.key == key)
+            and (code is None or row.code == code)
+        ]
+        if limit is not None:
+            rows = rows[-limit:] if limit > 0 else []
+        return [row.to_json() for row in rows]

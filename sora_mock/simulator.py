@@ -1,0 +1,238 @@
+"""The one mutable root of a simulation: accounts, tasks, ids, clock, faults and journal.
+
+Every use-case method is synchronous. The HTTP layer awaits only while reading a body or carrying
+out a fault's delay, never between a balance check, the charge and the task's creation, so no
+interleaving of concurrent requests can overspend an account or refund a task twice.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import errors as e
+from .clock import Clock, make_clock
+from .config import Settings
+from .contract import Checked, bearer_token, check_create, price_of
+from .faults import DEFAULT_FAILURE_REASON, FaultRule, Faults
+from .ids import task_id as make_task_id
+from .journal import Exchange, Journal
+from .ledger import Account, Ledger
+from .tasks import FINAL, Status, Task
+
+DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
+
+
+class Simulator:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock: Clock = make_clock(settings.clock, settings.speed)
+        self.pricing = settings.price_table
+        self.faults = Faults(settings.seed)
+        self.journal = Journal(settings.journal_size)
+        self.generation = 0
+        self.ledger = Ledger()
+        self.tasks: dict[str, Task] = {}
+        self._active: dict[str, list[Task]] = {}
+        self._counters: dict[str, int] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the configured start; requests still in flight are not journaled afterwards."""
+        self.generation += 1
+        self.ledger = Ledger()
+        for key, balance in self.settings.accounts.items():
+            self.ledger.open(key, balance)
+        self.tasks = {}
+        self._active = {}
+        self._counters = {}
+        self.journal.clear()
+        self.clock.reset()
+        self.faults.reset(self.settings.faults)
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    # -- provider use cases --------------------------------------------------------------------
+
+    def authenticate(self, authorization: str | None) -> str:
+        """The API key of a request, opening an auto-provisioned account; ApiError 401 if none."""
+        token = bearer_token(authorization)
+        if token is None:
+            blank = authorization is not None and authorization.strip().lower() == "bearer"
+            raise e.ApiError(e.UNAUTHORIZED, e.MSG_BLANK_TOKEN if blank else e.MSG_NO_AUTH)
+        if token not in self.ledger.accounts:
+            if not self.settings.auto_provision:
+                raise e.ApiError(e.UNAUTHORIZED, e.MSG_UNKNOWN_KEY.format(key=e.mask_key(token)))
+            self.ledger.open(token, self.settings.default_balance)
+        return token
+
+    def create_task(
+        self, key: str, body: dict[str, Any], x: Exchange, fail: FaultRule | None = None
+    ) -> Task:
+        """Validate, check the concurrency limit and the balance, charge, and create the task."""
+        checked = check_create(
+            body, strict=self.settings.strict, max_image_bytes=self.settings.max_image_bytes
+        )
+        x.warnings, x.normalizations, x.violations = (
+            checked.warnings,
+            checked.normalizations,
+            checked.violations,
+        )
+        if checked.violations:
+            raise e.ApiError(e.BAD_REQUEST, checked.violations[0].message)
+        now = self.clock.now()
+        active = self._active_tasks(key, now)
+        limit = self.settings.max_concurrent_tasks
+        if len(active) >= limit:
+            raise e.ApiError(
+                e.TOO_MANY_TASKS,
+                e.MSG_TOO_MANY_TASKS.format(limit=limit),
+                headers={"Retry-After": str(self._retry_after(active, now))},
+            )
+        return self._open_task(key, checked, now, active, fail)
+
+    def _open_task(
+        self, key: str, checked: Checked, now: float, active: list[Task], fail: FaultRule | None
+    ) -> Task:
+        assert checked.model is not None
+        model = checked.model.name
+        price = price_of(self.pricing, model, checked.n_frames, checked.size)
+        account = self.ledger.accounts[key]
+        if account.balance < price:
+            raise e.ApiError(
+                e.INSUFFICIENT_CREDITS,
+                e.MSG_INSUFFICIENT_CREDITS.format(price=price, balance=account.balance),
+            )
+        n = self._counters.get(key, 0) + 1
+        task_id = make_task_id(self.settings.seed, key, n)
+        self._counters[key] = n
+        charge = self.ledger.charge(key, price, task_id, now)
+        task = Task(
+            task_id=task_id,
+            key=key,
+            model=model,
+            params=checked.params,
+            price=price,
+            charge_trans_no=charge.trans_no,
+            created_at=now,
+            queue_seconds=self.settings.queue_seconds,
+            run_seconds=self.settings.run_seconds,
+        )
+        if fail is not None:
+            task.planned_failure = (
+                fail.failure_reason or DEFAULT_FAILURE_REASON,
+                fail.error_message,
+            )
+        task.history.append({"status": "pending", "time": now})
+        if len(self.tasks) >= self.settings.max_tasks:
+            self._forget_one(now)
+        self.tasks[task_id] = task
+        active.append(task)
+        self._active[key] = active
+        return task
+
+    def check_result(self, key: str, task_id: str, base_url: str) -> dict[str, Any]:
+        task = self.tasks.get(task_id)
+        if task is None or task.key != key:
+            raise e.ApiError(e.NOT_FOUND, e.MSG_TASK_NOT_FOUND.format(task_id=task_id[:64]))
+        now = self.clock.now()
+        self.observe(task, now)
+        result = task.result(now, self.settings.public_base_url or base_url)
+        if self.clock.mode == "poll" and task.forced is None:
+            task.poll_offset += self.settings.poll_step_seconds
+        return result
+
+    def video_ready(self, task_id: str) -> bool:
+        task = self.tasks.get(task_id)
+        return task is not None and self.observe(task, self.clock.now())[0] == "succeeded"
+
+    # -- the lifecycle -------------------------------------------------------------------------
+
+    def observe(self, task: Task, now: float) -> tuple[Status, int]:
+        """The task's state now; the first read that sees it failed books the refund."""
+        status, progress = task.state(now)
+        if status != task.observed:
+            task.record(status, now)
+            if status == "failed" and task.refund_trans_no is None:
+                if task.forced is None and task.planned_failure is not None:
+                    task.failure_reason, task.error_message = task.planned_failure
+                refund = self.ledger.refund(task.key, task.price, task.task_id, now)
+                task.refund_trans_no = refund.trans_no
+        return status, progress
+
+    def _active_tasks(self, key: str, now: float) -> list[Task]:
+        tasks = self._active.get(key)
+        if not tasks:
+            return []
+        live = [
+            t for t in tasks if self.observe(t, now)[0] not in FINAL and t.task_id in self.tasks
+        ]
+        self._active[key] = live
+        return live
+
+    def _retry_after(self, active: list[Task], now: float) -> int:
+        soonest = min(t.finishes_at() for t in active) - now
+        real = self.clock.real_seconds(max(soonest, 0.0))
+        return max(1, math.ceil(real)) if math.isfinite(real) else 1
+
+    def _forget_one(self, now: float) -> None:
+        """Make room: the oldest final task goes first, else the oldest task [mock decision]."""
+        for task in self.tasks.values():
+            if self.observe(task, now)[0] in FINAL:
+                del self.tasks[task.task_id]
+                return
+        del self.tasks[next(iter(self.tasks))]
+
+    def finish(
+        self,
+        task_id: str,
+        status: Status,
+        failure_reason: str | None = None,
+        error_message: str | None = None,
+    ) -> Task:
+        """Admin succeed/fail: final now; 409 (AdminError) if it already was."""
+        task = self.task(task_id)
+        now = self.clock.now()
+        current, progress = self.observe(task, now)
+        if current in FINAL:
+            raise e.AdminError(409, f"Task {task_id} is already {current}.")
+        if status == "failed":
+            task.forced = ("failed", progress)
+            task.failure_reason = failure_reason or DEFAULT_ADMIN_FAILURE
+            task.error_message = error_message
+        else:
+            task.forced = ("succeeded", 100)
+        self.observe(task, now)
+        return task
+
+    # -- control plane -------------------------------------------------------------------------
+
+    def task(self, task_id: str) -> Task:
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise e.AdminError(404, f"Task {task_id[:64]} was not found.")
+        return task
+
+    def task_json(self, task: Task) -> dict[str, Any]:
+        now = self.clock.now()
+        self.observe(task, now)
+        return task.to_json(now)
+
+    def list_tasks(self, key: str | None = None) -> list[dict[str, Any]]:
+        return [self.task_json(t) for t in list(self.tasks.values()) if key in (None, t.key)]
+
+    def account(self, key: str) -> Account:
+        account = self.ledger.accounts.get(key)
+        if account is None:
+            raise e.AdminError(404, f"Account {e.mask_key(key)} was not found.")
+        return account
+
+    def open_account(self, key: str) -> Account:
+        return self.ledger.open(key, self.settings.default_balance)
+
+    def set_balance(self, key: str, balance: int) -> Account:
+        return self.ledger.set_balance(key, balance, self.clock.now())
+
+    def clock_json(self) -> dict[str, Any]:
+        return {"now": self.clock.now(), "mode": self.clock.mode, "speed": self.clock.speed}
