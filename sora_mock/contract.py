@@ -291,7 +291,7 @@ def _check_shots(raw: Any, warnings: list[str]) -> list[dict[str, Any]] | list[V
         if (
             isinstance(duration, bool)
             or not isinstance(duration, int | float)
-            or not math.isfinite(duration)
+            or (isinstance(duration, float) and not math.isfinite(duration))
             or duration <= 0
         ):
             broken.append(Violation(f"{where}.duration", e.MSG_SHOT_DURATION.format(index=index)))

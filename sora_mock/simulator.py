@@ -129,7 +129,6 @@ class Simulator:
             self._forget_one(now)
         self.tasks[task_id] = task
         active.append(task)
-        self._active[key] = active
         return task
 
     def check_result(self, key: str, task_id: str, base_url: str) -> dict[str, Any]:
@@ -162,14 +161,17 @@ class Simulator:
         return status, progress
 
     def _active_tasks(self, key: str, now: float) -> list[Task]:
-        tasks = self._active.get(key)
-        if not tasks:
-            return []
-        live = [
-            t for t in tasks if self.observe(t, now)[0] not in FINAL and t.task_id in self.tasks
-        ]
-        self._active[key] = live
-        return live
+        """The key's tasks that may still be pending or running.
+
+        The list is pruned only when it has reached the limit, so a create costs O(1) until the
+        limit is in sight and O(limit) after, never O(all tasks).
+        """
+        tasks = self._active.setdefault(key, [])
+        if len(tasks) >= self.settings.max_concurrent_tasks:
+            tasks[:] = [
+                t for t in tasks if t.task_id in self.tasks and self.observe(t, now)[0] not in FINAL
+            ]
+        return tasks
 
     def _retry_after(self, active: list[Task], now: float) -> int:
         soonest = min(t.finishes_at() for t in active) - now
