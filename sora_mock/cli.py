@@ -40,9 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 async def serve(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM; print the listening line once the port is bound."""
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port, shutdown_timeout=0.5)
+    site = web.TCPSite(runner, settings.host, settings.port)
     try:
         await site.start()
         host, port = runner.addresses[0][:2]

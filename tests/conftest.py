@@ -10,6 +10,8 @@ from sora_mock import create_app
 
 from .helpers import Client
 
+pytest_plugins = ["pytester"]
+
 MakeClient = Callable[..., Awaitable[Client]]
 
 

@@ -1,0 +1,170 @@
+"""`SoraMock`: the typed handle a test gets from the `sora_mock` fixture.
+
+It speaks only the admin HTTP API (with the standard library, so it works in sync and async
+tests alike), which is why the same handle drives an in-process server and a container.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+
+class SoraMockError(Exception):
+    """The admin API refused a call; `status` is the HTTP status, the message its error."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+
+
+class SoraMock:
+    """A running mock and an API key of this test's own."""
+
+    def __init__(
+        self, url: str, api_key: str, *, admin_token: str | None = None, shared: bool = False
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.api_key = api_key
+        self.admin_token = admin_token
+        self.shared = shared
+        self._fault_ids: list[str] = []
+        self._start_balance: int | None = None
+
+    def __repr__(self) -> str:
+        return f"SoraMock(url={self.url!r}, api_key='…{self.api_key[-4:]}')"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The provider headers for this test's key: `Authorization: Bearer <api_key>`."""
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    # -- the admin API ---------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        params = {k: str(v) for k, v in query.items() if v is not None}
+        url = f"{self.url}/__mock{path}"
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"}
+        if self.admin_token is not None:
+            headers["X-Sora-Mock-Admin-Token"] = self.admin_token
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 (http(s) URL of the mock)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read()).get("error", exc.reason)
+            except ValueError:
+                message = exc.reason
+            raise SoraMockError(exc.code, str(message)) from None
+
+    def _key(self, key: str | None) -> str:
+        return urllib.parse.quote(key or self.api_key, safe="")
+
+    def open(self) -> SoraMock:
+        """Open this handle's key at the server's default balance (no provider request)."""
+        self._start_balance = int(self._call("POST", f"/accounts/{self._key(None)}")["balance"])
+        return self
+
+    def health(self) -> bool:
+        return bool(self._call("GET", "/health")["status"] == "ok")
+
+    def balance(self, key: str | None = None) -> int:
+        return int(self._call("GET", f"/accounts/{self._key(key)}")["balance"])
+
+    def set_balance(self, credits: int, key: str | None = None) -> int:
+        body = {"balance": credits}
+        return int(self._call("PUT", f"/accounts/{self._key(key)}", body)["balance"])
+
+    def ledger(self, key: str | None = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self._call("GET", f"/accounts/{self._key(key)}/ledger")[
+            "transactions"
+        ]
+        return rows
+
+    def advance(self, seconds: float) -> float:
+        """Move the mock clock on; returns the clock's new time in mock seconds."""
+        return float(self._call("POST", "/clock/advance", {"seconds": seconds})["now"])
+
+    def clock(self) -> dict[str, Any]:
+        clock: dict[str, Any] = self._call("GET", "/clock")
+        return clock
+
+    def add_fault(self, **rule: Any) -> str:
+        """Add a fault rule (CONTRACT C), scoped to this test's key unless it names another."""
+        rule.setdefault("api_key", self.api_key)
+        rule_id = str(self._call("POST", "/faults", rule)["id"])
+        self._fault_ids.append(rule_id)
+        return rule_id
+
+    def faults(self) -> list[dict[str, Any]]:
+        rules: list[dict[str, Any]] = self._call("GET", "/faults", api_key=self.api_key)["faults"]
+        return rules
+
+    def remove_fault(self, rule_id: str) -> None:
+        self._call("DELETE", f"/faults/{urllib.parse.quote(rule_id, safe='')}")
+        if rule_id in self._fault_ids:
+            self._fault_ids.remove(rule_id)
+
+    def clear_faults(self) -> None:
+        """Remove the rules this handle added and any rule scoped to its key."""
+        for rule_id in list(self._fault_ids):
+            try:
+                self.remove_fault(rule_id)
+            except SoraMockError as exc:
+                if exc.status != 404:
+                    raise
+        self._fault_ids.clear()
+        self._call("DELETE", "/faults", api_key=self.api_key)
+
+    def requests(self, route: str | None = None, key: str | None = None) -> list[dict[str, Any]]:
+        """Journal rows of this test's key (or `key`), oldest first."""
+        rows: list[dict[str, Any]] = self._call(
+            "GET", "/requests", route=route, key=key or self.api_key
+        )["requests"]
+        return rows
+
+    def tasks(self) -> list[dict[str, Any]]:
+        tasks: list[dict[str, Any]] = self._call("GET", "/tasks", key=self.api_key)["tasks"]
+        return tasks
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        task: dict[str, Any] = self._call("GET", f"/tasks/{urllib.parse.quote(task_id, safe='')}")
+        return task
+
+    def succeed(self, task_id: str) -> dict[str, Any]:
+        task: dict[str, Any] = self._call(
+            "POST", f"/tasks/{urllib.parse.quote(task_id, safe='')}/succeed"
+        )
+        return task
+
+    def fail(
+        self, task_id: str, failure_reason: str | None = None, error_message: str | None = None
+    ) -> dict[str, Any]:
+        body = {"failure_reason": failure_reason, "error_message": error_message}
+        task: dict[str, Any] = self._call(
+            "POST", f"/tasks/{urllib.parse.quote(task_id, safe='')}/fail", body
+        )
+        return task
+
+    def reset(self) -> None:
+        """Back to the start: the whole server when it is this test's own, else this key only.
+
+        On a shared server (`--sora-mock-url`) that means this key's balance, its fault rules
+        and its journal rows; other workers' keys and the clock are left alone.
+        """
+        if not self.shared:
+            self._call("POST", "/reset")
+            self._fault_ids.clear()
+            self.open()
+            return
+        self.clear_faults()
+        self._call("DELETE", "/requests", key=self.api_key)
+        if self._start_balance is not None:
+            self.set_balance(self._start_balance)

@@ -1,0 +1,100 @@
+"""A mock server on a background thread: port 0, `.url`, start/stop, a context manager.
+
+Exceptions that escape a handler are kept in `.errors` (the client still gets aiohttp's 500),
+so that the pytest fixture can raise them in the test that caused them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from .app import create_app
+from .config import Settings
+from .responses import SIMULATOR
+
+
+class MockServer:
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        self.app = create_app(settings, **overrides)
+        self.errors: list[BaseException] = []
+        self.url = ""
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._failed: BaseException | None = None
+        self.app.middlewares.append(self._record_errors)
+
+    @web.middleware
+    async def _record_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            self.errors.append(exc)
+            raise
+
+    def start(self, timeout: float = 10.0) -> MockServer:
+        self._thread = threading.Thread(target=self._run, name="sora-mock-server", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("sora-mock server did not start in time")
+        if self._failed is not None:
+            raise self._failed
+        return self
+
+    def _run(self) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:  # reported to start(); the thread must not die silently
+            self._failed = exc
+            self._ready.set()
+        finally:
+            loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
+        await runner.setup()
+        settings = self.settings
+        site = web.TCPSite(runner, settings.host, settings.port)
+        try:
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+            self._ready.set()
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
+    @property
+    def settings(self) -> Settings:
+        return self.app[SIMULATOR].settings
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
