@@ -79,7 +79,7 @@ async def _body(request: web.Request, model: type[M]) -> M:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        raise e.AdminError(400, describe(exc).replace("setting ", "")) from None
+        raise e.AdminError(400, describe(exc, subject="field")) from None
 
 
 def _sim(request: web.Request) -> Simulator:

@@ -139,8 +139,7 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
     response: web.StreamResponse | None
     try:
         response = await step(request, sim, x)
-        if route != "files":
-            x.code = e.OK
+        x.code = e.OK
     except e.ApiError as err:
         response = envelope_error(sim, err)
         x.code = err.code
@@ -148,8 +147,14 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
         response = answer.response
     except _Dropped:
         response = None
+    except asyncio.CancelledError:  # the client went away (or the server is stopping)
+        x.code = None
+        _finish(sim, x, started)
+        raise
     if response is not None:
         x.http_status = response.status
+    if route == "files":
+        x.code = None  # a file link has no envelope code (D)
     _finish(sim, x, started)
     return response if response is not None else web.Response(status=204)
 

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from . import logs
 from .app import create_app
-from .config import ConfigError, Settings, load
+from .config import DEFAULT_CONFIG, ConfigError, Settings, load
 
 _BOOLEAN_HINT = "true|false"
 
@@ -24,7 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Every setting can also come from SORA_MOCK_<NAME> or the TOML file; "
         "flags beat environment beat file beat defaults.",
     )
-    parser.add_argument("--config", metavar="FILE", help="a TOML file of settings")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"a TOML file (default: $SORA_MOCK_CONFIG, else {DEFAULT_CONFIG} if present)",
+    )
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         metavar = _BOOLEAN_HINT if field.annotation is bool else name.upper()
@@ -65,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     flags = {k: v for k, v in vars(args).items() if v is not None and k != "config"}
     try:
-        settings = load(config_file=args.config, flags=flags)
+        settings = load(config_file=args.config, flags=flags, fallback_file=DEFAULT_CONFIG)
     except ConfigError as exc:
         print(f"sora-mock: {exc}", file=sys.stderr)
         return 2

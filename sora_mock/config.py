@@ -17,6 +17,8 @@ from .faults import FaultRule
 
 ENV_PREFIX: Final = "SORA_MOCK_"
 ENV_CONFIG: Final = "SORA_MOCK_CONFIG"
+# read by the command line when present and no other file is named (the container's mount point)
+DEFAULT_CONFIG: Final = Path("/etc/sora-mock/config.toml")
 MiB: Final = 1024 * 1024
 
 NonNegInt = Annotated[int, Field(ge=0)]
@@ -177,11 +179,18 @@ def load(
     environ: Mapping[str, str] | None = None,
     flags: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    fallback_file: Path | None = None,
 ) -> Settings:
-    """Merge every source (later wins) and validate once; raise ConfigError naming the setting."""
+    """Merge every source (later wins) and validate once; raise ConfigError naming the setting.
+
+    `fallback_file` is read only when it exists and neither `config_file` nor SORA_MOCK_CONFIG
+    names a file.
+    """
     environ = os.environ if environ is None else environ
     merged: dict[str, Any] = {}
     path = config_file or environ.get(ENV_CONFIG) or None
+    if path is None and fallback_file is not None and fallback_file.is_file():
+        path = fallback_file
     if path:
         merged.update(read_file(path))
     merged.update(read_env(environ))
@@ -198,15 +207,26 @@ def build(values: Mapping[str, Any]) -> Settings:
         raise ConfigError(describe(exc)) from None
 
 
-def describe(exc: ValidationError) -> str:
+_SECRET_FIELDS: Final = frozenset(("api_key", "admin_token", "accounts"))
+
+
+def describe(exc: ValidationError, *, subject: str = "setting") -> str:
+    """One sentence per error, naming the setting or field and the offending scalar value.
+
+    Values of fields that hold API keys are never echoed, nor whole objects that may contain
+    them: keys never appear whole in an error message (CONTRACT D).
+    """
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(part) for part in err["loc"]) or "settings"
+        loc = ".".join(str(part) for part in err["loc"])
+        where = f"{subject} {loc!r}" if loc else subject
+        value = err.get("input")
+        secret = any(str(part) in _SECRET_FIELDS for part in err["loc"])
         if err["type"] == "extra_forbidden":
-            nested = len(err["loc"]) > 1
-            lines.append(
-                f"setting {loc!r}: unknown field" if nested else f"unknown setting {loc!r}"
-            )
+            nested = len(err["loc"]) > 1 or subject != "setting"
+            lines.append(f"{where}: unknown field" if nested else f"unknown setting {loc!r}")
+        elif secret or isinstance(value, dict | list):
+            lines.append(f"{where}: {err['msg']}")
         else:
-            lines.append(f"setting {loc!r}: {err['msg']} (got {err.get('input')!r:.80})")
+            lines.append(f"{where}: {err['msg']} (got {value!r:.80})")
     return "; ".join(lines)
