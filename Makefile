@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit clean
+.PHONY: run test lint examples unit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +16,20 @@ run: $(STAMP)
 	$(BIN)/sora-mock $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sora_mock tests
-	$(BIN)/ruff format --check sora_mock tests
+	$(BIN)/ruff check sora_mock tests examples bench
+	$(BIN)/ruff format --check sora_mock tests examples bench
 	$(BIN)/mypy
+	$(BIN)/hadolint --failure-threshold info Dockerfile
+
+# the downstream example is a project of its own (its own pytest.ini): run before the main suite,
+# whose summary stays the last line
+examples: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider examples/downstream
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-test: lint unit
+test: lint examples unit
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

@@ -99,10 +99,16 @@ async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> we
 
 
 async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
-    """A plain file link (A4): no envelope, no auth, one shipped MP4 for every succeeded task."""
-    await _faults(request, sim, x, None)
+    """A plain file link (A4): no envelope, no auth, one shipped MP4 for every succeeded task.
+
+    A link is fetched without a key, so the request is attributed to the key that owns the task
+    [mock decision]: per-key journal views and per-key fault rules then cover downloads too.
+    """
     task_id = request.match_info["task_id"]
     x.task_id = task_id
+    if x.key is None:
+        x.key = sim.owner_of(task_id)
+    await _faults(request, sim, x, None)
     if not sim.video_ready(task_id):
         return web.Response(status=404, text="404: Not Found")
     size = len(VIDEO)

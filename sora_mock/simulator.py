@@ -144,6 +144,10 @@ class Simulator:
             task.poll_offset += self.settings.poll_step_seconds
         return result
 
+    def owner_of(self, task_id: str) -> str | None:
+        task = self.tasks.get(task_id)
+        return task.key if task is not None else None
+
     def video_ready(self, task_id: str) -> bool:
         task = self.tasks.get(task_id)
         return task is not None and self.observe(task, self.clock.now())[0] == "succeeded"

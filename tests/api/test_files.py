@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..helpers import Client, admin, advance, check, create_ok
+from ..helpers import KEY, Client, admin, advance, check, create_ok
 
 
 async def result_url(client: Client) -> tuple[str, str]:
@@ -93,3 +93,19 @@ async def test_a_wrong_method_on_a_file_is_a_plain_405(client: Client) -> None:
 async def test_no_path_reaches_another_file(client: Client, path: str) -> None:
     response = await client.get(path)
     assert response.status == 404 or b"ftyp" not in await response.read()
+
+
+async def test_a_download_is_journaled_and_faulted_under_the_owning_key(client: Client) -> None:
+    _, url = await result_url(client)
+    await admin(
+        client,
+        "POST",
+        "/faults",
+        {"action": "error", "code": 503, "route": "files", "api_key": KEY, "times": 1},
+    )
+    first = await client.session.get(url)
+    second = await client.session.get(url)
+    assert (503, 200) == (first.status, second.status)
+    rows = (await admin(client, "GET", f"/requests?route=files&key={KEY}"))["requests"]
+    assert [503, 200] == [row["http_status"] for row in rows]
+    assert {None} == {row["code"] for row in rows}
