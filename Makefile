@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint examples unit clean
+.PHONY: run test lint examples fuzz unit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 # whose summary stays the last line
 examples: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider examples/downstream
+
+# schemathesis against a live server on loopback, from its own /openapi.json
+fuzz: $(STAMP)
+	bash .ci/schemathesis.sh
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

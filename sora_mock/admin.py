@@ -12,7 +12,7 @@ from typing import Annotated, Any, Final, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import errors as e
 from .config import describe
@@ -30,6 +30,12 @@ class BalanceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     balance: Annotated[int, Field(ge=0, strict=True)]
 
+    @field_validator("balance", mode="before")
+    @classmethod
+    def _integral_number(cls, value: Any) -> Any:
+        """873.0 is an integer in JSON Schema; "873" and 873.5 are not."""
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
 
 class FailBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -37,9 +43,12 @@ class FailBody(BaseModel):
     error_message: str | None = None
 
 
+MAX_ADVANCE = 10.0**9  # about 31 years: enough for any test, and the clock stays finite
+
+
 class AdvanceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    seconds: Annotated[float, Field(ge=0, le=MAX_ADVANCE, allow_inf_nan=False, strict=True)]
 
 
 def _reply(value: Any, status: int = 200) -> web.Response:
@@ -51,8 +60,13 @@ def _error(status: int, message: str) -> web.Response:
 
 
 def unmatched(exc: web.HTTPException) -> web.Response:
-    if exc.status == 405:
-        return _error(405, "Method not allowed on this admin route.")
+    allowed = getattr(exc, "allowed_methods", None)
+    if exc.status == 405 and allowed:
+        response = _error(
+            405, f"Method not allowed on this admin route; use {', '.join(sorted(allowed))}."
+        )
+        response.headers["Allow"] = ",".join(sorted(allowed))
+        return response
     return _error(exc.status, "No such admin route.")
 
 

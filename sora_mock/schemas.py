@@ -1,0 +1,165 @@
+"""Response shapes, as pydantic models: they generate the OpenAPI document (`openapi.py`).
+
+The hot path does not build responses through these models (that would cost a third of the
+throughput); instead the schemathesis run in CI checks every real response against them, so a
+shape that drifts from its model fails CI.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .faults import FaultRule
+
+Status = Literal["pending", "running", "succeeded", "failed"]
+Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskCreated(_Strict):
+    taskId: Hex32
+
+
+class TaskResult(_Strict):
+    taskId: str
+    status: Status
+    progress: Annotated[int, Field(ge=0, le=100)]
+    result_url: str | None
+    result_urls: list[str]
+    failure_reason: str
+    error_message: str | None
+    credits_refunded: bool
+    refund_trans_no: str | None
+
+
+class CreateEnvelope(_Strict):
+    """Success: code 0, message "ok", data {taskId}. Error: code from A1, data null."""
+
+    code: int
+    message: str
+    data: TaskCreated | None
+
+
+class ResultEnvelope(_Strict):
+    code: int
+    message: str
+    data: TaskResult | None
+
+
+class ErrorEnvelope(_Strict):
+    code: int
+    message: str
+    data: None
+
+
+class CheckResultBody(BaseModel):
+    taskId: Annotated[str, Field(min_length=1, pattern=r"\S")]
+
+
+class AdminErrorBody(_Strict):
+    error: str
+
+
+class Health(_Strict):
+    status: Literal["ok"]
+
+
+class ResetDone(_Strict):
+    status: Literal["reset"]
+
+
+class Account(_Strict):
+    key: str
+    balance: Annotated[int, Field(ge=0)]
+
+
+class Accounts(_Strict):
+    accounts: list[Account]
+
+
+class Transaction(_Strict):
+    trans_no: str
+    reason: Literal["charge", "refund", "set"]
+    delta: int
+    balance_after: Annotated[int, Field(ge=0)]
+    taskId: str | None
+    time: float
+
+
+class Ledger(_Strict):
+    transactions: list[Transaction]
+
+
+class HistoryEntry(_Strict):
+    status: Status
+    time: float
+
+
+class TaskRecord(_Strict):
+    taskId: str
+    key: str
+    model: str
+    status: Status
+    progress: Annotated[int, Field(ge=0, le=100)]
+    params: dict[str, Any]
+    price: int
+    charge_trans_no: str
+    refund_trans_no: str | None
+    failure_reason: str
+    error_message: str | None
+    created_at: float
+    history: list[HistoryEntry]
+
+
+class Tasks(_Strict):
+    tasks: list[TaskRecord]
+
+
+class Clock(_Strict):
+    now: float
+    mode: Literal["real", "manual", "poll"]
+    speed: float
+
+
+class StoredFault(FaultRule):
+    id: str
+    fired: Annotated[int, Field(ge=0)]
+
+
+class Faults(_Strict):
+    faults: list[StoredFault]
+
+
+class Deleted(_Strict):
+    deleted: str
+
+
+class ViolationOut(_Strict):
+    field: str
+    message: str
+
+
+class JournalRow(_Strict):
+    time: float
+    route: Literal["create", "check_result", "files", "unknown"]
+    method: str
+    path: str
+    key: str | None
+    headers: dict[str, str]
+    body: Any
+    code: int | None
+    http_status: int | None
+    fault: str | None
+    taskId: str | None
+    warnings: list[str]
+    normalizations: list[str]
+    violations: list[ViolationOut]
+
+
+class Journal(_Strict):
+    requests: list[JournalRow]
