@@ -171,11 +171,11 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
     started = time.perf_counter()
     path = request.path
     route = {CREATE_PATH: "create", CHECK_PATH: "check_result"}.get(path, "unknown")
-    if path.startswith("/files/"):
+    allowed = getattr(exc, "allowed_methods", None)
+    if allowed and path.startswith("/files/"):  # a wrong method on a file link: plain HTTP
         route = "files"
     x = Exchange(route, request.method, path, dict(request.headers), sim.now(), sim.generation)
     x.key = bearer_token(request.headers.get("Authorization"))
-    allowed = getattr(exc, "allowed_methods", None)
     if route == "files":
         response: web.Response = web.Response(status=exc.status, text=f"{exc.status}: {exc.reason}")
         if allowed:
@@ -258,11 +258,12 @@ async def _faults(
     if rule is None or rule.action == "fail_task":
         return rule
     if rule.action == "error":
-        headers = {"Retry-After": "1"} if rule.code == e.TOO_MANY_TASKS else None
+        code = rule.code if rule.code is not None else e.SERVER_ERROR
+        headers = {"Retry-After": "1"} if code == e.TOO_MANY_TASKS else None
         # a file link has no envelope to look into: its errors keep their HTTP status
-        status = rule.code if rule.http_status is None and x.route == "files" else rule.http_status
+        status = code if rule.http_status is None and x.route == "files" else rule.http_status
         message = rule.message or e.MSG_INJECTED
-        raise e.ApiError(rule.code, message, http_status=status, headers=headers)
+        raise e.ApiError(code, message, http_status=status, headers=headers)
     if rule.action == "malformed":
         raise _Answered(web.Response(body=MALFORMED_BODY, content_type=JSON))
     if rule.action == "html":

@@ -41,7 +41,7 @@ class FaultRule(BaseModel):
     nth: Annotated[int, Field(ge=1)] | None = None
     probability: Annotated[float, Field(ge=0, le=1)] | None = None
     times: Annotated[int, Field(ge=1)] | None = None
-    code: Annotated[int, Field(ge=100, le=599)] = e.SERVER_ERROR
+    code: Annotated[int, Field(ge=100, le=599)] | None = None  # `error`: default 500
     message: str | None = None
     http_status: Annotated[int, Field(ge=100, le=599)] | None = None
     delay_ms: (
@@ -74,7 +74,7 @@ PRESETS: Final[dict[str, FaultRule]] = {
     "rate_limited": FaultRule(
         action="error", code=e.TOO_MANY_TASKS, message="Too many requests (injected)."
     ),
-    "server_error": FaultRule(action="error", code=500, message=e.MSG_INJECTED),
+    "server_error": FaultRule(action="error", code=e.SERVER_ERROR, message=e.MSG_INJECTED),
     "unavailable": FaultRule(
         action="error", code=503, message="Service unavailable: try again later (injected)."
     ),
@@ -102,7 +102,10 @@ class Armed:
         return self.rule.times is not None and self.fired >= self.rule.times
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, **self.rule.model_dump(exclude_none=True), "fired": self.fired}
+        rule = self.rule.model_dump(exclude_none=True)
+        if "api_key" in rule:
+            rule["api_key"] = e.mask_key(rule["api_key"])
+        return {"id": self.id, **rule, "fired": self.fired}
 
 
 @dataclass(slots=True)

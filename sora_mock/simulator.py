@@ -7,6 +7,7 @@ interleaving of concurrent requests can overspend an account or refund a task tw
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 from typing import Any
@@ -35,6 +36,8 @@ class Simulator:
         self.generation = 0
         self.ledger = Ledger()
         self.tasks: dict[str, Task] = {}
+        self._finals: list[tuple[int, str]] = []
+        self._seq = 0
         self._active: dict[str, list[Task]] = {}
         self._counters: dict[str, int] = {}
         self.reset()
@@ -46,6 +49,8 @@ class Simulator:
         for key, balance in self.settings.accounts.items():
             self.ledger.open(key, balance)
         self.tasks = {}
+        self._finals = []  # a heap of (seq, taskId) of the tasks seen to become final
+        self._seq = 0
         self._active = {}
         self._counters = {}
         self.journal.clear()
@@ -120,7 +125,9 @@ class Simulator:
             created_at=now,
             queue_seconds=self.settings.queue_seconds,
             run_seconds=self.settings.run_seconds,
+            seq=self._seq,
         )
+        self._seq += 1
         if fail is not None:
             task.planned_failure = (
                 fail.failure_reason or DEFAULT_FAILURE_REASON,
@@ -159,6 +166,8 @@ class Simulator:
         status, progress = task.state(now)
         if status != task.observed:
             task.record(status, now)
+            if status in FINAL:
+                heapq.heappush(self._finals, (task.seq, task.task_id))
             if status == "failed" and task.refund_trans_no is None:
                 if task.forced is None and task.planned_failure is not None:
                     task.failure_reason, task.error_message = task.planned_failure
@@ -187,14 +196,24 @@ class Simulator:
     def _forget_one(self, now: float) -> None:
         """Make room: the oldest final task goes first, else the oldest task [mock decision].
 
-        Only the oldest FORGET_SCAN tasks are looked at, so a full store of tasks that never
-        finish (a manual clock nobody advances) costs a bounded scan per create, not O(n).
+        Two places hold the answer: the oldest tasks (a task that finished without being read
+        is found there, as tasks mostly finish in the order they were made), and the heap of
+        tasks seen to become final (a failed or admin-finished task further on). Both are cheap,
+        so a full store of tasks that never finish costs a bounded scan per create, not O(n).
         """
+        oldest_final: Task | None = None
         for task in itertools.islice(self.tasks.values(), FORGET_SCAN):
             if self.observe(task, now)[0] in FINAL:
-                del self.tasks[task.task_id]
-                return
-        del self.tasks[next(iter(self.tasks))]
+                oldest_final = task
+                break
+        while self._finals and self.tasks.get(self._finals[0][1]) is None:
+            heapq.heappop(self._finals)
+        if self._finals:
+            seq, task_id = self._finals[0]
+            if oldest_final is None or seq < oldest_final.seq:
+                oldest_final = self.tasks[task_id]
+        victim = oldest_final or next(iter(self.tasks.values()))
+        del self.tasks[victim.task_id]
 
     def finish(
         self,

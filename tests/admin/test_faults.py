@@ -587,3 +587,14 @@ async def test_the_retry_paths_example_fails_each_create_once_in_turn(
     failing, _ = [task["taskId"] for task in (await admin(client, "GET", "/tasks"))["tasks"]]
     await advance(client, 5)
     assert (await check(client, failing))["data"]["failure_reason"] == "content_policy"
+
+
+async def test_the_fault_listing_masks_api_keys_and_invents_no_code(
+    client: Client,
+) -> None:
+    await add_fault(client, action="delay", delay_ms=1, api_key=KEY)
+    await add_fault(client, action="error", api_key=KEY)
+    listed = await fault_list(client)
+    assert ["************0001"] * 2 == [rule["api_key"] for rule in listed]
+    assert [None, None] == [rule.get("code") for rule in listed]
+    assert KEY not in json.dumps(listed)

@@ -109,3 +109,11 @@ async def test_a_download_is_journaled_and_faulted_under_the_owning_key(client: 
     rows = (await admin(client, "GET", f"/requests?route=files&key={KEY}"))["requests"]
     assert [503, 200] == [row["http_status"] for row in rows]
     assert {None} == {row["code"] for row in rows}
+
+
+@pytest.mark.parametrize("path", ["/files/abc", "/files/", "/files/a/b.mp4"])
+async def test_a_path_under_files_that_is_no_file_link_is_an_unknown_route(
+    client: Client, path: str
+) -> None:
+    response = await client.get(path)
+    assert 404 == (await response.json())["code"]

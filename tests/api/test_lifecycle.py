@@ -376,3 +376,24 @@ async def test_the_oldest_final_task_is_forgotten_when_max_tasks_is_reached(
     assert 404 == (await check(client, second))["code"]
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
     assert [first, second, third] == [r["taskId"] for r in rows]
+
+
+async def test_a_final_task_past_the_oldest_thousand_is_forgotten_before_active_ones(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(max_tasks=1002, max_concurrent_tasks=5000, default_balance=10**6)
+    ids = [await create_ok(client) for _ in range(1002)]
+    await admin(client, "POST", f"/tasks/{ids[1001]}/fail")
+    await create_ok(client)
+    listed = {t["taskId"] for t in (await admin(client, "GET", "/tasks"))["tasks"]}
+    assert ids[1001] not in listed
+    assert set(ids[:1001]) <= listed
+
+
+async def test_with_no_final_task_the_oldest_task_is_forgotten(make_client: MakeClient) -> None:
+    client = await make_client(max_tasks=2)
+    first, second = await create_ok(client), await create_ok(client)
+    third = await create_ok(client)
+    listed = [t["taskId"] for t in (await admin(client, "GET", "/tasks"))["tasks"]]
+    assert [second, third] == listed
+    assert first != third
