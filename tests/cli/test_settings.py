@@ -360,3 +360,17 @@ def test_a_missing_config_file_is_a_config_error_naming_it(tmp_path: Path, named
     )
     with pytest.raises(ConfigError, match=r"missing\.toml"):
         load(**how)
+
+
+def test_the_fallback_file_is_read_only_when_present_and_no_other_file_is_named(
+    tmp_path: Path,
+) -> None:
+    fallback = tmp_path / "fallback.toml"
+    named = tmp_path / "named.toml"
+    assert "sora-mock" == load(environ={}, fallback_file=fallback).seed
+    fallback.write_text('seed = "from-fallback"\n')
+    named.write_text('seed = "from-named"\n')
+    assert "from-fallback" == load(environ={}, fallback_file=fallback).seed
+    assert "from-named" == load(environ={}, config_file=named, fallback_file=fallback).seed
+    environ = {"SORA_MOCK_CONFIG": str(named)}
+    assert "from-named" == load(environ=environ, fallback_file=fallback).seed
