@@ -254,7 +254,7 @@ def test_the_example_file_loads_every_table_form() -> None:
     assert "example-seed" == settings.seed
     assert "200" == settings.error_status
     assert {"sk-example-rich": 10000, "sk-example-broke": 0} == settings.accounts
-    expected_faults = [("error", "create", 503), ("delay", "check_result", 500)]
+    expected_faults = [("error", "create", 503), ("delay", "check_result", None)]
     assert expected_faults == [(rule.action, rule.route, rule.code) for rule in settings.faults]
 
 
