@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import errors as e
+from . import ui
 from .config import describe
 from .faults import FaultRule
 from .journal import ROUTES
@@ -22,7 +23,7 @@ from .responses import SIMULATOR, json_response
 from .simulator import Simulator
 
 TOKEN_HEADER: Final = "X-Sora-Mock-Admin-Token"  # noqa: S105 (a header name, not a secret)
-OPEN_ROUTES: Final = frozenset(("/__mock/health",))
+OPEN_ROUTES: Final = frozenset(("/__mock/health", *ui.PATHS))
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -241,4 +242,5 @@ def create_admin_app() -> web.Application:
     admin.router.add_delete("/faults/{rule_id}", delete_fault)
     admin.router.add_get("/requests", list_requests)
     admin.router.add_delete("/requests", clear_requests)
+    ui.add_routes(admin)
     return admin

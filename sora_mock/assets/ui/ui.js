@@ -1,0 +1,687 @@
+// The sora-mock inspector: reads the admin API under /__mock/ about once a second and drives it.
+// Every piece of data reaches the DOM as text (textContent / text nodes), never as markup.
+"use strict";
+
+(() => {
+  const TOKEN_HEADER = "X-Sora-Mock-Admin-Token";
+  const TOKEN_STORE = "sora-mock-admin-token";
+  const POLL_MS = 1000;
+  const SHOWN = 200; // rows of tasks and of the journal kept on the page
+  const byId = (id) => document.getElementById(id);
+
+  const state = {
+    token: sessionStorage.getItem(TOKEN_STORE),
+    locked: false, // the mock answered 401: wait for a token before polling again
+    epoch: 0, // bumped whenever the token changes, so a late 401 for an old token is ignored
+    ledgerKeys: [], // full keys typed by the user; the API lists keys masked only
+    ledgers: new Map(),
+    presets: null,
+    timer: 0,
+    busy: false,
+    again: false,
+  };
+
+  // -- DOM helpers -------------------------------------------------------------------------
+
+  function h(tag, props, ...kids) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") el.className = value;
+      else if (name === "fid") el.dataset.fid = value;
+      else if (name === "onclick") el.addEventListener("click", value);
+      else if (name in el) el[name] = value;
+      else el.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const kid of kids.flat(Infinity)) {
+      if (kid === null || kid === undefined || kid === false) continue;
+      el.append(kid instanceof Node ? kid : String(kid));
+    }
+    return el;
+  }
+
+  const sigs = new WeakMap();
+
+  // Brings `list` in line with `items`, rebuilding only the rows whose data changed, so that
+  // focus and open <details> survive a refresh.
+  function sync(list, items, keyOf, build) {
+    const old = new Map();
+    for (const el of list.children) old.set(el.dataset.key, el);
+    const seen = new Map();
+    let index = 0;
+    for (const item of items) {
+      const base = keyOf(item);
+      const n = seen.get(base) || 0;
+      seen.set(base, n + 1);
+      const key = `${base}#${n}`;
+      const sig = JSON.stringify(item);
+      let el = old.get(key);
+      old.delete(key);
+      if (!el || sigs.get(el) !== sig) {
+        const fresh = build(item);
+        fresh.dataset.key = key;
+        sigs.set(fresh, sig);
+        if (el) {
+          const focused = el.contains(document.activeElement) && document.activeElement.dataset.fid;
+          const opened = [...el.querySelectorAll("details[data-fid]")].map((d) => [
+            d.dataset.fid,
+            d.open,
+          ]);
+          el.replaceWith(fresh);
+          for (const [fid, open] of opened) {
+            const details = fresh.querySelector(`details[data-fid="${fid}"]`);
+            if (details) details.open = open;
+          }
+          if (focused) fresh.querySelector(`[data-fid="${focused}"]`)?.focus();
+        }
+        el = fresh;
+      }
+      const at = list.children[index];
+      if (at !== el) list.insertBefore(el, at || null);
+      index += 1;
+    }
+    for (const el of old.values()) el.remove();
+  }
+
+  function show(el, visible) {
+    el.hidden = !visible;
+  }
+
+  const num = (value) => (typeof value === "number" ? String(Number(value.toFixed(3))) : "–");
+  const seconds = (value) => `${num(value)} s`;
+  const text = (value) => (typeof value === "string" ? value : JSON.stringify(value));
+
+  function maskKey(key) {
+    return key.length <= 4 ? "*".repeat(key.length) : "*".repeat(key.length - 4) + key.slice(-4);
+  }
+
+  function setStatus(message) {
+    byId("status").textContent = message;
+  }
+
+  function setError(message) {
+    const box = byId("error");
+    box.textContent = message || "";
+    show(box, Boolean(message));
+  }
+
+  // -- the admin API -----------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (state.token !== null) headers[TOKEN_HEADER] = state.token;
+    const init = { method, headers, cache: "no-store", credentials: "omit" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    // relative to the page at /__mock/ui, so "clock" is /__mock/clock
+    const sent = state.token;
+    const epoch = state.epoch;
+    const response = await fetch(new URL(path, document.baseURI), init);
+    const data = await response.json().catch(() => null);
+    if (response.status === 401 && epoch === state.epoch && !state.locked) {
+      lock(sent === null ? "" : "The admin token was refused; enter it again.");
+    }
+    if (!response.ok) {
+      const message =
+        data && typeof data.error === "string" ? data.error : `HTTP ${response.status}`;
+      throw new ApiError(response.status, message);
+    }
+    return data;
+  }
+
+  const quote = encodeURIComponent;
+
+  // -- the admin token ---------------------------------------------------------------------
+
+  const refused = (err) => err instanceof ApiError && err.status === 401; // lock() has answered
+
+  function lock(message) {
+    state.epoch += 1;
+    state.token = null;
+    state.locked = true;
+    sessionStorage.removeItem(TOKEN_STORE);
+    clearTimeout(state.timer);
+    show(byId("panels"), false);
+    show(byId("forget-token"), false);
+    show(byId("login"), true);
+    setError(message);
+    byId("done").textContent = "";
+    setStatus("Waiting for the admin token.");
+    byId("token-input").focus();
+  }
+
+  function unlock(token) {
+    state.epoch += 1;
+    state.token = token;
+    state.locked = false;
+    sessionStorage.setItem(TOKEN_STORE, token);
+    byId("token-input").value = "";
+    show(byId("login"), false);
+    setError("");
+    refresh();
+  }
+
+  // -- rendering ---------------------------------------------------------------------------
+
+  function renderClock(clock) {
+    byId("clock-now").textContent = seconds(clock.now);
+    const speed = clock.mode === "real" && clock.speed !== 1 ? ` ×${clock.speed}` : "";
+    byId("clock-mode").textContent = `${clock.mode}${speed}`;
+  }
+
+  function renderAccounts(accounts) {
+    show(byId("accounts-empty"), accounts.length === 0);
+    sync(
+      byId("accounts"),
+      accounts,
+      (a) => a.key,
+      (a) =>
+        h(
+          "tr",
+          {},
+          h("td", {}, h("code", {}, a.key)),
+          h("td", { class: "num balance" }, String(a.balance)),
+        ),
+    );
+  }
+
+  function ledgerTable(key, transactions) {
+    const hide = () => {
+      state.ledgerKeys = state.ledgerKeys.filter((k) => k !== key);
+      refresh();
+    };
+    const rows = transactions.length
+      ? transactions.map((t) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, h("code", {}, t.trans_no)),
+            h("td", {}, t.reason),
+            h(
+              "td",
+              { class: `num ${t.delta < 0 ? "minus" : "plus"}` },
+              t.delta > 0 ? `+${t.delta}` : String(t.delta),
+            ),
+            h("td", { class: "num" }, String(t.balance_after)),
+            h("td", {}, t.taskId ? h("code", { title: t.taskId }, t.taskId.slice(0, 8)) : "–"),
+            h("td", { class: "num" }, seconds(t.time)),
+          ),
+        )
+      : [h("tr", {}, h("td", { colSpan: 6, class: "empty" }, "No transactions yet."))];
+    return h(
+      "section",
+      { class: "ledger", "aria-label": `Ledger of ${maskKey(key)}` },
+      h(
+        "div",
+        { class: "panel-head" },
+        h("h3", {}, "Ledger of ", h("code", {}, maskKey(key))),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "quiet",
+            fid: "hide",
+            onclick: hide,
+            "aria-label": `Hide the ledger of ${maskKey(key)}`,
+          },
+          "Hide",
+        ),
+      ),
+      h(
+        "div",
+        { class: "scroll" },
+        h(
+          "table",
+          {},
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["No.", "Reason", "Δ", "After", "Task", "Time"].map((c) =>
+                h("th", { scope: "col" }, c),
+              ),
+            ),
+          ),
+          h("tbody", {}, rows),
+        ),
+      ),
+    );
+  }
+
+  function renderLedgers() {
+    const items = state.ledgerKeys.map((key) => ({
+      key,
+      transactions: state.ledgers.get(key) || [],
+    }));
+    sync(
+      byId("ledgers"),
+      items,
+      (l) => l.key,
+      (l) => ledgerTable(l.key, l.transactions),
+    );
+  }
+
+  function taskRow(task) {
+    const final = task.status === "succeeded" || task.status === "failed";
+    const act = (verb) => async () => {
+      await action(`${verb === "succeed" ? "Succeeded" : "Failed"} task ${task.taskId}.`, () =>
+        api("POST", `tasks/${quote(task.taskId)}/${verb}`, {}),
+      );
+    };
+    const params = Object.entries(task.params || {}).map(([name, value]) => [
+      h("dt", {}, name),
+      h("dd", {}, text(value)),
+    ]);
+    return h(
+      "li",
+      { class: `row task status-${task.status}` },
+      h(
+        "div",
+        { class: "task-head" },
+        h("code", { class: "task-id" }, task.taskId),
+        h("span", { class: `badge status ${task.status}` }, task.status),
+      ),
+      h(
+        "div",
+        { class: "progress-line" },
+        h(
+          "progress",
+          { max: 100, value: task.progress, "aria-label": `Progress of task ${task.taskId}` },
+          `${task.progress}%`,
+        ),
+        h("span", { class: "num" }, `${task.progress}%`),
+      ),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "key"),
+        h("dd", {}, h("code", {}, task.key)),
+        h("dt", {}, "model"),
+        h("dd", {}, task.model),
+        h("dt", {}, "price"),
+        h("dd", {}, String(task.price)),
+        h("dt", {}, "created"),
+        h("dd", {}, seconds(task.created_at)),
+        task.refund_trans_no && [
+          h("dt", {}, "refund"),
+          h("dd", {}, h("code", {}, task.refund_trans_no)),
+        ],
+        task.failure_reason && [
+          h("dt", {}, "failure"),
+          h("dd", { class: "bad" }, task.failure_reason),
+        ],
+        task.error_message && [h("dt", {}, "message"), h("dd", {}, task.error_message)],
+      ),
+      h(
+        "details",
+        { class: "params", fid: "params", open: true },
+        h("summary", {}, "Normalized params"),
+        h("dl", {}, params),
+      ),
+      h(
+        "div",
+        { class: "buttons" },
+        h(
+          "button",
+          {
+            type: "button",
+            fid: "succeed",
+            disabled: final,
+            onclick: act("succeed"),
+            "aria-label": `Succeed task ${task.taskId}`,
+          },
+          "Succeed",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "danger",
+            fid: "fail",
+            disabled: final,
+            onclick: act("fail"),
+            "aria-label": `Fail task ${task.taskId}`,
+          },
+          "Fail",
+        ),
+      ),
+    );
+  }
+
+  function renderTasks(tasks) {
+    const newest = tasks.slice().reverse(); // the API lists them in creation order
+    show(byId("tasks-empty"), tasks.length === 0);
+    byId("tasks-count").textContent =
+      tasks.length > SHOWN ? `(newest ${SHOWN} of ${tasks.length})` : `(${tasks.length})`;
+    sync(byId("tasks"), newest.slice(0, SHOWN), (t) => t.taskId, taskRow);
+  }
+
+  function describeRule(rule) {
+    const skip = new Set(["id", "action", "fired"]);
+    return Object.entries(rule)
+      .filter(([name]) => !skip.has(name))
+      .map(
+        ([name, value]) => `${name}=${name === "api_key" ? maskKey(String(value)) : text(value)}`,
+      )
+      .join(" ");
+  }
+
+  function faultRow(rule) {
+    const remove = () =>
+      action(`Removed fault ${rule.id}.`, () => api("DELETE", `faults/${quote(rule.id)}`));
+    const retired = rule.times !== undefined && rule.fired >= rule.times;
+    return h(
+      "li",
+      { class: `row fault${retired ? " retired" : ""}` },
+      h(
+        "div",
+        { class: "fault-head" },
+        h("code", {}, rule.id),
+        h("strong", {}, rule.action),
+        h(
+          "span",
+          { class: "badge fired", "aria-label": `fired ${rule.fired} times` },
+          `fired ${rule.fired}`,
+        ),
+        retired && h("span", { class: "badge" }, "retired"),
+      ),
+      h("p", { class: "rule" }, describeRule(rule) || "every request"),
+      h(
+        "div",
+        { class: "buttons" },
+        h(
+          "button",
+          {
+            type: "button",
+            fid: "remove",
+            onclick: remove,
+            "aria-label": `Remove fault ${rule.id}`,
+          },
+          "Remove",
+        ),
+      ),
+    );
+  }
+
+  function renderFaults(faults) {
+    show(byId("faults-empty"), faults.length === 0);
+    sync(byId("faults"), faults, (f) => f.id, faultRow);
+  }
+
+  function outcome(row) {
+    if (row.code === null && row.http_status === null) return { label: "dropped", kind: "dropped" };
+    const rejected =
+      (row.violations || []).length > 0 ||
+      (row.code !== null ? row.code !== 0 : row.http_status >= 400);
+    const parts = [];
+    if (row.code !== null) parts.push(row.code === 0 ? "ok" : `code ${row.code}`);
+    parts.push(`HTTP ${row.http_status}`);
+    return { label: parts.join(" · "), kind: rejected ? "rejected" : "ok" };
+  }
+
+  function list(cls, label, items, show) {
+    if (!items || items.length === 0) return null;
+    return h(
+      "ul",
+      { class: cls, "aria-label": label },
+      items.map((item) => h("li", {}, show(item))),
+    );
+  }
+
+  function requestRow(row) {
+    const result = outcome(row);
+    return h(
+      "li",
+      { class: `row req ${result.kind}` },
+      h(
+        "div",
+        { class: "req-line" },
+        h("span", { class: "num time" }, seconds(row.time)),
+        h("strong", {}, row.method),
+        h("code", { class: "path" }, row.path),
+        h("span", { class: "badge" }, row.route),
+        h(
+          "span",
+          { class: `badge outcome ${result.kind}` },
+          result.kind === "rejected" ? `rejected: ${result.label}` : result.label,
+        ),
+        row.key && h("code", { class: "key" }, row.key),
+        row.fault && h("span", { class: "badge fault" }, `fault ${row.fault}`),
+        row.taskId &&
+          h("code", { class: "task-ref", title: row.taskId }, `task ${row.taskId.slice(0, 8)}`),
+      ),
+      list("violations", "violations", row.violations, (v) => [
+        h("code", {}, v.field),
+        " ",
+        v.message,
+      ]),
+      list("warnings", "warnings", row.warnings, (w) => ["warning: ", w]),
+      list("normalizations", "normalizations", row.normalizations, (n) => ["normalized: ", n]),
+      h(
+        "details",
+        { fid: "body" },
+        h("summary", {}, "Body and headers"),
+        h(
+          "pre",
+          {},
+          row.body === null
+            ? "(no body)"
+            : typeof row.body === "string"
+              ? row.body
+              : JSON.stringify(row.body, null, 2),
+        ),
+        h("pre", {}, JSON.stringify(row.headers, null, 2)),
+      ),
+    );
+  }
+
+  function renderJournal(rows) {
+    show(byId("journal-empty"), rows.length === 0);
+    byId("journal-count").textContent =
+      rows.length >= SHOWN ? `(newest ${SHOWN})` : `(${rows.length})`;
+    sync(byId("journal"), rows.slice().reverse(), (r) => JSON.stringify(r), requestRow);
+  }
+
+  // -- polling -----------------------------------------------------------------------------
+
+  async function load() {
+    const [clock, accounts, tasks, faults, requests] = await Promise.all([
+      api("GET", "clock"),
+      api("GET", "accounts"),
+      api("GET", "tasks"),
+      api("GET", "faults"),
+      api("GET", `requests?limit=${SHOWN}`),
+    ]);
+    const ledgers = await Promise.all(
+      state.ledgerKeys.map((key) =>
+        api("GET", `accounts/${quote(key)}/ledger`).catch((err) => {
+          // the key is gone, e.g. after a reset: stop following it
+          if (err instanceof ApiError && err.status === 404) return null;
+          throw err;
+        }),
+      ),
+    );
+    state.ledgers = new Map();
+    state.ledgerKeys = state.ledgerKeys.filter((key, i) => {
+      if (ledgers[i] !== null) state.ledgers.set(key, ledgers[i].transactions);
+      return ledgers[i] !== null;
+    });
+    renderClock(clock);
+    renderAccounts(accounts.accounts);
+    renderLedgers();
+    renderTasks(tasks.tasks);
+    renderFaults(faults.faults);
+    renderJournal(requests.requests);
+  }
+
+  async function refresh() {
+    if (state.busy) {
+      state.again = true;
+      return;
+    }
+    clearTimeout(state.timer);
+    if (state.locked) return;
+    if (document.hidden) {
+      setStatus("Paused while the tab is hidden.");
+      return;
+    }
+    state.busy = true;
+    try {
+      await load();
+      if (!state.locked) {
+        show(byId("panels"), true);
+        show(byId("forget-token"), state.token !== null);
+        setStatus("Live: refreshing every second.");
+        if (byId("error").dataset.source === "poll") setError("");
+      }
+    } catch (err) {
+      if (!state.locked && !refused(err)) {
+        setStatus("The mock is not answering; retrying.");
+        setError(`Could not read the mock: ${err.message}`);
+        byId("error").dataset.source = "poll";
+      }
+    } finally {
+      state.busy = false;
+    }
+    if (state.again) {
+      state.again = false;
+      refresh();
+    } else if (!state.locked && !document.hidden) {
+      state.timer = setTimeout(refresh, POLL_MS);
+    }
+  }
+
+  // Runs one change against the mock, reports it, and refreshes at once.
+  async function action(done, call) {
+    try {
+      await call();
+      setError("");
+      if (!state.locked) byId("done").textContent = done;
+    } catch (err) {
+      byId("done").textContent = "";
+      if (!state.locked && !refused(err)) {
+        setError(err.message);
+        byId("error").dataset.source = "action";
+      }
+    }
+    refresh();
+  }
+
+  // -- forms -------------------------------------------------------------------------------
+
+  async function loadPresets() {
+    const response = await fetch(new URL("ui/presets.json", document.baseURI), {
+      cache: "no-store",
+    });
+    state.presets = (await response.json()).presets;
+    const select = byId("fault-preset");
+    for (const name of Object.keys(state.presets))
+      select.append(h("option", { value: name }, name));
+  }
+
+  function onSubmit(id, handler) {
+    byId(id).addEventListener("submit", (event) => {
+      event.preventDefault();
+      handler();
+    });
+  }
+
+  function wire() {
+    onSubmit("token-form", () => {
+      const token = byId("token-input").value;
+      if (token) unlock(token);
+    });
+    byId("forget-token").addEventListener("click", () => lock(""));
+
+    onSubmit("advance-form", () => {
+      const value = Number(byId("advance-seconds").value);
+      action(`Advanced the clock by ${num(value)} s.`, () =>
+        api("POST", "clock/advance", { seconds: value }),
+      );
+    });
+    byId("reset").addEventListener("click", () => {
+      action("Reset the mock to its configured start.", () => api("POST", "reset"));
+    });
+    byId("clear-journal").addEventListener("click", () =>
+      action("Cleared the journal.", () => api("DELETE", "requests")),
+    );
+
+    const typedKey = () => {
+      const key = byId("balance-key").value.trim();
+      if (/^\*+/.test(key)) {
+        setError("Type the full key: the list shows keys masked.");
+        return null;
+      }
+      return key || null;
+    };
+    const follow = (key) => {
+      if (!state.ledgerKeys.includes(key)) state.ledgerKeys.push(key);
+    };
+    onSubmit("balance-form", () => {
+      const key = typedKey();
+      const field = byId("balance-value");
+      if (key === null) return;
+      if (field.value === "") {
+        setError("Enter the balance to set.");
+        field.focus();
+        return;
+      }
+      const balance = Number(field.value);
+      follow(key);
+      action(`Set the balance of ${maskKey(key)} to ${balance}.`, () =>
+        api("PUT", `accounts/${quote(key)}`, { balance }),
+      );
+    });
+    byId("show-ledger").addEventListener("click", () => {
+      const key = typedKey();
+      if (key === null) {
+        if (!byId("balance-key").value) byId("balance-key").reportValidity();
+        return;
+      }
+      follow(key);
+      action(`Showing the ledger of ${maskKey(key)}.`, () => api("GET", `accounts/${quote(key)}`));
+    });
+
+    onSubmit("fault-form", () => {
+      const name = byId("fault-preset").value;
+      const rule = { ...state.presets[name] };
+      const route = byId("fault-route").value;
+      if (route !== "any") rule.route = route;
+      const times = byId("fault-times").value;
+      if (times !== "") rule.times = Number(times);
+      action(`Added the fault ${name}.`, () => api("POST", "faults", rule));
+    });
+
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden) {
+        clearTimeout(state.timer);
+        setStatus("Paused while the tab is hidden.");
+      } else {
+        refresh();
+      }
+    });
+  }
+
+  async function start() {
+    wire();
+    try {
+      await loadPresets();
+    } catch (err) {
+      setError(`Could not load the fault presets: ${err.message}`);
+    }
+    refresh();
+  }
+
+  start();
+})();
