@@ -86,7 +86,11 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 async def _body(request: web.Request, model: type[M]) -> M:
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.config_dict[SIMULATOR].settings.max_body_bytes
+        raise e.AdminError(413, f"The body is larger than the limit of {limit} bytes.") from None
     try:
         value = json.loads(raw or b"{}")
     except (ValueError, RecursionError):

@@ -88,6 +88,7 @@ _IMAGE_SIGNATURES: Final = {
 _DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp|gif);base64,", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")
 _MAX_INT_DIGITS: Final = 4000  # below CPython's int/str conversion limit
+MAX_DEPTH: Final = 256  # a valid body nests 3 deep; far deeper ones could not be journaled back
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,23 @@ def parse_object(raw: bytes) -> dict[str, Any]:
         raise BodyError(f"it is not valid JSON ({reason})") from None
     if not isinstance(value, dict):
         raise BodyError(f"got a JSON {_json_type(value)}")
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise BodyError(f"it is nested more than {MAX_DEPTH} levels deep")
     return value
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest, without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, level + 1) for child in item)
+    return deepest
 
 
 def _json_type(value: Any) -> str:
@@ -458,7 +475,13 @@ def bearer_token(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
+    if scheme.lower() != "bearer" or not token or not token.isprintable():
+        return None
+    try:  # header bytes that were not UTF-8 arrive as lone surrogates: no key of anyone's
+        token.encode()
+    except UnicodeEncodeError:
+        return None
+    return token
 
 
 def check_task_id(body: dict[str, Any]) -> str | Violation:

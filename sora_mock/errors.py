@@ -106,7 +106,9 @@ class AdminError(Exception):
         self.message = message
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# ASCII output: a lone surrogate that arrived as a JSON escape ("\ud800") goes back out as one,
+# where UTF-8 could not encode it
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def envelope(code: int, message: str, data: Any = None) -> bytes:
