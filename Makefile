@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint examples fuzz unit clean
+.PHONY: run test lint examples fuzz unit bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test: lint examples unit
+
+# throughput, latency, start-up, fixture cost and memory against bare aiohttp; writes bench/RESULTS.md
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+# every step of the bench, briefly and side by side: proves it works, measures nothing
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/run.py --smoke
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

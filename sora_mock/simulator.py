@@ -133,7 +133,7 @@ class Simulator:
                 fail.failure_reason or DEFAULT_FAILURE_REASON,
                 fail.error_message,
             )
-        task.history.append({"status": "pending", "time": now})
+        task.history.append(("pending", now))
         if len(self.tasks) >= self.settings.max_tasks:
             self._forget_one(now)
         self.tasks[task_id] = task
