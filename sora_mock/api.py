@@ -22,8 +22,8 @@ from . import errors as e
 from .contract import BodyError, Violation, bearer_token, check_task_id, parse_object
 from .faults import MSG_UNKNOWN_PRESET, PRESETS, Decision, FaultRule, Request
 from .journal import Exchange
-from .logs import REQUESTS
-from .responses import JSON, SIMULATOR, envelope_error, json_response
+from .logs import REQUESTS, log_request
+from .responses import JSON, REQUEST_LOG, SIMULATOR, envelope_error, json_response
 from .simulator import Simulator
 
 CREATE_PATH: Final = "/api/v1/video/sora-pro"
@@ -38,7 +38,6 @@ HTML_PAGE: Final = (
 )
 MALFORMED_BODY: Final = b'{"code": 0, "message": "ok", "data": {"taskId": "'
 
-log = REQUESTS
 
 Step = Callable[[web.Request, Simulator, Exchange], Awaitable[web.StreamResponse]]
 
@@ -80,7 +79,7 @@ async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.Stre
     assert body is not None
     task = sim.create_task(key, body, x, fail)
     x.task_id = task.task_id
-    return json_response(e.ok_envelope({"taskId": task.task_id}))
+    return json_response(e.created_envelope(task.task_id))
 
 
 async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
@@ -155,13 +154,13 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
         response = None
     except asyncio.CancelledError:  # the client went away (or the server is stopping)
         x.code = None
-        _finish(sim, x, started)
+        _finish(request, sim, x, started)
         raise
     if response is not None:
         x.http_status = response.status
     if route == "files":
         x.code = None  # a file link has no envelope code (D)
-    _finish(sim, x, started)
+    _finish(request, sim, x, started)
     return response if response is not None else web.Response(status=204)
 
 
@@ -193,7 +192,7 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
         response = envelope_error(sim, err)
         x.code = err.code
     x.http_status = response.status
-    _finish(sim, x, started)
+    _finish(request, sim, x, started)
     return response
 
 
@@ -307,18 +306,11 @@ def _drop(transport: asyncio.Transport | None, *, reset: bool) -> None:
 # -- after the answer ------------------------------------------------------------------------
 
 
-def _finish(sim: Simulator, x: Exchange, started: float) -> None:
+def _finish(request: web.Request, sim: Simulator, x: Exchange, started: float) -> None:
     if x.generation == sim.generation:
         sim.journal.add(x)
-    if log.isEnabledFor(logging.INFO):
-        fields = {
-            "method": x.method,
-            "path": x.path,
-            "status": x.http_status,
-            "code": x.code,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-            "key": e.mask_key(x.key) if x.key else None,
-            "taskId": x.task_id,
-            "fault": x.fault,
-        }
-        log.info("%s %s", x.method, x.path, extra={"fields": fields})
+    sink = request.app.get(REQUEST_LOG)
+    if sink is not None:
+        sink.add(x, (time.perf_counter() - started) * 1000)
+    elif REQUESTS.isEnabledFor(logging.INFO):
+        log_request(x, (time.perf_counter() - started) * 1000)

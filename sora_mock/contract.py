@@ -353,12 +353,11 @@ def _not_applicable(
     body: dict[str, Any], spec: ModelSpec | None, out: Checked, *names: str
 ) -> None:
     """Fields that do not apply are not validated and not passed on, only noted."""
-    if spec is not None:
-        out.warnings.extend(
-            e.WARN_NOT_APPLICABLE.format(field=name, model=spec.name)
-            for name in names
-            if name in body
-        )
+    if spec is None:
+        return
+    for name in names:
+        if name in body:
+            out.warnings.append(e.WARN_NOT_APPLICABLE.format(field=name, model=spec.name))
 
 
 def _check_prompt(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:

@@ -120,6 +120,11 @@ def ok_envelope(data: Any) -> bytes:
     return envelope(OK, MSG_OK, data)
 
 
+def created_envelope(task_id: str) -> bytes:
+    """The create answer, the hottest response: a taskId is hex, so no escaping is needed."""
+    return b'{"code":0,"message":"ok","data":{"taskId":"' + task_id.encode() + b'"}}'
+
+
 def dumps(value: Any) -> bytes:
     return _dumps(value).encode()
 

@@ -8,5 +8,17 @@ import hmac
 
 def task_id(seed: str, api_key: str, n: int) -> str:
     """The first 32 hex digits of HMAC-SHA256(seed, f"{api_key}\\n{n}")."""
-    message = f"{api_key}\n{n}".encode()
-    return hmac.new(seed.encode(), message, hashlib.sha256).hexdigest()[:32]
+    return TaskIds(seed)(api_key, n)
+
+
+class TaskIds:
+    """The taskIds of one seed. The keyed HMAC state is made once and copied per id, which
+    costs a third of a fresh `hmac.digest` (OpenSSL 3 looks the digest up on every call)."""
+
+    def __init__(self, seed: str) -> None:
+        self._keyed = hmac.new(seed.encode(), digestmod=hashlib.sha256)
+
+    def __call__(self, api_key: str, n: int) -> str:
+        mac = self._keyed.copy()
+        mac.update(f"{api_key}\n{n}".encode())
+        return mac.hexdigest()[:32]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import errors as e
+from .logs import RequestLog
 from .simulator import Simulator
 
 SIMULATOR = web.AppKey("simulator", Simulator)
+REQUEST_LOG = web.AppKey("request_log", RequestLog)  # set by the command line
 JSON = "application/json"
 
 

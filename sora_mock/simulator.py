@@ -17,7 +17,7 @@ from .clock import Clock, make_clock
 from .config import Settings
 from .contract import Checked, bearer_token, check_create, price_of
 from .faults import DEFAULT_FAILURE_REASON, FaultRule, Faults
-from .ids import task_id as make_task_id
+from .ids import TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
 from .tasks import FINAL, Status, Task
@@ -33,6 +33,7 @@ class Simulator:
         self.pricing = settings.price_table
         self.faults = Faults(settings.seed)
         self.journal = Journal(settings.journal_size)
+        self._task_ids = TaskIds(settings.seed)
         self.generation = 0
         self.ledger = Ledger()
         self.tasks: dict[str, Task] = {}
@@ -52,6 +53,7 @@ class Simulator:
         self._finals = []  # a heap of (seq, taskId) of the tasks seen to become final
         self._seq = 0
         self._active = {}
+        self._pruned: dict[str, int] = {}  # per key: the list length that triggers a prune
         self._counters = {}
         self.journal.clear()
         self.clock.reset()
@@ -112,7 +114,7 @@ class Simulator:
                 e.MSG_INSUFFICIENT_CREDITS.format(price=price, balance=account.balance),
             )
         n = self._counters.get(key, 0) + 1
-        task_id = make_task_id(self.settings.seed, key, n)
+        task_id = self._task_ids(key, n)
         self._counters[key] = n
         charge = self.ledger.charge(key, price, task_id, now)
         task = Task(
@@ -178,14 +180,15 @@ class Simulator:
     def _active_tasks(self, key: str, now: float) -> list[Task]:
         """The key's tasks that may still be pending or running.
 
-        The list is pruned only when it has reached the limit, so a create costs O(1) until the
-        limit is in sight and O(limit) after, never O(all tasks).
+        The list is pruned when it reaches the limit or has doubled since it was last pruned:
+        O(1) per create, amortized, and it never holds on to tasks long finished or forgotten.
         """
         tasks = self._active.setdefault(key, [])
-        if len(tasks) >= self.settings.max_concurrent_tasks:
+        if len(tasks) >= min(self.settings.max_concurrent_tasks, self._pruned.get(key, 32)):
             tasks[:] = [
                 t for t in tasks if t.task_id in self.tasks and self.observe(t, now)[0] not in FINAL
             ]
+            self._pruned[key] = 2 * len(tasks) + 32
         return tasks
 
     def _retry_after(self, active: list[Task], now: float) -> int:
