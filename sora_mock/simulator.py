@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections import deque
 from typing import Any
 
 from . import errors as e
@@ -39,7 +40,8 @@ class Simulator:
         self.tasks: dict[str, Task] = {}
         self._finals: list[tuple[int, str]] = []
         self._seq = 0
-        self._active: dict[str, list[Task]] = {}
+        self._active: dict[str, deque[Task]] = {}
+        self._settled: dict[str, int] = {}
         self._counters: dict[str, int] = {}
         self.reset()
 
@@ -52,8 +54,10 @@ class Simulator:
         self.tasks = {}
         self._finals = []  # a heap of (seq, taskId) of the tasks seen to become final
         self._seq = 0
+        # per key: its tasks in creation order from the oldest that may still be active, and
+        # how many of those are final already (they finished out of order)
         self._active = {}
-        self._pruned: dict[str, int] = {}  # per key: the list length that triggers a prune
+        self._settled = {}
         self._counters = {}
         self.journal.clear()
         self.clock.reset()
@@ -91,19 +95,16 @@ class Simulator:
         if checked.violations:
             raise e.ApiError(e.BAD_REQUEST, checked.violations[0].message)
         now = self.clock.now()
-        active = self._active_tasks(key, now)
         limit = self.settings.max_concurrent_tasks
-        if len(active) >= limit:
+        if self._active_count(key, now) >= limit:
             raise e.ApiError(
                 e.TOO_MANY_TASKS,
                 e.MSG_TOO_MANY_TASKS.format(limit=limit),
-                headers={"Retry-After": str(self._retry_after(active, now))},
+                headers={"Retry-After": str(self._retry_after(key, now))},
             )
-        return self._open_task(key, checked, now, active, fail)
+        return self._open_task(key, checked, now, fail)
 
-    def _open_task(
-        self, key: str, checked: Checked, now: float, active: list[Task], fail: FaultRule | None
-    ) -> Task:
+    def _open_task(self, key: str, checked: Checked, now: float, fail: FaultRule | None) -> Task:
         assert checked.model is not None
         model = checked.model.name
         price = price_of(self.pricing, model, checked.n_frames, checked.size)
@@ -139,7 +140,7 @@ class Simulator:
         if len(self.tasks) >= self.settings.max_tasks:
             self._forget_one(now)
         self.tasks[task_id] = task
-        active.append(task)
+        self._active.setdefault(key, deque()).append(task)
         return task
 
     def check_result(self, key: str, task_id: str, base_url: str) -> dict[str, Any]:
@@ -170,6 +171,7 @@ class Simulator:
             task.record(status, now)
             if status in FINAL:
                 heapq.heappush(self._finals, (task.seq, task.task_id))
+                self._settle(task)
             if status == "failed" and task.refund_trans_no is None:
                 if task.forced is None and task.planned_failure is not None:
                     task.failure_reason, task.error_message = task.planned_failure
@@ -177,21 +179,39 @@ class Simulator:
                 task.refund_trans_no = refund.trans_no
         return status, progress
 
-    def _active_tasks(self, key: str, now: float) -> list[Task]:
-        """The key's tasks that may still be pending or running.
+    def _settle(self, task: Task) -> None:
+        """The task no longer counts against its key's concurrency limit."""
+        if not task.settled:
+            task.settled = True
+            self._settled[task.key] = self._settled.get(task.key, 0) + 1
 
-        The list is pruned when it reaches the limit or has doubled since it was last pruned:
-        O(1) per create, amortized, and it never holds on to tasks long finished or forgotten.
+    def _active_count(self, key: str, now: float) -> int:
+        """How many of the key's tasks are pending or running: O(1) amortized.
+
+        Tasks finish in the order they were made (one queue and run time per simulation, and
+        the poll clock observes what it moves), so final ones leave from the front of the
+        queue; one finished early (failed, finished by the admin API, forgotten) is counted
+        as settled until it reaches the front.
         """
-        tasks = self._active.setdefault(key, [])
-        if len(tasks) >= min(self.settings.max_concurrent_tasks, self._pruned.get(key, 32)):
-            tasks[:] = [
-                t for t in tasks if t.task_id in self.tasks and self.observe(t, now)[0] not in FINAL
-            ]
-            self._pruned[key] = 2 * len(tasks) + 32
-        return tasks
+        queue = self._active.get(key)
+        if not queue:
+            return 0
+        while queue:
+            head = queue[0]
+            if not head.settled:
+                if head.task_id not in self.tasks:
+                    self._settle(head)
+                else:
+                    self.observe(head, now)
+            if not head.settled:
+                break
+            queue.popleft()
+            self._settled[key] -= 1
+        return len(queue) - self._settled.get(key, 0)
 
-    def _retry_after(self, active: list[Task], now: float) -> int:
+    def _retry_after(self, key: str, now: float) -> int:
+        """Real seconds until the key's earliest active task finishes (at least 1)."""
+        active = [t for t in self._active.get(key, ()) if not t.settled]
         soonest = min(t.finishes_at() for t in active) - now
         real = self.clock.real_seconds(max(soonest, 0.0))
         return max(1, math.ceil(real)) if math.isfinite(real) else 1
@@ -217,6 +237,7 @@ class Simulator:
                 oldest_final = self.tasks[task_id]
         victim = oldest_final or next(iter(self.tasks.values()))
         del self.tasks[victim.task_id]
+        self._settle(victim)
 
     def finish(
         self,

@@ -30,6 +30,7 @@ class Task:
     queue_seconds: float
     run_seconds: float
     seq: int = 0  # creation order within the simulation
+    settled: bool = False  # no longer counts against its key's concurrency limit
     # the task's own time runs ahead of the global clock by this much (the poll clock)
     poll_offset: float = 0.0
     # set by a `fail_task` fault: the task ends failed instead of succeeded

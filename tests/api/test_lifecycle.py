@@ -397,3 +397,16 @@ async def test_with_no_final_task_the_oldest_task_is_forgotten(make_client: Make
     listed = [t["taskId"] for t in (await admin(client, "GET", "/tasks"))["tasks"]]
     assert [second, third] == listed
     assert first != third
+
+
+async def test_a_newer_task_that_fails_first_frees_its_slot(make_client: MakeClient) -> None:
+    client = await make_client(max_concurrent_tasks=2)
+    await create_ok(client)
+    newer = await create_ok(client)
+    assert 429 == (await create(client))["code"]
+    await admin(client, "POST", f"/tasks/{newer}/fail")
+    await create_ok(client)
+    assert 429 == (await create(client))["code"]
+    await advance(client, 5)
+    await create_ok(client)
+    await create_ok(client)
