@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import admin, api, openapi
+from . import admin, api
 from .config import Settings, build
 from .responses import SIMULATOR
 from .simulator import Simulator
@@ -23,9 +23,16 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> web.Applic
     app = web.Application(middlewares=[unmatched_routes], client_max_size=settings.max_body_bytes)
     app[SIMULATOR] = Simulator(settings)
     api.add_routes(app)
-    app.router.add_get("/openapi.json", openapi.handler)
+    app.router.add_get("/openapi.json", openapi_document)
     app.add_subapp("/__mock/", admin.create_admin_app())
     return app
+
+
+async def openapi_document(request: web.Request) -> web.StreamResponse:
+    """GET /openapi.json; the document's models load on first use, not at every start-up."""
+    from . import openapi  # noqa: PLC0415 (deferred on purpose: see the docstring)
+
+    return await openapi.handler(request)
 
 
 @web.middleware

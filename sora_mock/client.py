@@ -1,15 +1,14 @@
 """`SoraMock`: the typed handle a test gets from the `sora_mock` fixture.
 
-It speaks only the admin HTTP API (with the standard library, so it works in sync and async
-tests alike), which is why the same handle drives an in-process server and a container.
+It speaks only the admin HTTP API (with the standard library's http.client, so it works in sync
+and async tests alike), which is why the same handle drives an in-process server and a container.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 
@@ -28,6 +27,8 @@ class SoraMock:
         self, url: str, api_key: str, *, admin_token: str | None = None, shared: bool = False
     ) -> None:
         self.url = url.rstrip("/")
+        self._base_path = urllib.parse.urlsplit(self.url).path
+        self._conn: http.client.HTTPConnection | None = None
         self.api_key = api_key
         self.admin_token = admin_token
         self.shared = shared
@@ -44,25 +45,52 @@ class SoraMock:
 
     # -- the admin API ---------------------------------------------------------------------
 
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            parts = urllib.parse.urlsplit(self.url)
+            factory = (
+                http.client.HTTPSConnection
+                if parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
+            self._conn = factory(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+        return self._conn
+
+    def close(self) -> None:
+        """Close the handle's keep-alive connection (the fixture does this after each test)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
     def _call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
         params = {k: str(v) for k, v in query.items() if v is not None}
-        url = f"{self.url}/__mock{path}"
+        target = f"{self._base_path}/__mock{path}"
         if params:
-            url += "?" + urllib.parse.urlencode(params)
+            target += "?" + urllib.parse.urlencode(params)
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"}
         if self.admin_token is not None:
             headers["X-Sora-Mock-Admin-Token"] = self.admin_token
-        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 (http(s) URL of the mock)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
+        # one keep-alive connection per handle: a test's admin calls cost a round trip each,
+        # not a connection each. A connection the server closed meanwhile is opened again.
+        for attempt in (1, 2):
+            conn = self._connection()
             try:
-                message = json.loads(exc.read()).get("error", exc.reason)
+                conn.request(method, target, body=data, headers=headers)
+                response = conn.getresponse()
+                raw = response.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt == 2:
+                    raise
+        if response.status >= 400:
+            try:
+                message = json.loads(raw).get("error", response.reason)
             except ValueError:
-                message = exc.reason
-            raise SoraMockError(exc.code, str(message)) from None
+                message = response.reason
+            raise SoraMockError(response.status, str(message))
+        return json.loads(raw or b"null")
 
     def _key(self, key: str | None) -> str:
         return urllib.parse.quote(key or self.api_key, safe="")

@@ -110,12 +110,14 @@ def sora_mock(
         handle = SoraMock(url, api_key, admin_token=token, shared=True).open()
         yield handle
         handle.clear_faults()
+        handle.close()
         return
     server = sora_mock_servers.get(sora_mock_settings)
     handle = SoraMock(server.url, api_key, admin_token=server.settings.admin_token)
     handle.reset()
     seen = len(server.errors)
     yield handle
+    handle.close()
     escaped = server.errors[seen:]
     if escaped:
         text = "".join(traceback.format_exception(escaped[0]))
