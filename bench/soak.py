@@ -118,7 +118,7 @@ class Soak:
         await self.admin("admin top-up", "PUT", f"/accounts/{key}", {"balance": 1_000_000})
 
 
-async def start_server() -> tuple[asyncio.subprocess.Process, str]:
+async def start_server(extra: Sequence[str] = ()) -> tuple[asyncio.subprocess.Process, str]:
     command = [
         sys.executable,
         "-m",
@@ -131,6 +131,7 @@ async def start_server() -> tuple[asyncio.subprocess.Process, str]:
         "real",
         "--speed",
         "10",
+        *extra,
     ]
     server = await asyncio.create_subprocess_exec(
         *command,
@@ -199,8 +200,8 @@ async def every(seconds: float, pid: int, started: float, soak: Soak) -> None:
         report(f"{seconds * n:g}s", pid, started, soak)
 
 
-async def soak_for(minutes: float, rate: float, interval: float) -> int:
-    server, url = await start_server()
+async def soak_for(minutes: float, rate: float, interval: float, extra: Sequence[str] = ()) -> int:
+    server, url = await start_server(extra)
     drains = [asyncio.create_task(drain(server.stdout)), asyncio.create_task(drain(server.stderr))]
     started = time.monotonic()
     print(f"soak: {url} (pid {server.pid}), {minutes} min at {rate} requests/s", flush=True)
@@ -238,10 +239,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, required=True, help="how long to run")
     parser.add_argument("--rate", type=float, default=200.0, help="requests a second (200)")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between reports (60)")
+    parser.add_argument(
+        "--max-tasks", type=int, help="the server's max_tasks (default: its own, 100,000)"
+    )
     args = parser.parse_args(argv)
+    extra = ["--max-tasks", str(args.max_tasks)] if args.max_tasks else []
     if min(args.minutes, args.rate, args.every) <= 0:
         parser.error("--minutes, --rate and --every must be greater than 0")
-    return asyncio.run(soak_for(args.minutes, args.rate, args.every))
+    return asyncio.run(soak_for(args.minutes, args.rate, args.every, extra))
 
 
 if __name__ == "__main__":
