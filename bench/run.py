@@ -33,15 +33,11 @@ from profiling import profile_create
 from report import Memory, Results, StartUp, Throughput, render, summary
 
 # the seed's first example request, byte for byte as a client would send it
-CREATE: Final[dict[str, Any]] = {
-    "model": "sora-2-pro-text-to-video",
-    "prompt": "A cinematic shot of a futuristic city at sunset.",
-    "aspectRatio": "landscape",
-    "nFrames": "10",
-    "size": "high",
-    "removeWatermark": True,
-    "isPublic": True,
-}
+# the seed page's first example request, as the test suite's fixtures hold it
+SEED_EXAMPLE: Final = (
+    Path(__file__).resolve().parents[1] / "fixtures/requests/ok_text_to_video_pro_high.json"
+)
+CREATE: Final[dict[str, Any]] = json.loads(SEED_EXAMPLE.read_text())["request"]
 CREATE_BODY: Final = json.dumps(CREATE, separators=(",", ":")).encode()
 REJECTED: Final[dict[str, Any]] = {**CREATE, "aspectRatio": "square"}
 REJECTED_BODY: Final = json.dumps(REJECTED, separators=(",", ":")).encode()

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -31,6 +32,7 @@ from ..helpers import (
     create_ok,
 )
 
+REPO: Final = Path(__file__).resolve().parents[2]
 TEXT: Final = "sora-2-text-to-video"
 IMAGE: Final = "sora-2-image-to-video"
 TEXT_STABLE: Final = "sora-2-text-to-video-stable"
@@ -1034,15 +1036,8 @@ async def test_error_status_decides_the_http_status_of_a_400(
 
 
 async def test_the_seed_pages_pro_example_becomes_these_params(client: Client) -> None:
-    body = {
-        "model": PRO_TEXT,
-        "prompt": "A cinematic shot of a futuristic city at sunset.",
-        "aspectRatio": "landscape",
-        "nFrames": "10",
-        "size": "high",
-        "removeWatermark": True,
-        "isPublic": True,
-    }
+    seed_example = REPO / "fixtures" / "requests" / "ok_text_to_video_pro_high.json"
+    body = json.loads(seed_example.read_text())["request"]
     assert {
         "prompt": "A cinematic shot of a futuristic city at sunset.",
         "aspectRatio": "landscape",

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import serving
+
 REPO = Path(__file__).resolve().parents[2]
 
 DOWNSTREAM = """
@@ -69,19 +71,8 @@ def test_the_wheel_ships_the_video_the_types_and_the_entry_points(wheel: Path) -
 
 @pytest.fixture
 def served(venv: Path, tmp_path: Path) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [str(venv / "sora-mock"), "--port", "0", "--clock", "manual"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert "http://127.0.0.1:" in line, line
-    yield line.split()[-1]
-    proc.terminate()
-    assert 0 == proc.wait(timeout=10)
+    with serving([str(venv / "sora-mock")], cwd=tmp_path) as url:
+        yield url
 
 
 def call(url: str, body: object | None = None, method: str = "POST") -> bytes:

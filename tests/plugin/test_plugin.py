@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from .conftest import serving
+
 DOWNSTREAM = """
 import json
 import urllib.request
@@ -220,18 +222,8 @@ async def test_app(aiohttp_client, sora_mock_app):
 @pytest.fixture
 def running_mock() -> Iterator[str]:
     """A separately started `sora-mock --port 0`, as a container or a dev server would be."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sora_mock", "--port", "0", "--clock", "manual"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert "http://127.0.0.1:" in line, line
-    yield line.strip().split()[-1]
-    proc.terminate()
-    assert 0 == proc.wait(timeout=10)
+    with serving([sys.executable, "-m", "sora_mock"]) as url:
+        yield url
 
 
 def test_two_parallel_runs_share_one_running_server(
