@@ -115,7 +115,7 @@ async def reset(request: web.Request) -> web.Response:
 
 
 async def list_accounts(request: web.Request) -> web.Response:
-    accounts = _sim(request).ledger.accounts.values()
+    accounts = _sim(request).accounts()
     return _reply({"accounts": [a.to_json() for a in accounts]})
 
 

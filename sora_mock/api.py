@@ -74,6 +74,7 @@ async def video(request: web.Request) -> web.StreamResponse:
 async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
     body, problem = await _read_json(request, sim, x)
     fail = await _faults(request, sim, x, body)
+    _same_simulation(sim, x)
     key = sim.authenticate(request.headers.get("Authorization"))
     _require_object(sim, body, problem)
     assert body is not None
@@ -85,6 +86,7 @@ async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.Stre
 async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
     body, problem = await _read_json(request, sim, x)
     await _faults(request, sim, x, body)
+    _same_simulation(sim, x)
     key = sim.authenticate(request.headers.get("Authorization"))
     _require_object(sim, body, problem)
     assert body is not None
@@ -119,7 +121,9 @@ async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.Strea
     if wanted.start is None and wanted.stop is None:
         return web.Response(body=VIDEO, content_type="video/mp4", headers=headers)
     start, stop = wanted.start, wanted.stop
-    if start is None or start < 0:  # a suffix range: the last N bytes
+    if request.headers["Range"].replace(" ", "").lower() == "bytes=-0":  # aiohttp reads it as 0-
+        start = size  # a suffix of no bytes cannot be served
+    elif start is None or start < 0:  # a suffix range: the last N bytes
         start, stop = max(size + (start or 0), 0), size
     stop = size if stop is None else min(stop, size)
     if start >= size or start >= stop:
@@ -151,6 +155,8 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
     except _Answered as answer:
         response = answer.response
     except _Dropped:
+        response = None
+    except ConnectionError:  # the client went away while sending its body
         response = None
     except asyncio.CancelledError:  # the client went away (or the server is stopping)
         x.code = None
@@ -236,6 +242,12 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
     return b"".join(chunks) if size <= limit else None
 
 
+def _same_simulation(sim: Simulator, x: Exchange) -> None:
+    """A request that was waiting (its body, a delay) when the mock was reset changes nothing."""
+    if x.generation != sim.generation:
+        raise e.ApiError(e.SERVER_ERROR, e.MSG_RESET_IN_FLIGHT)
+
+
 def _require_object(sim: Simulator, body: dict[str, Any] | None, problem: str | None) -> None:
     if problem == "":
         limit = sim.settings.max_body_bytes
@@ -258,7 +270,8 @@ async def _faults(
         return rule
     if rule.action == "error":
         code = rule.code if rule.code is not None else e.SERVER_ERROR
-        headers = {"Retry-After": "1"} if code == e.TOO_MANY_TASKS else None
+        retry = code == e.TOO_MANY_TASKS
+        headers = {"Retry-After": str(sim.retry_after(x.key))} if retry else None
         # a file link has no envelope to look into: its errors keep their HTTP status
         status = code if rule.http_status is None and x.route == "files" else rule.http_status
         message = rule.message or e.MSG_INJECTED

@@ -22,6 +22,7 @@ _BOOLEAN_HINT = "true|false"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sora-mock",
+        allow_abbrev=False,  # `--str true` must not quietly mean --strict
         description="An offline simulator of the Sora 2 Pro video-generation task API.",
         epilog="Every setting can also come from SORA_MOCK_<NAME> or the TOML file; "
         "flags beat environment beat file beat defaults.",
@@ -87,9 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_format)
     try:
         asyncio.run(serve(settings))
-    except OSError as exc:
+    except OSError as exc:  # the host does not resolve, or the port is taken: a bad value
+        where = f"{settings.host}:{settings.port}"
         print(
-            f"sora-mock: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr
+            f"sora-mock: settings 'host'/'port': cannot listen on {where}: {exc}", file=sys.stderr
         )
-        return 1
+        return 2
     return 0

@@ -37,6 +37,7 @@ MSG_TOO_MANY_TASKS: Final = (
 )
 MSG_TASK_NOT_FOUND: Final = "Task {task_id} was not found."
 MSG_INJECTED: Final = "Injected failure: the server could not process the request."
+MSG_RESET_IN_FLIGHT: Final = "The mock was reset while this request was in flight; send it again."
 
 # field rules (CONTRACT A2, A3); each names its field
 MSG_REQUIRED: Final = "{field} is required."
@@ -60,7 +61,7 @@ MSG_NFRAMES: Final = (
     "nFrames must be an integer or a string of digits (allowed for {model}: {choices})."
 )
 MSG_BOOLEAN: Final = "{field} must be a JSON boolean (true or false)."
-MSG_SHOTS_ARRAY: Final = "shots must be a non-empty array of {{Scene, duration}} objects."
+MSG_SHOTS_ARRAY: Final = "shots must be a non-empty array of {Scene, duration} objects."
 MSG_SHOTS_TOO_MANY: Final = "shots may have at most {limit} items; got {count}."
 MSG_SHOT_OBJECT: Final = "shots[{index}] must be an object with Scene and duration."
 MSG_SHOT_SCENE: Final = "shots[{index}].Scene must be a non-blank string."

@@ -166,6 +166,8 @@ class Faults:
             if armed.retired or not _matches(armed.rule, req):
                 continue
             armed.matched += 1
+            if armed.rule.action == "fail_task" and req.route != "create":
+                continue  # it counts the request, but has nothing to do to it (C)
             if not _selected(armed):
                 continue
             armed.fired += 1
@@ -190,8 +192,6 @@ def draw_delay(rule: FaultRule, rng: random.Random, default: float) -> float:
 
 def _matches(rule: FaultRule, req: Request) -> bool:
     if rule.route not in ("any", req.route):
-        return False
-    if rule.action == "fail_task" and req.route != "create":
         return False
     if rule.api_key is not None and rule.api_key != req.token:
         return False

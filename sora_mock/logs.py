@@ -91,6 +91,8 @@ class JsonFormatter(logging.Formatter):
         entry: dict[str, Any] = {"time": self.formatTime(record), "level": record.levelname}
         request = getattr(record, "fields", None)
         entry.update(request if request is not None else {"message": record.getMessage()})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)
 
 
@@ -105,7 +107,8 @@ def configure(log_format: str) -> None:
     """Send sora_mock's other log lines to stderr in the chosen format (the command line)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-    root = logging.getLogger("sora_mock")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    root.propagate = False
+    for name in ("sora_mock", "aiohttp"):  # aiohttp's own errors too, in the same format
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO if name == "sora_mock" else logging.WARNING)
+        logger.propagate = False

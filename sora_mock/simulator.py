@@ -58,6 +58,7 @@ class Simulator:
         # how many of those are final already (they finished out of order)
         self._active = {}
         self._settled = {}
+        self._doomed: dict[str, list[Task]] = {}  # per key: tasks a fault will fail, unrefunded
         self._counters = {}
         self.journal.clear()
         self.clock.reset()
@@ -108,6 +109,7 @@ class Simulator:
         assert checked.model is not None
         model = checked.model.name
         price = price_of(self.pricing, model, checked.n_frames, checked.size)
+        self.book_due_refunds(key, now)
         account = self.ledger.accounts[key]
         if account.balance < price:
             raise e.ApiError(
@@ -132,6 +134,7 @@ class Simulator:
         )
         self._seq += 1
         if fail is not None:
+            self._doomed.setdefault(key, []).append(task)
             task.planned_failure = (
                 fail.failure_reason or DEFAULT_FAILURE_REASON,
                 fail.error_message,
@@ -152,6 +155,7 @@ class Simulator:
         result = task.result(now, self.settings.public_base_url or base_url)
         if self.clock.mode == "poll" and task.forced is None:
             task.poll_offset += self.settings.poll_step_seconds
+            self.observe(task, now)  # by its own time it may be final now: no longer active
         return result
 
     def owner_of(self, task_id: str) -> str | None:
@@ -175,7 +179,8 @@ class Simulator:
             if status == "failed" and task.refund_trans_no is None:
                 if task.forced is None and task.planned_failure is not None:
                     task.failure_reason, task.error_message = task.planned_failure
-                refund = self.ledger.refund(task.key, task.price, task.task_id, now)
+                failed_at = task.history[-1][1]  # the refund is dated when the task failed
+                refund = self.ledger.refund(task.key, task.price, task.task_id, failed_at)
                 task.refund_trans_no = refund.trans_no
         return status, progress
 
@@ -208,6 +213,13 @@ class Simulator:
             queue.popleft()
             self._settled[key] -= 1
         return len(queue) - self._settled.get(key, 0)
+
+    def retry_after(self, key: str | None) -> int:
+        """Retry-After for a 429: real seconds to the key's earliest active task's end, else 1."""
+        if key is None or key not in self.ledger.accounts:
+            return 1
+        now = self.clock.now()
+        return self._retry_after(key, now) if self._active_count(key, now) else 1
 
     def _retry_after(self, key: str, now: float) -> int:
         """Real seconds until the key's earliest active task finishes (at least 1)."""
@@ -277,7 +289,25 @@ class Simulator:
     def list_tasks(self, key: str | None = None) -> list[dict[str, Any]]:
         return [self.task_json(t) for t in list(self.tasks.values()) if key in (None, t.key)]
 
+    def book_due_refunds(self, key: str | None, now: float | None = None) -> None:
+        """Refund the tasks of `key` (or of every key) that a fault has failed by now.
+
+        A task that fails on its own (a `fail_task` rule) is refunded by the first read that
+        observes it (B3); a balance is such a read, so its refund shows before anyone looks
+        at the task itself.
+        """
+        now = self.clock.now() if now is None else now
+        for owner in [key] if key is not None else list(self._doomed):
+            tasks = self._doomed.get(owner)
+            if tasks:
+                tasks[:] = [t for t in tasks if self.observe(t, now)[0] not in FINAL]
+
+    def accounts(self) -> list[Account]:
+        self.book_due_refunds(None)
+        return list(self.ledger.accounts.values())
+
     def account(self, key: str) -> Account:
+        self.book_due_refunds(key)
         account = self.ledger.accounts.get(key)
         if account is None:
             raise e.AdminError(404, f"Account {e.mask_key(key)} was not found.")
@@ -287,6 +317,7 @@ class Simulator:
         return self.ledger.open(key, self.settings.default_balance)
 
     def set_balance(self, key: str, balance: int) -> Account:
+        self.book_due_refunds(key)
         return self.ledger.set_balance(key, balance, self.clock.now())
 
     def clock_json(self) -> dict[str, Any]:

@@ -321,3 +321,17 @@ def test_text_logging_writes_one_line_per_request_with_the_key_masked(
     [request] = [line for line in lines if CREATE in line]
     for word in ["POST", "200", MASKED_KEY, task_id]:
         assert re.search(rf"(?<![\w*]){re.escape(word)}(?!\w)", request), (word, request)
+
+
+@pytest.mark.parametrize("args", [("--str", "true"), ("--max-con", "1"), ("--queue", "7")])
+def test_an_abbreviated_flag_is_an_unknown_name(args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert (2, "") == (result.returncode, result.stdout)
+    assert args[0] in result.stderr
+
+
+def test_a_host_that_cannot_be_listened_on_stops_start_up_naming_it() -> None:
+    result = run("--host", "256.1.1.1")
+    assert (2, "") == (result.returncode, result.stdout)
+    assert "'host'" in result.stderr
+    assert "Traceback" not in result.stderr
