@@ -138,7 +138,8 @@ async def ledger(request: web.Request) -> web.Response:
 
 
 async def list_tasks(request: web.Request) -> web.Response:
-    return _reply({"tasks": _sim(request).list_tasks(request.query.get("key"))})
+    limit = _query_int(request, "limit")
+    return _reply({"tasks": _sim(request).list_tasks(request.query.get("key"), limit)})
 
 
 async def get_task(request: web.Request) -> web.Response:

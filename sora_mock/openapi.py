@@ -192,7 +192,14 @@ def document() -> dict[str, Any]:
             "get": _op("The account's transactions.", s.Ledger),
         },
         "/__mock/tasks": {
-            "get": _op("Task records.", s.Tasks, params=[_query("key", {"type": "string"})])
+            "get": _op(
+                "Task records, oldest first; `limit` keeps the newest N.",
+                s.Tasks,
+                params=[
+                    _query("key", {"type": "string"}),
+                    _query("limit", {"type": "integer", "minimum": 0}),
+                ],
+            )
         },
         "/__mock/tasks/{taskId}": {"parameters": [task_id], "get": _op("A task.", s.TaskRecord)},
         "/__mock/tasks/{taskId}/succeed": {

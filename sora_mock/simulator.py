@@ -286,8 +286,12 @@ class Simulator:
         self.observe(task, now)
         return task.to_json(now)
 
-    def list_tasks(self, key: str | None = None) -> list[dict[str, Any]]:
-        return [self.task_json(t) for t in list(self.tasks.values()) if key in (None, t.key)]
+    def list_tasks(self, key: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Task records in creation order; with `limit`, only the newest that many."""
+        tasks = [t for t in self.tasks.values() if key in (None, t.key)]
+        if limit is not None:
+            tasks = tasks[len(tasks) - limit :] if limit else []
+        return [self.task_json(t) for t in tasks]
 
     def book_due_refunds(self, key: str | None, now: float | None = None) -> None:
         """Refund the tasks of `key` (or of every key) that a fault has failed by now.

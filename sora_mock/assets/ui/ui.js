@@ -363,7 +363,7 @@
     const newest = tasks.slice().reverse(); // the API lists them in creation order
     show(byId("tasks-empty"), tasks.length === 0);
     byId("tasks-count").textContent =
-      tasks.length > SHOWN ? `(newest ${SHOWN} of ${tasks.length})` : `(${tasks.length})`;
+      tasks.length >= SHOWN ? `(newest ${SHOWN})` : `(${tasks.length})`;
     sync(byId("tasks"), newest.slice(0, SHOWN), (t) => t.taskId, taskRow);
   }
 
@@ -499,7 +499,7 @@
     const [clock, accounts, tasks, faults, requests] = await Promise.all([
       api("GET", "clock"),
       api("GET", "accounts"),
-      api("GET", "tasks"),
+      api("GET", `tasks?limit=${SHOWN}`),
       api("GET", "faults"),
       api("GET", `requests?limit=${SHOWN}`),
     ]);
