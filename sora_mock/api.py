@@ -19,9 +19,10 @@ from typing import Any, Final
 from aiohttp import web
 
 from . import errors as e
-from .contract import BodyError, Violation, bearer_token, check_task_id, parse_object
+from .contract import Violation, bearer_token, check_task_id
 from .faults import MSG_UNKNOWN_PRESET, PRESETS, Decision, FaultRule, Request
 from .journal import Exchange
+from .jsonbody import BodyError, parse_object
 from .logs import REQUESTS, log_request
 from .responses import JSON, REQUEST_LOG, SIMULATOR, envelope_error, json_response
 from .simulator import Simulator
