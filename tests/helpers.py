@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp.test_utils import TestClient
@@ -66,3 +68,10 @@ async def balance(client: Client, key: str = KEY) -> int:
 
 async def advance(client: Client, seconds: float) -> None:
     await admin(client, "POST", "/clock/advance", {"seconds": seconds})
+
+
+async def until(ready: Callable[[], Awaitable[bool]]) -> None:
+    """Ask over HTTP until `ready()` holds, for at most a second: the server runs meanwhile."""
+    started = time.perf_counter()
+    while not await ready():
+        assert time.perf_counter() - started < 1.0, "gave up waiting"

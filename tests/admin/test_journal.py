@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import aiohttp
@@ -28,6 +26,7 @@ from ..helpers import (
     create,
     create_ok,
     post_json,
+    until,
 )
 
 MASKED_KEY: Final = "************0001"
@@ -334,13 +333,6 @@ async def test_the_journal_keeps_only_the_newest_journal_size_rows(
         await check(client, f"task-{n}")
     rows = await journal(client)
     assert [f"task-{n}" for n in range(45, 50)] == [row["body"]["taskId"] for row in rows]
-
-
-async def until(ready: Callable[[], Awaitable[bool]]) -> None:
-    """Ask over HTTP until `ready()` holds, for at most a second: the server runs meanwhile."""
-    started = time.perf_counter()
-    while not await ready():
-        assert time.perf_counter() - started < 1.0, "gave up waiting"
 
 
 @pytest.mark.parametrize("action", ["delay", "timeout"])

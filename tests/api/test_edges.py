@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -25,14 +23,8 @@ from ..helpers import (
     create,
     create_ok,
     post_json,
+    until,
 )
-
-
-async def until(ready: Callable[[], Awaitable[bool]]) -> None:
-    """Ask over HTTP until `ready()` holds, for at most a second: the server runs meanwhile."""
-    started = time.perf_counter()
-    while not await ready():
-        assert time.perf_counter() - started < 1.0, "gave up waiting"
 
 
 async def test_a_fault_failed_task_is_refunded_before_anyone_reads_it(client: Client) -> None:
