@@ -73,24 +73,14 @@ async def video(request: web.Request) -> web.StreamResponse:
 
 
 async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
-    body, problem = await _read_json(request, sim, x)
-    fail = await _faults(request, sim, x, body)
-    _same_simulation(sim, x)
-    key = sim.authenticate(request.headers.get("Authorization"))
-    _require_object(sim, body, problem)
-    assert body is not None
+    key, body, fail = await _admit(request, sim, x)
     task = sim.create_task(key, body, x, fail)
     x.task_id = task.task_id
     return json_response(e.created_envelope(task.task_id))
 
 
 async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
-    body, problem = await _read_json(request, sim, x)
-    await _faults(request, sim, x, body)
-    _same_simulation(sim, x)
-    key = sim.authenticate(request.headers.get("Authorization"))
-    _require_object(sim, body, problem)
-    assert body is not None
+    key, body, _ = await _admit(request, sim, x)
     task_id = check_task_id(body)
     if isinstance(task_id, Violation):
         x.violations = [task_id]
@@ -139,13 +129,33 @@ async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.Strea
 # -- the pipeline's steps --------------------------------------------------------------------
 
 
-async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResponse:
-    sim = request.app[SIMULATOR]
-    started = time.perf_counter()
+def _exchange(request: web.Request, sim: Simulator, route: str) -> Exchange:
+    """The journal row of a provider request, started as it arrives."""
     x = Exchange(
         route, request.method, request.path, dict(request.headers), sim.now(), sim.generation
     )
     x.key = bearer_token(request.headers.get("Authorization"))
+    return x
+
+
+async def _admit(
+    request: web.Request, sim: Simulator, x: Exchange
+) -> tuple[str, dict[str, Any], FaultRule | None]:
+    """The steps a JSON route takes before its own rules, in the contract's order: faults,
+    auth, body size, a JSON object. Returns the key, the body and a `fail_task` rule."""
+    body, problem = await _read_json(request, sim, x)
+    fail = await _faults(request, sim, x, body)
+    _same_simulation(sim, x)
+    key = sim.authenticate(request.headers.get("Authorization"))
+    _require_object(sim, body, problem)
+    assert body is not None
+    return key, body, fail
+
+
+async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResponse:
+    sim = request.app[SIMULATOR]
+    started = time.perf_counter()
+    x = _exchange(request, sim, route)
     response: web.StreamResponse | None
     try:
         response = await step(request, sim, x)
@@ -155,9 +165,7 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
         x.code = err.code
     except _Answered as answer:
         response = answer.response
-    except _Dropped:
-        response = None
-    except ConnectionError:  # the client went away while sending its body
+    except (_Dropped, ConnectionError):  # closed on purpose, or the client left mid-body
         response = None
     except asyncio.CancelledError:  # the client went away (or the server is stopping)
         x.code = None
@@ -180,8 +188,7 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
     allowed = getattr(exc, "allowed_methods", None)
     if allowed and path.startswith("/files/"):  # a wrong method on a file link: plain HTTP
         route = "files"
-    x = Exchange(route, request.method, path, dict(request.headers), sim.now(), sim.generation)
-    x.key = bearer_token(request.headers.get("Authorization"))
+    x = _exchange(request, sim, route)
     if route == "files":
         response: web.Response = web.Response(status=exc.status, text=f"{exc.status}: {exc.reason}")
         if allowed:
