@@ -36,13 +36,6 @@ class Simulator:
         self.journal = Journal(settings.journal_size)
         self._task_ids = TaskIds(settings.seed)
         self.generation = 0
-        self.ledger = Ledger()
-        self.tasks: dict[str, Task] = {}
-        self._finals: list[tuple[int, str]] = []
-        self._seq = 0
-        self._active: dict[str, deque[Task]] = {}
-        self._settled: dict[str, int] = {}
-        self._counters: dict[str, int] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -51,15 +44,15 @@ class Simulator:
         self.ledger = Ledger()
         for key, balance in self.settings.accounts.items():
             self.ledger.open(key, balance)
-        self.tasks = {}
-        self._finals = []  # a heap of (seq, taskId) of the tasks seen to become final
+        self.tasks: dict[str, Task] = {}
+        self._finals: list[tuple[int, str]] = []  # heap: (seq, taskId) of tasks seen final
         self._seq = 0
         # per key: its tasks in creation order from the oldest that may still be active, and
         # how many of those are final already (they finished out of order)
-        self._active = {}
-        self._settled = {}
+        self._active: dict[str, deque[Task]] = {}
+        self._settled: dict[str, int] = {}
         self._doomed: dict[str, list[Task]] = {}  # per key: tasks a fault will fail, unrefunded
-        self._counters = {}
+        self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
         self.journal.clear()
         self.clock.reset()
         self.faults.reset(self.settings.faults)
