@@ -297,9 +297,17 @@ def _check_image(
         out.params[name] = checked
 
 
+def _choice(value: Any, choices: tuple[str, ...]) -> str | None:
+    """The choice equal to `value`: the constant itself, so 100,000 kept tasks share one string."""
+    for choice in choices:
+        if value == choice:
+            return choice
+    return None
+
+
 def _check_aspect_ratio(body: dict[str, Any], out: Checked) -> None:
-    value = body.get("aspectRatio", "landscape")
-    if isinstance(value, str) and value in ASPECT_RATIOS:
+    value = _choice(body.get("aspectRatio", "landscape"), ASPECT_RATIOS)
+    if value is not None:
         out.params["aspectRatio"] = value
     else:
         message = e.MSG_ONE_OF.format(field="aspectRatio", choices=", ".join(ASPECT_RATIOS))
@@ -334,8 +342,8 @@ def _check_size(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> N
     if spec is None or not spec.sized:
         _not_applicable(body, spec, out, "size")
         return
-    value = body.get("size", "standard")
-    if isinstance(value, str) and value in SIZES:
+    value = _choice(body.get("size", "standard"), SIZES)
+    if value is not None:
         out.params["size"] = value
     else:
         message = e.MSG_ONE_OF.format(field="size", choices=", ".join(SIZES))

@@ -35,6 +35,8 @@ class Simulator:
         self.faults = Faults(settings.seed)
         self.journal = Journal(settings.journal_size)
         self._task_ids = TaskIds(settings.seed)
+        # one tuple of parameter names per task shape, shared by the tasks of that shape
+        self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.generation = 0
         self.reset()
 
@@ -45,8 +47,8 @@ class Simulator:
         for key, balance in self.settings.accounts.items():
             self.ledger.open(key, balance)
         self.tasks: dict[str, Task] = {}
-        self._finals: list[tuple[int, str]] = []  # heap: (seq, taskId) of tasks seen final
-        self._seq = 0
+        # heap: (charge_no, taskId) of the tasks that may have finished out of creation order
+        self._finals: list[tuple[int, str]] = []
         # per key: its tasks in creation order from the oldest that may still be active, and
         # how many of those are final already (they finished out of order)
         self._active: dict[str, deque[Task]] = {}
@@ -112,27 +114,25 @@ class Simulator:
         n = self._counters.get(key, 0) + 1
         task_id = self._task_ids(key, n)
         self._counters[key] = n
-        charge = self.ledger.charge(key, price, task_id, now)
+        names = tuple(checked.params)
         task = Task(
             task_id=task_id,
             key=key,
             model=model,
-            params=checked.params,
+            param_names=self._param_names.setdefault(names, names),
+            param_values=tuple(checked.params.values()),
             price=price,
-            charge_trans_no=charge.trans_no,
+            charge_no=self.ledger.charge(key, price, task_id, now),
             created_at=now,
             queue_seconds=self.settings.queue_seconds,
             run_seconds=self.settings.run_seconds,
-            seq=self._seq,
         )
-        self._seq += 1
         if fail is not None:
             self._doomed.setdefault(key, []).append(task)
             task.planned_failure = (
                 fail.failure_reason or DEFAULT_FAILURE_REASON,
                 fail.error_message,
             )
-        task.history.append(("pending", now))
         if len(self.tasks) >= self.settings.max_tasks:
             self._forget_one(now)
         self.tasks[task_id] = task
@@ -167,14 +167,16 @@ class Simulator:
         if status != task.observed:
             task.record(status, now)
             if status in FINAL:
-                heapq.heappush(self._finals, (task.seq, task.task_id))
+                if task.forced is not None or task.poll_offset:
+                    heapq.heappush(self._finals, (task.charge_no, task.task_id))
                 self._settle(task)
-            if status == "failed" and task.refund_trans_no is None:
+            if status == "failed" and task.refund_no is None:
                 if task.forced is None and task.planned_failure is not None:
                     task.failure_reason, task.error_message = task.planned_failure
-                failed_at = task.history[-1][1]  # the refund is dated when the task failed
-                refund = self.ledger.refund(task.key, task.price, task.task_id, failed_at)
-                task.refund_trans_no = refund.trans_no
+                assert task.final_at is not None  # the refund is dated when the task failed
+                task.refund_no = self.ledger.refund(
+                    task.key, task.price, task.task_id, task.final_at
+                )
         return status, progress
 
     def _settle(self, task: Task) -> None:
@@ -224,10 +226,12 @@ class Simulator:
     def _forget_one(self, now: float) -> None:
         """Make room: the oldest final task goes first, else the oldest task [mock decision].
 
-        Two places hold the answer: the oldest tasks (a task that finished without being read
-        is found there, as tasks mostly finish in the order they were made), and the heap of
-        tasks seen to become final (a failed or admin-finished task further on). Both are cheap,
-        so a full store of tasks that never finish costs a bounded scan per create, not O(n).
+        Two places hold the answer: the oldest tasks, and the heap of the tasks that finished
+        out of creation order. Every task runs for the same queue and run seconds, so one that
+        finishes on its own has every older task finished too and is found among the oldest;
+        only a task finished by the admin API or moved on by polls (the poll clock) can finish
+        ahead of older ones, and only those go on the heap. Both are cheap, so a full store of
+        tasks that never finish costs a bounded scan per create, not O(n).
         """
         oldest_final: Task | None = None
         for task in itertools.islice(self.tasks.values(), FORGET_SCAN):
@@ -237,8 +241,8 @@ class Simulator:
         while self._finals and self.tasks.get(self._finals[0][1]) is None:
             heapq.heappop(self._finals)
         if self._finals:
-            seq, task_id = self._finals[0]
-            if oldest_final is None or seq < oldest_final.seq:
+            number, task_id = self._finals[0]
+            if oldest_final is None or number < oldest_final.charge_no:
                 oldest_final = self.tasks[task_id]
         victim = oldest_final or next(iter(self.tasks.values()))
         del self.tasks[victim.task_id]

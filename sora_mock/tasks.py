@@ -8,10 +8,11 @@ refund of a failed task) the first time any read observes it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from .errors import mask_key
+from .ledger import trans_no
 
 Status = Literal["pending", "running", "succeeded", "failed"]
 FINAL: Final = frozenset(("succeeded", "failed"))
@@ -20,16 +21,24 @@ _ORDER: Final[dict[str, int]] = {"pending": 0, "running": 1, "succeeded": 2, "fa
 
 @dataclass(slots=True)
 class Task:
+    """One task, kept compact: a full store holds 100,000 of these (about 0.5 KiB each).
+
+    `params` is kept as its names (a tuple shared by every task of the same shape) and its
+    values, and `history` as the two times after creation at which it changed; both are made
+    into their JSON shapes only when a record is read.
+    """
+
     task_id: str
     key: str
     model: str
-    params: dict[str, Any]
+    param_names: tuple[str, ...]
+    param_values: tuple[Any, ...]
     price: int
-    charge_trans_no: str
+    # the charge's transaction number, which also orders tasks by creation (it only grows)
+    charge_no: int
     created_at: float
     queue_seconds: float
     run_seconds: float
-    seq: int = 0  # creation order within the simulation
     settled: bool = False  # no longer counts against its key's concurrency limit
     # the task's own time runs ahead of the global clock by this much (the poll clock)
     poll_offset: float = 0.0
@@ -39,10 +48,32 @@ class Task:
     forced: tuple[Status, int] | None = None
     failure_reason: str = ""
     error_message: str | None = None
-    refund_trans_no: str | None = None
+    refund_no: int | None = None
     observed: Status = "pending"
-    # (status, global time) pairs: tuples, as 100,000 kept tasks make dicts add up
-    history: list[tuple[Status, float]] = field(default_factory=list)
+    # the global times at which it was seen to start running and to become final
+    running_at: float | None = None
+    final_at: float | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(zip(self.param_names, self.param_values, strict=True))
+
+    @property
+    def history(self) -> list[tuple[Status, float]]:
+        steps: list[tuple[Status, float]] = [("pending", self.created_at)]
+        if self.running_at is not None:
+            steps.append(("running", self.running_at))
+        if self.final_at is not None:
+            steps.append((self.observed, self.final_at))
+        return steps
+
+    @property
+    def charge_trans_no(self) -> str:
+        return trans_no(self.charge_no)
+
+    @property
+    def refund_trans_no(self) -> str | None:
+        return trans_no(self.refund_no) if self.refund_no is not None else None
 
     def age(self, now: float) -> float:
         return now - self.created_at + self.poll_offset
@@ -63,7 +94,7 @@ class Task:
         return self.created_at + self.queue_seconds + self.run_seconds - self.poll_offset
 
     def record(self, status: Status, now: float) -> None:
-        """Append the transitions from the last observed status up to `status`.
+        """Note the transitions from the last observed status up to `status`.
 
         Natural transitions get the global time at which they happened (clamped into the span
         since the last entry, as the poll clock moves a task's own time in steps); a forced one,
@@ -72,17 +103,19 @@ class Task:
         if status == self.observed:
             return
         if self.forced is not None:
-            self.history.append((status, now))
+            self.final_at = now
         else:
-            last = self.history[-1][1] if self.history else self.created_at
+            last = self.running_at if self.running_at is not None else self.created_at
             steps: tuple[Status, ...] = ("running", status) if status in FINAL else ("running",)
             for step in steps:
                 if _ORDER[step] <= _ORDER[self.observed]:
                     continue
                 boundary = self.queue_seconds + (self.run_seconds if step in FINAL else 0.0)
                 when = min(max(self.created_at + boundary - self.poll_offset, last), now)
-                self.history.append((step, when))
-                last = when
+                if step in FINAL:
+                    self.final_at = when
+                else:
+                    self.running_at = last = when
         self.observed = status
 
     def to_json(self, now: float) -> dict[str, Any]:
@@ -115,6 +148,6 @@ class Task:
             "result_urls": [url] if url else [],
             "failure_reason": self.failure_reason if status == "failed" else "",
             "error_message": self.error_message if status == "failed" else None,
-            "credits_refunded": self.refund_trans_no is not None,
+            "credits_refunded": self.refund_no is not None,
             "refund_trans_no": self.refund_trans_no,
         }

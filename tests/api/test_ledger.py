@@ -171,6 +171,24 @@ async def test_put_on_a_known_key_books_the_difference(client: Client) -> None:
     ]
 
 
+async def test_balances_past_64_bits_keep_every_row_exact(client: Client) -> None:
+    """The admin API takes any whole number, so the ledger must not wrap at 2**63."""
+    first = await create_ok(client)
+    await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 2**70})
+    second = await create_ok(client)
+    await admin(client, "POST", f"/tasks/{second}/fail")
+    await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 7})
+    rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
+    assert [
+        ("charge", -20, 980, first),
+        ("set", 2**70 - 980, 2**70, None),
+        ("charge", -20, 2**70 - 20, second),
+        ("refund", 20, 2**70, second),
+        ("set", 7 - 2**70, 7, None),
+    ] == [(r["reason"], r["delta"], r["balance_after"], r["taskId"]) for r in rows]
+    assert 7 == await balance(client)
+
+
 @pytest.mark.parametrize("bad", [-1, 1.5, "10", None, True])
 async def test_put_refuses_a_balance_that_is_not_a_whole_number_of_at_least_zero(
     client: Client, bad: Any

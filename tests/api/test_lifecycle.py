@@ -390,6 +390,36 @@ async def test_a_final_task_past_the_oldest_thousand_is_forgotten_before_active_
     assert set(ids[:1001]) <= listed
 
 
+async def test_a_task_that_finished_on_its_own_goes_before_a_running_newer_one(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(max_tasks=2)
+    first = await create_ok(client)
+    await advance(client, 2)
+    second = await create_ok(client)
+    await advance(client, 3)  # first is 5 s old: succeeded; second is 3 s old: running
+    third = await create_ok(client)
+    listed = [t["taskId"] for t in (await admin(client, "GET", "/tasks"))["tasks"]]
+    assert [second, third] == listed
+    assert 404 == (await check(client, first))["code"]
+
+
+async def test_a_task_polled_to_its_end_past_the_oldest_thousand_is_forgotten_first(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(
+        clock="poll", max_tasks=1002, max_concurrent_tasks=5000, default_balance=10**6
+    )
+    ids = [await create_ok(client) for _ in range(1002)]
+    for _ in range(3):  # pending, running, succeeded: the poll clock moves only this task
+        await check(client, ids[1001])
+    assert "succeeded" == (await check(client, ids[1001]))["data"]["status"]
+    await create_ok(client)
+    listed = {t["taskId"] for t in (await admin(client, "GET", "/tasks"))["tasks"]}
+    assert ids[1001] not in listed
+    assert set(ids[:1001]) <= listed
+
+
 async def test_with_no_final_task_the_oldest_task_is_forgotten(make_client: MakeClient) -> None:
     client = await make_client(max_tasks=2)
     first, second = await create_ok(client), await create_ok(client)
