@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint examples fuzz unit bench bench-smoke clean
+.PHONY: run test lint examples fuzz unit bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: $(STAMP)
 # every step of the bench, briefly and side by side: proves it works, measures nothing
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --smoke
+	$(BIN)/python bench/soak.py --minutes 0.1 --every 3 --max-tasks 2000
+
+# the server's memory under MINUTES (10) of mixed traffic, its task store filled first (not in CI)
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --minutes $(or $(MINUTES),10) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,13 +1,16 @@
 """Soak test: run the mock for N minutes under mixed traffic and watch its memory (not for CI).
 
-    python bench/soak.py --minutes N [--rate R] [--every SECONDS]
+    python bench/soak.py --minutes N [--rate R] [--every SECONDS] [--max-tasks N] [--cold]
 
 Starts `python -m sora_mock --host 127.0.0.1 --port 0 --clock real --speed 10` as a child
-process, drives it from one aiohttp client with creates across a handful of keys, check-results,
-requests the mock must reject, and now and then an admin fail or a balance top-up. It prints the
-server's resident memory (VmRSS) and the number of requests sent at the start, once a minute
-(`--every`) and at the end, and stops itself after N minutes. Memory that keeps climbing after
-the task store and the journal have filled is what this is for.
+process. First it fills the task store as fast as it can (`max_tasks` creates, spread over
+warm-up keys of their own), as a container that has run for a while has; `--cold` skips that.
+Then, for N minutes, it drives the mock from one aiohttp client with creates across a handful of
+keys, check-results, requests the mock must reject, and now and then an admin fail or a balance
+top-up. It prints the server's resident memory (VmRSS) at launch, when the store is full, once a
+minute (`--every`) and at the end, then the growth over the N minutes. Memory that keeps climbing
+after the task store and the journal have filled is what this is for: the launch-to-full step is
+the store's own (bounded) size.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ REJECTED: Final[tuple[tuple[bytes, dict[str, str]], ...]] = (
 )
 IN_FLIGHT: Final = 64
 RECENT: Final = 200
+# the warm-up spreads its creates so no key comes near the concurrency limit (20 by default)
+WARM_KEYS: Final = tuple(f"sk-soak-warm-{i}" for i in range(400))
+DEFAULT_MAX_TASKS: Final = 100_000
 
 
 def rss_kib(pid: int) -> int:
@@ -174,6 +180,25 @@ def report(label: str, pid: int, started: float, soak: Soak) -> None:
     )
 
 
+async def warm_up(session: aiohttp.ClientSession, url: str, creates: int) -> int:
+    """Fill the task store: `creates` creates over WARM_KEYS, IN_FLIGHT at a time; how many 0s."""
+    for key in WARM_KEYS:
+        async with session.put(f"{url}/__mock/accounts/{key}", json={"balance": 10**12}) as r:
+            r.raise_for_status()
+    made = 0
+
+    async def worker(first: int) -> None:
+        nonlocal made
+        for i in range(first, creates, IN_FLIGHT):
+            headers = {"Authorization": f"Bearer {WARM_KEYS[i % len(WARM_KEYS)]}"}
+            body = BODIES[i % len(BODIES)]
+            async with session.post(url + CREATE, json=body, headers=headers) as response:
+                made += (await response.json(content_type=None)).get("code") == 0
+
+    await asyncio.gather(*(worker(first) for first in range(IN_FLIGHT)))
+    return made
+
+
 async def drive(soak: Soak, seconds: float, rate: float) -> None:
     """Send `rate` requests a second for `seconds`, never more than IN_FLIGHT at once."""
     loop = asyncio.get_running_loop()
@@ -200,15 +225,25 @@ async def every(seconds: float, pid: int, started: float, soak: Soak) -> None:
         report(f"{seconds * n:g}s", pid, started, soak)
 
 
-async def soak_for(minutes: float, rate: float, interval: float, extra: Sequence[str] = ()) -> int:
+async def soak_for(
+    minutes: float, rate: float, interval: float, warm: int, extra: Sequence[str] = ()
+) -> int:
     server, url = await start_server(extra)
     drains = [asyncio.create_task(drain(server.stdout)), asyncio.create_task(drain(server.stderr))]
-    started = time.monotonic()
     print(f"soak: {url} (pid {server.pid}), {minutes} min at {rate} requests/s", flush=True)
     try:
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(timeout=timeout) as session:
+            launched = time.monotonic()
             soak = Soak(session, url)
+            at_launch = rss_kib(server.pid)
+            report("launch", server.pid, launched, soak)
+            if warm:
+                made = await warm_up(session, url, warm)
+                report("full", server.pid, launched, soak)
+                print(f"soak: warm-up made {made:,} tasks; now the {minutes} minutes", flush=True)
+            started = time.monotonic()
+            at_start = rss_kib(server.pid)
             report("start", server.pid, started, soak)
             ticker = asyncio.create_task(every(interval, server.pid, started, soak))
             try:
@@ -218,13 +253,19 @@ async def soak_for(minutes: float, rate: float, interval: float, extra: Sequence
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
             report("end", server.pid, started, soak)
+            at_end = rss_kib(server.pid)
             async with session.get(f"{url}/__mock/tasks") as response:
                 tasks = len((await response.json())["tasks"])
     finally:
         await stop_server(server)
         for task in drains:
             task.cancel()
-    print(f"soak: tasks kept by the server: {tasks}", flush=True)
+    print(f"soak: tasks kept by the server: {tasks:,}", flush=True)
+    print(
+        f"soak: RSS growth over the {minutes:g} minutes: {(at_end - at_start) / 1024:.1f} MiB; "
+        f"from launch: {(at_end - at_launch) / 1024:.1f} MiB",
+        flush=True,
+    )
     for outcome, count in sorted(soak.outcomes.items()):
         print(f"  {count:8d}  {outcome}")
     errors = sum(
@@ -242,11 +283,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--max-tasks", type=int, help="the server's max_tasks (default: its own, 100,000)"
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="start the N minutes with an empty task store"
+    )
     args = parser.parse_args(argv)
     extra = ["--max-tasks", str(args.max_tasks)] if args.max_tasks else []
     if min(args.minutes, args.rate, args.every) <= 0:
         parser.error("--minutes, --rate and --every must be greater than 0")
-    return asyncio.run(soak_for(args.minutes, args.rate, args.every, extra))
+    warm = 0 if args.cold else (args.max_tasks or DEFAULT_MAX_TASKS)
+    return asyncio.run(soak_for(args.minutes, args.rate, args.every, warm, extra))
 
 
 if __name__ == "__main__":
