@@ -390,17 +390,18 @@ async def test_a_final_task_past_the_oldest_thousand_is_forgotten_before_active_
     assert set(ids[:1001]) <= listed
 
 
-async def test_a_task_that_finished_on_its_own_goes_before_a_running_newer_one(
+async def test_a_task_that_finished_on_its_own_goes_before_a_newer_failed_one(
     make_client: MakeClient,
 ) -> None:
-    client = await make_client(max_tasks=2)
+    client = await make_client(max_tasks=3)
     first = await create_ok(client)
     await advance(client, 2)
-    second = await create_ok(client)
+    second, third = await create_ok(client), await create_ok(client)
+    await admin(client, "POST", f"/tasks/{third}/fail")
     await advance(client, 3)  # first is 5 s old: succeeded; second is 3 s old: running
-    third = await create_ok(client)
+    fourth = await create_ok(client)
     listed = [t["taskId"] for t in (await admin(client, "GET", "/tasks"))["tasks"]]
-    assert [second, third] == listed
+    assert [second, third, fourth] == listed
     assert 404 == (await check(client, first))["code"]
 
 
