@@ -28,6 +28,8 @@ from typing import Any, Final
 
 import aiohttp
 
+from sora_mock.config import Settings
+
 ROOT: Final = Path(__file__).resolve().parent.parent
 KEYS: Final = tuple(f"sk-soak-key-{i}" for i in range(5))
 CREATE: Final = "/api/v1/video/sora-pro"
@@ -48,7 +50,6 @@ IN_FLIGHT: Final = 64
 RECENT: Final = 200
 # the warm-up spreads its creates so no key comes near the concurrency limit (20 by default)
 WARM_KEYS: Final = tuple(f"sk-soak-warm-{i}" for i in range(400))
-DEFAULT_MAX_TASKS: Final = 100_000
 
 
 def rss_kib(pid: int) -> int:
@@ -171,13 +172,15 @@ async def stop_server(server: asyncio.subprocess.Process) -> None:
             await server.wait()
 
 
-def report(label: str, pid: int, started: float, soak: Soak) -> None:
+def report(label: str, pid: int, started: float, soak: Soak) -> int:
+    """Print the server's RSS with the time since `started`; the RSS, in KiB."""
     rss = rss_kib(pid)
     print(
         f"{label:>6} t={time.monotonic() - started:7.1f}s  VmRSS={rss / 1024:7.1f} MiB "
         f"({rss} kB)  requests sent={soak.sent}",
         flush=True,
     )
+    return rss
 
 
 async def warm_up(session: aiohttp.ClientSession, url: str, creates: int) -> int:
@@ -236,15 +239,13 @@ async def soak_for(
         async with aiohttp.ClientSession(timeout=timeout) as session:
             launched = time.monotonic()
             soak = Soak(session, url)
-            at_launch = rss_kib(server.pid)
-            report("launch", server.pid, launched, soak)
+            at_launch = report("launch", server.pid, launched, soak)
             if warm:
                 made = await warm_up(session, url, warm)
                 report("full", server.pid, launched, soak)
                 print(f"soak: warm-up made {made:,} tasks; now the {minutes} minutes", flush=True)
             started = time.monotonic()
-            at_start = rss_kib(server.pid)
-            report("start", server.pid, started, soak)
+            at_start = report("start", server.pid, started, soak)
             ticker = asyncio.create_task(every(interval, server.pid, started, soak))
             try:
                 await drive(soak, minutes * 60, rate)
@@ -252,8 +253,7 @@ async def soak_for(
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
-            report("end", server.pid, started, soak)
-            at_end = rss_kib(server.pid)
+            at_end = report("end", server.pid, started, soak)
             async with session.get(f"{url}/__mock/tasks") as response:
                 tasks = len((await response.json())["tasks"])
     finally:
@@ -290,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra = ["--max-tasks", str(args.max_tasks)] if args.max_tasks else []
     if min(args.minutes, args.rate, args.every) <= 0:
         parser.error("--minutes, --rate and --every must be greater than 0")
-    warm = 0 if args.cold else (args.max_tasks or DEFAULT_MAX_TASKS)
+    warm = 0 if args.cold else (args.max_tasks or Settings().max_tasks)
     return asyncio.run(soak_for(args.minutes, args.rate, args.every, warm, extra))
 
 
