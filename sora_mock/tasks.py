@@ -21,7 +21,7 @@ _ORDER: Final[dict[str, int]] = {"pending": 0, "running": 1, "succeeded": 2, "fa
 
 @dataclass(slots=True)
 class Task:
-    """One task, kept compact: a full store holds 100,000 of these (about 0.5 KiB each).
+    """One task, kept compact: a full store holds 100,000 of these (about 0.7 KiB each).
 
     `params` is kept as its names (a tuple shared by every task of the same shape) and its
     values, and `history` as the two times after creation at which it changed; both are made
