@@ -2,20 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# `make run` installs what the server needs; `make test` adds the test tools: each once
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint examples fuzz unit bench bench-smoke soak clean
+.PHONY: run test lint examples fuzz unit dist wheel-check bench bench-smoke soak clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+# the test extra includes the runtime, so it also stands for the runtime's stamp
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP) $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/sora-mock $(ARGS)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check sora_mock tests examples bench
 	$(BIN)/ruff format --check sora_mock tests examples bench
 	$(BIN)/mypy
@@ -23,29 +32,38 @@ lint: $(STAMP)
 
 # the downstream example is a project of its own (its own pytest.ini): run before the main suite,
 # whose summary stays the last line
-examples: $(STAMP)
+examples: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider examples/downstream
 
 # schemathesis against a live server on loopback, from its own /openapi.json
-fuzz: $(STAMP)
+fuzz: $(TEST_STAMP)
 	bash .ci/schemathesis.sh
 
-unit: $(STAMP)
+unit: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test: lint examples unit
 
+# the wheel and the sdist in dist/: `pip install dist/sora_mock-*.whl` anywhere
+dist: $(TEST_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
+# build the wheel, install it in a fresh venv outside the tree, run a test that uses the fixture
+wheel-check: dist
+	bash .ci/wheel-check.sh
+
 # throughput, latency, start-up, fixture cost and memory against bare aiohttp; writes bench/RESULTS.md
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
 
 # every step of the bench, briefly and side by side: proves it works, measures nothing
-bench-smoke: $(STAMP)
+bench-smoke: $(TEST_STAMP)
 	$(BIN)/python bench/run.py --smoke
 	$(BIN)/python bench/soak.py --minutes 0.1 --every 3 --max-tasks 2000
 
 # the server's memory under MINUTES (10) of mixed traffic, its task store filled first (not in CI)
-soak: $(STAMP)
+soak: $(TEST_STAMP)
 	$(BIN)/python bench/soak.py --minutes $(or $(MINUTES),10) $(SOAK_ARGS)
 
 clean:

@@ -3,8 +3,17 @@
 __version__ = "0.1.0"
 
 from .app import create_app  # the version above comes first: openapi.py imports it
+from .apphandle import AppHandle
 from .config import ConfigError, Settings
 from .errors import ApiError
 from .simulator import Simulator
 
-__all__ = ["ApiError", "ConfigError", "Settings", "Simulator", "__version__", "create_app"]
+__all__ = [
+    "ApiError",
+    "AppHandle",
+    "ConfigError",
+    "Settings",
+    "Simulator",
+    "__version__",
+    "create_app",
+]

@@ -5,28 +5,97 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from difflib import get_close_matches
+from typing import Final, Literal, NoReturn, get_args, get_origin
 
 from aiohttp import web
 
-from . import logs
+from . import __version__, logs
 from .app import create_app
-from .config import DEFAULT_CONFIG, ConfigError, Settings, load
+from .config import (
+    DEFAULT_CONFIG,
+    ConfigError,
+    Settings,
+    closest,
+    env_warnings,
+    flag_name,
+    load,
+)
 from .responses import REQUEST_LOG
 
-_BOOLEAN_HINT = "true|false"
+# one line per setting for --help (the README's Configuration table says more)
+DESCRIPTIONS: Final[dict[str, str]] = {
+    "host": "the address to listen on",
+    "port": "the port to listen on; 0 = any free port (the line printed at start names it)",
+    "seed": "the seed of taskIds and of the fault rules' random draws",
+    "strict": "refuse unknown fields and images whose bytes do not match their type (400)",
+    "error_status": "200: errors come with HTTP 200 as the provider's do; http: HTTP status = code",
+    "auto_provision": "open an account for any unknown bearer token on first use",
+    "default_balance": "the credits of an account opened on first use",
+    "accounts": "starting balances by API key",
+    "pricing": "prices laid over the default price table",
+    "queue_seconds": "seconds a task stays pending",
+    "run_seconds": "seconds a task runs; 0 skips running",
+    "clock": "real: wall time x speed; manual: only POST /__mock/clock/advance; "
+    "poll: each check-result moves its task on",
+    "speed": "how much faster than wall time the real clock runs",
+    "poll_step_seconds": "seconds the poll clock moves a task on at each check-result",
+    "max_concurrent_tasks": "pending and running tasks allowed per API key (else code 429)",
+    "max_body_bytes": "the largest request body (else code 413)",
+    "max_image_bytes": "the largest decoded imageData",
+    "max_tasks": "tasks kept; the oldest final ones are forgotten beyond it",
+    "journal_size": "request journal rows kept",
+    "admin_token": "require this X-Sora-Mock-Admin-Token on the admin API",
+    "public_base_url": "the base of result URLs (default: the address the request came to)",
+    "fault_header": "honour the X-Sora-Mock-Fault: <preset> request header",
+    "faults": "fault rules, as in [[faults]] of the file",
+    "log_format": "request log lines as text or as one JSON object each",
+}
+# what --help says for a setting that has no line above yet: the README has every one
+NO_DESCRIPTION: Final = "see the README's Configuration table"
+TABLE_EXAMPLES: Final[dict[str, str]] = {
+    "accounts": """'{"sk-a-0001": 50}'""",
+    "pricing": """'{"sora-2-text-to-video": {"10": 25}}'""",
+    "faults": """'[{"action": "error", "code": 503, "times": 1}]'""",
+}
+MSG_UNKNOWN_FLAG: Final = "sora-mock: unknown setting {flag}{hint}; see sora-mock --help"
+MSG_USAGE: Final = "sora-mock: {message}; see sora-mock --help"
+
+
+def _choices(name: str) -> tuple[str, ...] | None:
+    annotation = Settings.model_fields[name].annotation
+    if annotation is bool:
+        return ("true", "false")
+    if get_origin(annotation) is Literal:
+        return tuple(str(choice) for choice in get_args(annotation))
+    return None
+
+
+def _is_table(name: str) -> bool:
+    annotation = Settings.model_fields[name].annotation
+    return get_origin(annotation) in (dict, list)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one short line for a bad command line, not the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, MSG_USAGE.format(message=message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sora-mock",
         allow_abbrev=False,  # `--str true` must not quietly mean --strict
         description="An offline simulator of the Sora 2 Pro video-generation task API.",
         epilog="Every setting can also come from SORA_MOCK_<NAME> or the TOML file; "
-        "flags beat environment beat file beat defaults.",
+        "flags beat environment beat file beat defaults. Tables and lists take JSON.",
     )
+    parser.add_argument("--version", action="version", version=f"sora-mock {__version__}")
     parser.add_argument(
         "--config",
         metavar="FILE",
@@ -34,14 +103,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
-        metavar = _BOOLEAN_HINT if field.annotation is bool else name.upper()
+        choices = _choices(name)
+        text = DESCRIPTIONS.get(name, NO_DESCRIPTION)
+        if _is_table(name):
+            metavar = "JSON"
+            text += f"; JSON, e.g. {TABLE_EXAMPLES[name]}" if name in TABLE_EXAMPLES else "; JSON"
+        elif choices is not None:
+            metavar = "{" + ",".join(choices) + "}"
+        else:
+            metavar = name.upper()
+        if default not in (None, [], {}):
+            shown = str(default).lower() if isinstance(default, bool) else default
+            text += f" (default: {shown})"
         parser.add_argument(
-            "--" + name.replace("_", "-"),
-            dest=name,
-            metavar=metavar,
-            help=f"default: {default!r}" if default not in (None, [], {}) else None,
+            flag_name(name), dest=name, metavar=metavar, help=text.replace("%", "%%")
         )
     return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse, and answer an unknown flag with one line naming the nearest setting."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        word = next((x for x in extra if x.startswith("-")), extra[0])
+        flag = word.split("=", 1)[0]
+        if not flag.startswith("-"):
+            parser.error(f"unexpected argument {flag!r} (settings are flags: --name VALUE)")
+        known = [flag_name(name) for name in Settings.model_fields] + ["--config", "--version"]
+        near = closest(flag, known) or next(iter(get_close_matches(flag, known, 1)), None)
+        hint = f" (did you mean {near}?)" if near else ""
+        parser.exit(2, MSG_UNKNOWN_FLAG.format(flag=flag, hint=hint) + "\n")
+    return args
 
 
 async def serve(settings: Settings) -> None:
@@ -76,10 +168,12 @@ async def serve(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse has printed the usage and the bad flag
+        args = _parse(parser, argv)
+    except SystemExit as exc:  # argparse has printed the help, the version or one line
         return int(exc.code or 0)
     flags = {k: v for k, v in vars(args).items() if v is not None and k != "config"}
+    for line in env_warnings(os.environ):
+        print(f"sora-mock: {line}", file=sys.stderr)
     try:
         settings = load(config_file=args.config, flags=flags, fallback_file=DEFAULT_CONFIG)
     except ConfigError as exc:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .clock import ClockMode
 from .contract import DEFAULT_PRICING, MODELS, PriceTable
+from .errors import mask_key
 from .faults import FaultRule
 
 ENV_PREFIX: Final = "SORA_MOCK_"
@@ -128,49 +130,146 @@ def merge_pricing(overrides: Mapping[str, Any]) -> PriceTable:
 
 
 class ConfigError(Exception):
-    """A setting that stops start-up; the message names it."""
+    """A setting that stops start-up; the message names it and where its value came from."""
 
 
 _TABLES: Final = ("accounts", "pricing", "faults")
 _BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
+# SORA_MOCK_* names that are not settings: the file's name, and what the pytest plugin reads
+# (a name close to one of these is not a mistyped setting, so none of them earns a warning)
+OTHER_ENV: Final = frozenset(
+    (ENV_CONFIG, "SORA_MOCK_URL", "SORA_MOCK_WAIT", "SORA_MOCK_VARIANTS", "SORA_MOCK_REPORT")
+)
+MSG_ENV_TYPO: Final = (
+    "warning: {env} is not a setting and is ignored; did you mean {suggestion} (setting {name!r})?"
+)
+MSG_UTF16: Final = "config file {path!r} is {encoding}; save it as UTF-8"
+MSG_NOT_UTF8: Final = (
+    "config file {path!r} is not UTF-8 (byte 0x{byte:02x} at offset {offset}); save it as UTF-8"
+)
+MSG_NOT_JSON: Final = "not valid JSON ({reason})"
+MSG_NOT_BOOL: Final = "expected true or false, got {text!r}"
+UTF8_BOM: Final = b"\xef\xbb\xbf"
+# longest first: UTF-32's byte-order marks begin with UTF-16's
+_WIDE_BOMS: Final = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 
 
-def _from_text(name: str, text: str) -> Any:
+def flag_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def _from_text(name: str, text: str, source: str) -> Any:
     """A setting given as text (environment or flag) in the shape the model expects."""
     field = Settings.model_fields[name]
     if name in _TABLES:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"setting {name!r}: not valid JSON ({exc.msg})") from None
+            raise ConfigError(f"{source}: {MSG_NOT_JSON.format(reason=exc.msg)}") from None
     if field.annotation is bool:
         try:
             return _BOOLS[text.strip().lower()]
         except KeyError:
-            raise ConfigError(f"setting {name!r}: expected true or false, got {text!r}") from None
+            raise ConfigError(f"{source}: {MSG_NOT_BOOL.format(text=text)}") from None
     return text
 
 
-def read_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+def decode_toml(path: str, raw: bytes) -> str:
+    """The file's text, or a one-line reason why it is not UTF-8 TOML.
+
+    A UTF-8 byte-order mark (Notepad's "UTF-8 with BOM") is dropped: the text is still UTF-8.
+    UTF-16 and UTF-32 (PowerShell's `>` writes UTF-16) are refused by name.
+    """
+    for bom, encoding in _WIDE_BOMS:
+        if raw.startswith(bom):
+            return _fail(MSG_UTF16.format(path=path, encoding=f"{encoding} (it starts with a BOM)"))
+    if raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM) :]
+    if b"\x00" in raw[:64]:
+        return _fail(MSG_UTF16.format(path=path, encoding="UTF-16 (it has NUL bytes)"))
     try:
-        with Path(path).open("rb") as fh:
-            return tomllib.load(fh)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = raw[exc.start]
+        return _fail(MSG_NOT_UTF8.format(path=path, byte=byte, offset=exc.start))
+
+
+def _fail(message: str) -> str:
+    raise ConfigError(message)
+
+
+def read_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    shown = os.fspath(path)
+    try:
+        raw = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"config file {os.fspath(path)!r}: {exc.strerror}") from None
+        raise ConfigError(f"config file {shown!r}: {exc.strerror}") from None
+    try:
+        return tomllib.loads(decode_toml(shown, raw))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {os.fspath(path)!r}: {exc}") from None
+        raise ConfigError(f"config file {shown!r}: {exc}") from None
 
 
-def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
+def read_env(environ: Mapping[str, str], sources: dict[str, str] | None = None) -> dict[str, Any]:
     """`SORA_MOCK_<SETTING>` variables; any other `SORA_MOCK_*` name is not ours and ignored."""
     values: dict[str, Any] = {}
-    for env_name, text in environ.items():
-        if not env_name.startswith(ENV_PREFIX) or env_name == ENV_CONFIG:
+    for variable, text in environ.items():
+        if not variable.startswith(ENV_PREFIX) or variable == ENV_CONFIG:
             continue
-        name = env_name[len(ENV_PREFIX) :].lower()
+        name = variable[len(ENV_PREFIX) :].lower()
         if name in Settings.model_fields:
-            values[name] = _from_text(name, text)
+            values[name] = _from_text(name, text, variable)
+            if sources is not None:
+                sources[name] = variable
     return values
+
+
+def edits(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): a swap of two letters is one."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def closest(word: str, names: Iterable[str], limit: int = 2) -> str | None:
+    """The name within `limit` edits of `word` that is nearest (the first of equals)."""
+    best: tuple[int, str] | None = None
+    for name in names:
+        distance = edits(word, name)
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, name)
+    return None if best is None else best[1]
+
+
+def env_warnings(environ: Mapping[str, str]) -> list[str]:
+    """One line per `SORA_MOCK_*` name that is no setting but within two edits of one (E)."""
+    lines = []
+    for variable in sorted(environ):
+        if not variable.startswith(ENV_PREFIX) or variable in OTHER_ENV:
+            continue
+        word = variable[len(ENV_PREFIX) :].lower()
+        if not word or word in Settings.model_fields:
+            continue
+        name = closest(word, Settings.model_fields)
+        if name is not None:
+            lines.append(MSG_ENV_TYPO.format(env=variable, suggestion=env_name(name), name=name))
+    return lines
 
 
 def load(
@@ -181,33 +280,126 @@ def load(
     overrides: Mapping[str, Any] | None = None,
     fallback_file: Path | None = None,
 ) -> Settings:
-    """Merge every source (later wins) and validate once; raise ConfigError naming the setting.
+    """Merge every source (later wins) and validate once; raise ConfigError naming the setting
+    and the source of the bad value: the file, the variable or the flag.
 
     `fallback_file` is read only when it exists and neither `config_file` nor SORA_MOCK_CONFIG
     names a file.
     """
     environ = os.environ if environ is None else environ
     merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     path = config_file or environ.get(ENV_CONFIG) or None
     if path is None and fallback_file is not None and fallback_file.is_file():
         path = fallback_file
     if path:
-        merged.update(read_file(path))
-    merged.update(read_env(environ))
+        from_file = read_file(path)
+        merged.update(from_file)
+        sources.update(dict.fromkeys(from_file, FILE_SOURCE + os.fspath(path)))
+    merged.update(read_env(environ, sources))
     for name, text in (flags or {}).items():
-        merged[name] = _from_text(name, text)
+        merged[name] = _from_text(name, text, flag_name(name))
+        sources[name] = flag_name(name)
     merged.update(overrides or {})
-    return build(merged)
+    for name in overrides or {}:
+        sources.pop(name, None)
+    return build(merged, sources)
 
 
-def build(values: Mapping[str, Any]) -> Settings:
+FILE_SOURCE: Final = "file:"
+
+
+def build(values: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> Settings:
     try:
         return Settings.model_validate(dict(values))
     except ValidationError as exc:
-        raise ConfigError(describe(exc)) from None
+        raise ConfigError(describe_settings(exc, sources or {})) from None
 
 
 _SECRET_FIELDS: Final = frozenset(("api_key", "admin_token", "accounts"))
+
+
+def describe_settings(exc: ValidationError, sources: Mapping[str, str]) -> str:
+    """One sentence per error: where the value came from, the setting's path, what is wrong.
+
+    `--clock: 'clok' is not one of real, manual, poll`, `SORA_MOCK_PORT: must be 65535 or
+    less, got 70000`, `sora-mock.toml: pricing.sora-2-text-to-video.12: ...`; a setting given
+    in code (create_app, the fixture's marker) is named as `setting 'clock'`.
+    """
+    lines = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        if len(loc) > 1 and loc[0] == "accounts":
+            loc[1] = mask_key(loc[1])  # an account's name is its API key (CONTRACT D)
+        name = loc[0] if loc else ""
+        source = sources.get(name)
+        detail = _detail(err)
+        if err["type"] == "extra_forbidden" and len(loc) == 1:
+            hint = closest(name, Settings.model_fields)
+            detail = f"unknown setting {name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+            lines.append(f"{source[len(FILE_SOURCE) :]}: {detail}" if source else detail)
+            continue
+        path = ".".join(loc)
+        if detail.startswith((path + ":", path + ".")) and ": " in detail:
+            # the rule's own message already names the path, deeper than pydantic's
+            path, detail = detail.split(": ", 1)
+        if source is None:
+            lines.append(f"setting {path!r}: {detail}")
+        elif source.startswith(FILE_SOURCE):
+            lines.append(f"{source[len(FILE_SOURCE) :]}: {path}: {detail}")
+        else:
+            inner = path[len(name) + 1 :]
+            lines.append(f"{source}: {inner}: {detail}" if inner else f"{source}: {detail}")
+    return "; ".join(lines)
+
+
+def _choices(expected: str) -> str:
+    return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
+
+
+def _detail(err: Any) -> str:
+    """pydantic's error in this project's words (no "Input should be", no "Value error, ")."""
+    kind: str = err["type"]
+    ctx: dict[str, Any] = err.get("ctx") or {}
+    value = err.get("input")
+    secret = any(str(part) in _SECRET_FIELDS for part in err["loc"])
+    got = "" if secret or isinstance(value, dict | list) else f", got {value!r:.80}"
+    if kind == "literal_error":
+        shown = "the value" if secret else f"{value!r:.80}"
+        return f"{shown} is not one of {_choices(str(ctx.get('expected', '')))}"
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error", err["msg"]))
+    words = {
+        "missing": "is required",
+        "extra_forbidden": "unknown field",
+        "bool_type": "expected true or false",
+        "bool_parsing": "expected true or false",
+        "int_type": "expected a whole number",
+        "int_parsing": "expected a whole number",
+        "int_from_float": "expected a whole number",
+        "float_type": "expected a number",
+        "float_parsing": "expected a number",
+        "finite_number": "expected a finite number",
+        "string_type": "expected a string",
+        "dict_type": "expected a table (a JSON object in the environment or as a flag)",
+        "list_type": "expected a list (a JSON array in the environment or as a flag)",
+        "model_type": "expected a table (a JSON object in the environment or as a flag)",
+        "model_attributes_type": "expected a table (a JSON object in the environment or a flag)",
+    }
+    bounds = {
+        "greater_than_equal": "must be {ge} or more",
+        "greater_than": "must be more than {gt}",
+        "less_than_equal": "must be {le} or less",
+        "less_than": "must be less than {lt}",
+        "string_too_short": "must have at least {min_length} character(s)",
+        "too_short": "must have at least {min_length} item(s)",
+        "too_long": "must have at most {max_length} item(s)",
+    }
+    if kind in words:
+        return words[kind] + ("" if kind in ("missing", "extra_forbidden") else got)
+    if kind in bounds:
+        return bounds[kind].format(**ctx) + got
+    return f"{err['msg']}{got}"
 
 
 def describe(exc: ValidationError, *, subject: str = "setting") -> str:
@@ -220,13 +412,9 @@ def describe(exc: ValidationError, *, subject: str = "setting") -> str:
     for err in exc.errors():
         loc = ".".join(str(part) for part in err["loc"])
         where = f"{subject} {loc!r}" if loc else subject
-        value = err.get("input")
-        secret = any(str(part) in _SECRET_FIELDS for part in err["loc"])
         if err["type"] == "extra_forbidden":
             nested = len(err["loc"]) > 1 or subject != "setting"
             lines.append(f"{where}: unknown field" if nested else f"unknown setting {loc!r}")
-        elif secret or isinstance(value, dict | list):
-            lines.append(f"{where}: {err['msg']}")
         else:
-            lines.append(f"{where}: {err['msg']} (got {value!r:.80})")
+            lines.append(f"{where}: {_detail(err)}")
     return "; ".join(lines)

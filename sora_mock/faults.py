@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from . import errors as e
 
@@ -18,6 +18,13 @@ Route = Literal["create", "check_result", "files", "any"]
 Action = Literal["error", "delay", "timeout", "reset", "malformed", "html", "fail_task"]
 DEFAULT_TIMEOUT_MS: Final = 60_000
 DEFAULT_FAILURE_REASON: Final = "injected_failure"
+# a rule's numbers are JSON Schema's: an integer may be written 35.0, a boolean is no number
+Count = Annotated[int, Field(ge=1, strict=True)]
+Status = Annotated[int, Field(ge=100, le=599, strict=True)]
+Millis = Annotated[float, Field(ge=0, strict=True)]
+_INTEGER_FIELDS: Final = ("every", "nth", "times", "code", "http_status")
+MSG_DELAY_MS: Final = "delay_ms must be a number of milliseconds >= 0, or [min, max]"
+MSG_EVERY: Final = "every must be true or an integer >= 1"
 
 
 class HeaderMatch(BaseModel):
@@ -37,31 +44,58 @@ class FaultRule(BaseModel):
     api_key: str | None = None
     prompt_contains: str | None = None
     header: HeaderMatch | None = None
-    every: bool | Annotated[int, Field(ge=1)] | None = None
-    nth: Annotated[int, Field(ge=1)] | None = None
-    probability: Annotated[float, Field(ge=0, le=1)] | None = None
-    times: Annotated[int, Field(ge=1)] | None = None
-    code: Annotated[int, Field(ge=100, le=599)] | None = None  # `error`: default 500
+    every: Annotated[bool, Field(strict=True)] | Count | None = None
+    nth: Count | None = None
+    probability: Annotated[float, Field(ge=0, le=1, strict=True)] | None = None
+    times: Count | None = None
+    code: Status | None = None  # `error`: default 500
     message: str | None = None
-    http_status: Annotated[int, Field(ge=100, le=599)] | None = None
-    delay_ms: (
-        Annotated[float, Field(ge=0)]
-        | Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2, max_length=2)]
-        | None
-    ) = None
+    http_status: Status | None = None
+    delay_ms: Millis | Annotated[list[Millis], Field(min_length=2, max_length=2)] | None = None
     failure_reason: str | None = None
     error_message: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_floats(cls, data: Any) -> Any:
+        """35.0 is an integer in JSON Schema (and in the OpenAPI document): take it as 35."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            k: int(v) if k in _INTEGER_FIELDS and type(v) is float and v.is_integer() else v
+            for k, v in data.items()
+        }
+
+    @field_validator("delay_ms", mode="before")
+    @classmethod
+    def _delay_numbers(cls, value: Any) -> Any:
+        """One message for a bad delay, not one per alternative of the union."""
+        items = value if isinstance(value, list) else [value]
+        if value is not None and not all(_is_number(v) and v >= 0 for v in items):
+            raise ValueError(MSG_DELAY_MS)
+        if isinstance(value, list) and len(value) != 2:
+            raise ValueError(MSG_DELAY_MS)
+        return value
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _every(cls, value: Any) -> Any:
+        if value is None or value is True or (_is_number(value) and int(value) == value >= 1):
+            return value
+        raise ValueError(MSG_EVERY)
 
     @model_validator(mode="after")
     def _one_selector(self) -> FaultRule:
         chosen = [n for n in ("every", "nth", "probability") if getattr(self, n) is not None]
         if len(chosen) > 1:
             raise ValueError(f"choose one of every, nth, probability; got {', '.join(chosen)}")
-        if self.every is False:
-            raise ValueError("every must be true or an integer >= 1")
         if isinstance(self.delay_ms, list) and self.delay_ms[0] > self.delay_ms[1]:
             raise ValueError("delay_ms [min, max] needs min <= max")
         return self
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 PRESETS: Final[dict[str, FaultRule]] = {

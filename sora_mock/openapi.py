@@ -8,87 +8,139 @@ is derived from the tables in `contract.py` that the validator itself uses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 from pydantic import BaseModel
 
 from . import __version__, schemas
 from .admin import AdvanceBody, BalanceBody, FailBody
-from .contract import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES
+from .contract import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES, Kind, ModelSpec
 from .errors import dumps
 from .faults import FaultRule
 from .responses import json_response
 
 REF = "#/components/schemas/{model}"
+PROMPT: Final = {"type": "string", "minLength": 1, "pattern": r"\S"}
 # positive examples are a subset of what the validator accepts: lower-case types, canonical base64
 _B64 = r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})"
 IMAGE_DATA = rf"^data:image/(png|jpeg|jpg|webp|gif);base64,{_B64}$"
 IMAGE_URL = r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?(/[A-Za-z0-9._~-]*)*$"
 
 
+VIDEO: Final = {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}}
+
+
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": REF.format(model=model.__name__)}
 
 
-def create_body_schema() -> dict[str, Any]:
-    """One variant per model (`model` is the discriminator), from contract.py's tables."""
-    common: dict[str, Any] = {
+def body_name(model: str) -> str:
+    """`sora-2-pro-text-to-video` -> `Sora2ProTextToVideoBody`: a class name for generators."""
+    return "".join(part.capitalize() for part in model.split("-")) + "Body"
+
+
+def _common(spec: ModelSpec) -> dict[str, Any]:
+    """The fields every create body has: the discriminator, aspectRatio, isPublic, nFrames."""
+    return {
+        "model": {"type": "string", "const": spec.name, "description": "The discriminator."},
         "aspectRatio": {"type": "string", "enum": list(ASPECT_RATIOS), "default": "landscape"},
         "isPublic": {"type": "boolean", "default": True},
-    }
-    prompt = {"type": "string", "minLength": 1, "pattern": r"\S"}
-    variants = []
-    for spec in MODELS.values():
-        frames = {
+        "nFrames": {
             "description": f"Allowed {list(spec.frames)}; other integers are normalized to the "
             "nearest allowed value (a tie goes to the smaller).",
             "default": spec.default_frames,
             "oneOf": [{"type": "integer"}, {"type": "string", "pattern": "^[0-9]+$"}],
-        }
-        properties: dict[str, Any] = {
-            "model": {"const": spec.name},
-            **common,
-            "nFrames": frames,
-        }
-        required = ["model"]
-        variant: dict[str, Any] = {"type": "object", "properties": properties}
-        if spec.kind == "storyboard":
-            scene = {"type": "string", "minLength": 1, "pattern": r"\S"}
-            shot = {
-                "type": "object",
-                "required": ["Scene", "duration"],
-                "properties": {
-                    "Scene": scene,
-                    "duration": {"type": "number", "exclusiveMinimum": 0},
-                },
-            }
-            properties["shots"] = {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": MAX_SHOTS,
-                "items": shot,
-            }
-            required.append("shots")
-        else:
-            properties["prompt"] = prompt
-            properties["removeWatermark"] = {"type": "boolean", "default": True}
-            required.append("prompt")
-        if spec.kind == "image":
-            # imageData wins: imageUrl is checked only when imageData is absent
-            url = {"type": "string", "pattern": IMAGE_URL}
-            properties["imageData"] = {"type": "string", "pattern": IMAGE_DATA}
-            properties["imageUrl"] = {"description": "Ignored when imageData is given."}
-            variant["anyOf"] = [
-                {"required": ["imageData"]},
-                {"required": ["imageUrl"], "properties": {"imageUrl": url}},
-            ]
-        if spec.sized:
-            properties["size"] = {"type": "string", "enum": list(SIZES), "default": "standard"}
-        variant["required"] = required
-        variants.append(variant)
-    return {"oneOf": variants}
+        },
+    }
+
+
+def _object(spec: ModelSpec, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    if spec.sized:
+        properties["size"] = {"type": "string", "enum": list(SIZES), "default": "standard"}
+    return {
+        "type": "object",
+        "title": body_name(spec.name),
+        "description": f"The create body of model {spec.name}.",
+        "properties": properties,
+        "required": ["model", *required],
+    }
+
+
+def text_body(spec: ModelSpec) -> dict[str, Any]:
+    """A text-to-video body: a prompt."""
+    properties = {
+        **_common(spec),
+        "prompt": PROMPT,
+        "removeWatermark": {"type": "boolean", "default": True},
+    }
+    return _object(spec, properties, ["prompt"])
+
+
+def image_body(spec: ModelSpec) -> dict[str, Any]:
+    """An image-to-video body: a prompt and one of imageData or imageUrl.
+
+    Both are plain optional properties, so that a generated client keeps both; which one is
+    required is an `if`/`then` (generators skip it, validators such as schemathesis apply it).
+    """
+    body = text_body(spec)
+    body["properties"]["imageData"] = {
+        "type": "string",
+        "pattern": IMAGE_DATA,
+        "description": "The image as a data URL. One of imageData or imageUrl is required; "
+        "imageData wins when both are given.",
+    }
+    body["properties"]["imageUrl"] = {
+        "type": "string",
+        "description": "An absolute http(s) URL of the image (never fetched). One of imageData "
+        "or imageUrl is required; ignored when imageData is given.",
+    }
+    # imageUrl is checked only when imageData is absent
+    body["if"] = {"not": {"required": ["imageData"]}}
+    body["then"] = {
+        "required": ["imageUrl"],
+        "properties": {"imageUrl": {"type": "string", "pattern": IMAGE_URL}},
+    }
+    return body
+
+
+def storyboard_body(spec: ModelSpec) -> dict[str, Any]:
+    """A storyboard body: shots with a capital-S Scene, no prompt."""
+    shot = {
+        "type": "object",
+        "title": "Shot",
+        "required": ["Scene", "duration"],
+        "properties": {
+            "Scene": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            "duration": {"type": "number", "exclusiveMinimum": 0},
+        },
+    }
+    shots = {"type": "array", "minItems": 1, "maxItems": MAX_SHOTS, "items": shot}
+    return _object(spec, {**_common(spec), "shots": shots}, ["shots"])
+
+
+# one builder per kind of body; a new kind of model adds its function here
+BODIES: Final[dict[Kind, Callable[[ModelSpec], dict[str, Any]]]] = {
+    "text": text_body,
+    "image": image_body,
+    "storyboard": storyboard_body,
+}
+
+
+def create_bodies() -> dict[str, dict[str, Any]]:
+    """Every model's create body, by its component name (contract.py's tables decide)."""
+    return {body_name(spec.name): BODIES[spec.kind](spec) for spec in MODELS.values()}
+
+
+def create_body_schema() -> dict[str, Any]:
+    """The route's body: one of the named bodies, told apart by `model` (the discriminator)."""
+    refs = {spec.name: REF.format(model=body_name(spec.name)) for spec in MODELS.values()}
+    return {
+        "oneOf": [{"$ref": ref} for ref in refs.values()],
+        "discriminator": {"propertyName": "model", "mapping": refs},
+    }
 
 
 def _json(schema: dict[str, Any] | type[BaseModel]) -> dict[str, Any]:
@@ -166,14 +218,8 @@ def document() -> dict[str, Any]:
                 "summary": "The result video of a succeeded task (no auth; plain HTTP statuses).",
                 "parameters": [task_id],
                 "responses": {
-                    "200": {
-                        "description": "The MP4.",
-                        "content": {"video/mp4": {"schema": {"type": "string"}}},
-                    },
-                    "206": {
-                        "description": "A byte range of the MP4.",
-                        "content": {"video/mp4": {"schema": {"type": "string"}}},
-                    },
+                    "200": {"description": "The MP4.", **VIDEO},
+                    "206": {"description": "A byte range of the MP4.", **VIDEO},
                     "default": {"description": "Not found, or a range that cannot be served."},
                 },
             }
@@ -253,7 +299,7 @@ def document() -> dict[str, Any]:
         s.StoredFault, s.Faults, s.Deleted, s.Journal, BalanceBody, FailBody, AdvanceBody,
         FaultRule,
     ]  # fmt: skip
-    components: dict[str, Any] = {}
+    components: dict[str, Any] = dict(create_bodies())
     for model in models:
         schema = model.model_json_schema(ref_template=REF, mode="serialization")
         components.update(schema.pop("$defs", {}))

@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import traceback
+import urllib.error
+import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 import pytest
-from aiohttp import web
 
-from .app import create_app
+from .apphandle import AppFactory
 from .client import SoraMock
 from .server import MockServer
 
@@ -30,6 +33,74 @@ MARKER_HELP = (
 )
 
 
+ENV_URL: Final = "SORA_MOCK_URL"
+ENV_WAIT: Final = "SORA_MOCK_WAIT"
+DEFAULT_WAIT: Final = 10.0
+# the plugin's own SORA_MOCK_* variables: not settings of the server (config.py does not warn)
+PLUGIN_ENV: Final = frozenset((ENV_URL, ENV_WAIT, "SORA_MOCK_ADMIN_TOKEN"))
+MSG_BAD_URL: Final = (
+    "{source}: {url!r} is not a sora-mock URL ({why}); "
+    "expected http://HOST:PORT or https://HOST:PORT, e.g. http://127.0.0.1:8000"
+)
+MSG_BAD_WAIT: Final = "{source}: {value!r} is not a number of seconds >= 0"
+MSG_NO_ANSWER: Final = (
+    "sora-mock at {url} did not answer GET /__mock/health within {wait:g} s ({reason}); "
+    "start it, or point {source} at it (--sora-mock-wait sets how long to wait)"
+)
+
+
+def _option_source(config: pytest.Config, option: str, env: str) -> tuple[Any, str]:
+    """The option's value and where it came from: the flag, else the variable."""
+    value = config.getoption(option.lstrip("-").replace("-", "_"))
+    if value is not None:
+        return value, option
+    return os.environ.get(env), env
+
+
+def check_url(url: str, source: str) -> str:
+    """The URL without a trailing slash, or a usage error that names the option or variable."""
+    parts = urlsplit(url.strip())
+    why = None
+    if parts.scheme not in ("http", "https"):
+        why = "the scheme must be http:// or https://"
+    elif not parts.hostname:
+        why = "it has no host"
+    elif parts.query or parts.fragment:
+        why = "it has a query or a fragment"
+    else:
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if port is not None and not 1 <= port <= 65535:
+            why = "the port must be a number from 1 to 65535"
+    if why is not None:
+        raise pytest.UsageError(MSG_BAD_URL.format(source=source, url=url, why=why))
+    return url.strip().rstrip("/")
+
+
+def wait_for_health(url: str, wait: float) -> str | None:
+    """Ask /__mock/health until it answers 200 or `wait` seconds pass; None, or why not."""
+    deadline = time.monotonic() + wait
+    reason = "no answer"
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            with urllib.request.urlopen(  # noqa: S310 (the scheme was checked: http or https)
+                f"{url}/__mock/health", timeout=max(0.2, min(left, 2.0))
+            ) as response:
+                if response.status == 200:
+                    return None
+                reason = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            reason = f"HTTP {exc.code}"
+        except (OSError, ValueError) as exc:
+            reason = str(getattr(exc, "reason", None) or exc)
+        if time.monotonic() >= deadline:
+            return reason
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
 class ServerErrorInTest(AssertionError):
     """An exception escaped a sora-mock handler while this test ran (the client saw a 500)."""
 
@@ -38,9 +109,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sora_mock", "sora-mock")
     group.addoption(
         "--sora-mock-url",
-        default=os.environ.get("SORA_MOCK_URL"),
-        help="drive an already running sora-mock at URL instead of starting one "
-        "(default: $SORA_MOCK_URL)",
+        metavar="URL",
+        help="drive an already running sora-mock at URL (http://HOST:PORT) instead of starting "
+        "one (default: $SORA_MOCK_URL)",
+    )
+    group.addoption(
+        "--sora-mock-wait",
+        metavar="SECONDS",
+        help="with --sora-mock-url: how long to wait for the server to answer before the run "
+        f"fails (default: $SORA_MOCK_WAIT, else {DEFAULT_WAIT:g})",
     )
     group.addoption(
         "--sora-mock-admin-token",
@@ -51,6 +128,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    url, source = _option_source(config, "--sora-mock-url", ENV_URL)
+    config.option.sora_mock_url = check_url(url, source) if url else None
+    config.option.sora_mock_url_source = source
+    wait, wait_source = _option_source(config, "--sora-mock-wait", ENV_WAIT)
+    try:
+        seconds = DEFAULT_WAIT if wait is None else float(wait)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise pytest.UsageError(MSG_BAD_WAIT.format(source=wait_source, value=wait))
+    config.option.sora_mock_wait = seconds
 
 
 class Servers:
@@ -80,6 +168,22 @@ def sora_mock_servers() -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
+def _sora_mock_remote(request: pytest.FixtureRequest) -> str:
+    """The --sora-mock-url server, once it answers. If it never does, the first test that
+    needs it fails with one line naming the URL and the option, and the run stops there."""
+    config = request.config
+    url: str = config.option.sora_mock_url
+    wait: float = config.option.sora_mock_wait
+    reason = wait_for_health(url, wait)
+    if reason is not None:
+        source = config.option.sora_mock_url_source
+        message = MSG_NO_ANSWER.format(url=url, wait=wait, reason=reason, source=source)
+        request.session.shouldfail = message
+        pytest.fail(message, pytrace=False)
+    return url
+
+
+@pytest.fixture(scope="session")
 def _sora_mock_salt(pytestconfig: pytest.Config) -> str:
     """Keys are stable per test in-process; on a shared server, unique to this session too."""
     return uuid.uuid4().hex[:8] if pytestconfig.getoption("sora_mock_url") else "test"
@@ -106,6 +210,7 @@ def sora_mock(
     if url:
         if request.node.get_closest_marker("sora_mock") is not None:
             pytest.skip("@pytest.mark.sora_mock needs a server of its own, not --sora-mock-url")
+        url = request.getfixturevalue("_sora_mock_remote")
         token = request.config.getoption("sora_mock_admin_token")
         handle = SoraMock(url, api_key, admin_token=token, shared=True).open()
         yield handle
@@ -125,10 +230,8 @@ def sora_mock(
 
 
 @pytest.fixture
-def sora_mock_app() -> Callable[..., web.Application]:
-    """`create_app` on the manual clock, for `aiohttp_client(sora_mock_app(**settings))`."""
-
-    def make(**settings: Any) -> web.Application:
-        return create_app(**{"clock": "manual", **settings})
-
-    return make
+def sora_mock_app() -> AppFactory:
+    """For pytest-aiohttp's `aiohttp_client`: `sora_mock_app(**settings)` is a fresh app of its
+    own (manual clock unless told otherwise) and `sora_mock_app.handle(app)` drives it in
+    process, with the `sora_mock` handle's calls, never blocking the test's event loop."""
+    return AppFactory()

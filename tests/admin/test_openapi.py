@@ -7,6 +7,8 @@ import re
 from aiohttp import web
 
 from sora_mock import create_app
+from sora_mock.contract import MODELS
+from sora_mock.openapi import body_name
 
 from ..helpers import Client
 
@@ -46,10 +48,46 @@ async def test_every_route_is_in_the_document(client: Client) -> None:
 async def test_the_create_body_is_described_per_model(client: Client) -> None:
     document = await (await client.get("/openapi.json")).json()
     body = document["paths"]["/api/v1/video/sora-pro"]["post"]["requestBody"]
-    variants = body["content"]["application/json"]["schema"]["oneOf"]
+    schema = body["content"]["application/json"]["schema"]
+    components = document["components"]["schemas"]
+    variants = [components[ref["$ref"].rsplit("/", 1)[1]] for ref in schema["oneOf"]]
     storyboard = next(
         v for v in variants if v["properties"]["model"]["const"].endswith("storyboard")
     )
     assert ["model", "shots"] == storyboard["required"]
     assert 25 == storyboard["properties"]["shots"]["maxItems"]
     assert 7 == len(variants)
+
+
+async def test_the_create_body_is_told_apart_by_model(client: Client) -> None:
+    """A named schema per model and a discriminator on `model` mapping each model's name."""
+    document = await (await client.get("/openapi.json")).json()
+    body = document["paths"]["/api/v1/video/sora-pro"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    mapping = schema["discriminator"]["mapping"]
+    assert "model" == schema["discriminator"]["propertyName"]
+    assert set(MODELS) == set(mapping)
+    assert sorted(mapping.values()) == sorted(ref["$ref"] for ref in schema["oneOf"])
+    components = document["components"]["schemas"]
+    for model, ref in mapping.items():
+        named = components[ref.rsplit("/", 1)[1]]
+        assert model == named["properties"]["model"]["const"]
+
+
+async def test_image_bodies_list_both_image_fields_as_properties(client: Client) -> None:
+    document = await (await client.get("/openapi.json")).json()
+    components = document["components"]["schemas"]
+    for model, spec in MODELS.items():
+        named = components[body_name(model)]
+        has_both = {"imageData", "imageUrl"} <= set(named["properties"])
+        assert (spec.kind == "image") == has_both, model
+        assert "anyOf" not in named
+        assert "oneOf" not in named
+
+
+async def test_the_video_is_binary_content(client: Client) -> None:
+    document = await (await client.get("/openapi.json")).json()
+    responses = document["paths"]["/files/{taskId}.mp4"]["get"]["responses"]
+    for status in ("200", "206"):
+        schema = responses[status]["content"]["video/mp4"]["schema"]
+        assert {"type": "string", "format": "binary"} == schema

@@ -239,11 +239,13 @@ BAD_VALUES: Final = [
     pytest.param((), {}, "colour = 'red'\n", "colour", id="unknown-setting-in-file"),
     pytest.param(("--colour", "red"), {}, None, "colour", id="unknown-flag"),
     pytest.param(("--port", "abc"), {}, None, "port", id="port-abc"),
-    pytest.param((), {"SORA_MOCK_PORT": "70000"}, None, "port", id="port-70000-env"),
+    pytest.param((), {"SORA_MOCK_PORT": "70000"}, None, "SORA_MOCK_PORT:", id="port-70000-env"),
     pytest.param(("--clock", "sundial"), {}, None, "clock", id="clock"),
     pytest.param(("--strict", "maybe"), {}, None, "strict", id="bool-flag"),
-    pytest.param((), {"SORA_MOCK_FAULT_HEADER": "maybe"}, None, "fault_header", id="bool-env"),
-    pytest.param((), {"SORA_MOCK_ACCOUNTS": "{oops"}, None, "accounts", id="json-env"),
+    pytest.param(
+        (), {"SORA_MOCK_FAULT_HEADER": "maybe"}, None, "SORA_MOCK_FAULT_HEADER:", id="bool-env"
+    ),
+    pytest.param((), {"SORA_MOCK_ACCOUNTS": "{oops"}, None, "SORA_MOCK_ACCOUNTS:", id="json-env"),
     pytest.param(("--faults", "["), {}, None, "faults", id="json-flag"),
     pytest.param((), {}, '[pricing."sora-3"]\n10 = 20\n', "pricing", id="pricing-unknown-model"),
     pytest.param(
@@ -256,13 +258,15 @@ BAD_VALUES: Final = [
     pytest.param(
         ("--faults", '[{"action": "explode"}]'), {}, None, "faults", id="fault-unknown-action"
     ),
-    pytest.param(("--default-balance", "-5"), {}, None, "default_balance", id="negative-balance"),
+    pytest.param(
+        ("--default-balance", "-5"), {}, None, "--default-balance:", id="negative-balance"
+    ),
     pytest.param((), {}, "error_status = 201\n", "error_status", id="error-status-201"),
 ]
 
 
 @pytest.mark.parametrize(("args", "env", "toml", "name"), BAD_VALUES)
-def test_a_bad_value_stops_start_up_with_status_2_naming_the_setting(
+def test_a_bad_value_stops_start_up_with_status_2_naming_the_setting_or_its_source(
     tmp_path: Path, args: tuple[str, ...], env: dict[str, str], toml: str | None, name: str
 ) -> None:
     if toml is not None:
@@ -273,6 +277,7 @@ def test_a_bad_value_stops_start_up_with_status_2_naming_the_setting(
     assert (2, "") == (result.returncode, result.stdout)
     assert name in result.stderr
     assert "Traceback" not in result.stderr
+    assert 1 == len(result.stderr.splitlines()), result.stderr
 
 
 @pytest.mark.parametrize("named_by", ["flag", "SORA_MOCK_CONFIG"])

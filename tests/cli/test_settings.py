@@ -339,15 +339,26 @@ BAD_VALUES: Final = [
 
 
 @pytest.mark.parametrize(("source", "value", "name"), BAD_VALUES)
-def test_a_bad_value_is_a_config_error_that_names_the_setting(
+def test_a_bad_value_is_a_config_error_that_names_the_setting_and_its_source(
     tmp_path: Path, source: str, value: str, name: str
 ) -> None:
-    with pytest.raises(ConfigError, match=name):
+    """`--clock: ...`, `SORA_MOCK_PORT: ...`, `<file>: pricing.<model>...: ...` (issue 13)."""
+    config = toml(tmp_path, value) if source == "file" else None
+    with pytest.raises(ConfigError) as raised:
         load(
-            config_file=toml(tmp_path, value) if source == "file" else None,
+            config_file=config,
             environ={f"SORA_MOCK_{name.upper()}": value} if source == "env" else {},
             flags={name: value} if source == "flag" else {},
         )
+    message = str(raised.value)
+    if source == "file":
+        assert message.startswith(f"{config}: "), message
+        assert name in message
+    else:
+        label = f"SORA_MOCK_{name.upper()}" if source == "env" else "--" + name.replace("_", "-")
+        assert message.startswith(f"{label}: "), message
+    assert "Input should" not in message
+    assert "Value error" not in message
 
 
 @pytest.mark.parametrize("named_by", ["argument", "SORA_MOCK_CONFIG"])
