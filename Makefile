@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 # `make run` installs what the server needs; `make test` adds the test tools: each once
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+DIST_STAMP := $(VENV)/.installed-dist
 
 .PHONY: run test lint examples fuzz unit dist wheel-check bench bench-smoke soak clean
 
@@ -16,10 +17,14 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(RUN_STAMP)
 
-# the test extra includes the runtime, so it also stands for the runtime's stamp
+$(DIST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dist]'
+	touch $(DIST_STAMP) $(RUN_STAMP)
+
+# the test extra includes the runtime and the build tools, so it stands for their stamps too
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(TEST_STAMP) $(RUN_STAMP)
+	touch $(TEST_STAMP) $(DIST_STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)
 	$(BIN)/sora-mock $(ARGS)
@@ -45,7 +50,7 @@ unit: $(TEST_STAMP)
 test: lint examples unit
 
 # the wheel and the sdist in dist/: `pip install dist/sora_mock-*.whl` anywhere
-dist: $(TEST_STAMP)
+dist: $(DIST_STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --no-isolation --outdir dist .
 

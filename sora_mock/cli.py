@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
             text += f"; JSON, e.g. {TABLE_EXAMPLES[name]}" if name in TABLE_EXAMPLES else "; JSON"
         elif choices is not None:
             metavar = "{" + ",".join(choices) + "}"
+        elif field.annotation is int:
+            metavar = "N"
+        elif field.annotation is float:
+            metavar = "SECONDS" if name.endswith("_seconds") else "NUMBER"
         else:
             metavar = name.upper()
         if default not in (None, [], {}):

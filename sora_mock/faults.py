@@ -10,7 +10,14 @@ import random
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from . import errors as e
 
@@ -44,7 +51,12 @@ class FaultRule(BaseModel):
     api_key: str | None = None
     prompt_contains: str | None = None
     header: HeaderMatch | None = None
-    every: Annotated[bool, Field(strict=True)] | Count | None = None
+    every: Annotated[
+        Annotated[bool, Field(strict=True)] | Count | None,
+        WithJsonSchema(
+            {"anyOf": [{"const": True}, {"type": "integer", "minimum": 1}, {"type": "null"}]}
+        ),
+    ] = None
     nth: Count | None = None
     probability: Annotated[float, Field(ge=0, le=1, strict=True)] | None = None
     times: Count | None = None

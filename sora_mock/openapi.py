@@ -92,10 +92,10 @@ def image_body(spec: ModelSpec) -> dict[str, Any]:
         "description": "The image as a data URL. One of imageData or imageUrl is required; "
         "imageData wins when both are given.",
     }
+    # untyped here: when imageData is given, any imageUrl is ignored (the `then` types it)
     body["properties"]["imageUrl"] = {
-        "type": "string",
-        "description": "An absolute http(s) URL of the image (never fetched). One of imageData "
-        "or imageUrl is required; ignored when imageData is given.",
+        "description": "A string, an absolute http(s) URL of the image (never fetched). One of "
+        "imageData or imageUrl is required; ignored, whatever it is, when imageData is given.",
     }
     # imageUrl is checked only when imageData is absent
     body["if"] = {"not": {"required": ["imageData"]}}
