@@ -5,6 +5,7 @@ files in other encodings, and a log line that looks like the README's."""
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Final
 
@@ -206,3 +207,31 @@ def test_the_readme_log_line_has_the_real_format(start_server: StartServer) -> N
     _, stderr = stop(proc)
     [logged] = [line for line in stderr.splitlines() if CREATE in line]
     assert shape(documented) == shape(logged)
+
+
+# -- the README's command-line examples, run as written -----------------------------------------
+
+
+def readme_sessions() -> list[tuple[str, list[str]]]:
+    """Each `$ ... .venv/bin/sora-mock ...; echo $?` line of the README and what it prints."""
+    sessions: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```text\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, *output = chunk.rstrip("\n").split("\n")
+            if ".venv/bin/sora-mock" in command and command.endswith("; echo $?"):
+                sessions.append((command, output))
+    return sessions
+
+
+@pytest.mark.parametrize(("command", "output"), readme_sessions(), ids=lambda x: str(x)[:40])
+def test_the_readmes_error_examples_print_what_it_shows(command: str, output: list[str]) -> None:
+    words = shlex.split(command.removesuffix("; echo $?"))
+    at = words.index(".venv/bin/sora-mock")
+    env = dict(word.split("=", 1) for word in words[:at])
+    args = words[at + 1 :]
+    result = run(*args, env=env)
+    assert output == [*result.stderr.splitlines(), str(result.returncode)]
+
+
+def test_the_readme_has_error_examples_to_run() -> None:
+    assert len(readme_sessions()) >= 3
