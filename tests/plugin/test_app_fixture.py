@@ -15,7 +15,7 @@ README: Final = Path(__file__).parents[2] / "README.md"
 
 def readme_example() -> str:
     """The README's ```python block that uses `sora_mock_app`."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    blocks: list[str] = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     [example] = [block for block in blocks if "sora_mock_app" in block]
     return example
 

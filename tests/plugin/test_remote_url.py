@@ -85,7 +85,9 @@ def test_a_server_that_never_answers_fails_the_run_once_naming_url_and_option(
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--sora-mock-url", url, "--sora-mock-wait", "0.5", *xdist
     )
-    assert pytest.ExitCode.TESTS_FAILED == result.ret
+    # under xdist, the worker that stops the run makes the controller report it interrupted
+    stopped = {pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED}
+    assert result.ret in (stopped if xdist else {pytest.ExitCode.TESTS_FAILED})
     output = result.stdout.str()
     assert "Traceback" not in output
     assert "ConnectionRefusedError" not in output
