@@ -22,6 +22,7 @@ from .ids import TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
 from .tasks import FINAL, Status, Task
+from .variants import Variants
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
 FORGET_SCAN = 1000
@@ -35,6 +36,7 @@ class Simulator:
         self.faults = Faults(settings.seed)
         self.journal = Journal(settings.journal_size)
         self._task_ids = TaskIds(settings.seed)
+        self.variants = Variants.of(settings.variants, settings.seed)
         # one tuple of parameter names per task shape, shared by the tasks of that shape
         self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.generation = 0
@@ -55,6 +57,7 @@ class Simulator:
         self._settled: dict[str, int] = {}
         self._doomed: dict[str, list[Task]] = {}  # per key: tasks a fault will fail, unrefunded
         self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
+        self.sequence = 0  # journaled provider requests so far, numbered for the variants (G)
         self.journal.clear()
         self.clock.reset()
         self.faults.reset(self.settings.faults)
