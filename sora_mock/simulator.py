@@ -149,6 +149,8 @@ class Simulator:
         now = self.clock.now()
         self.observe(task, now)
         result = task.result(now, self.settings.public_base_url or base_url)
+        if result["status"] in FINAL:
+            task.seen_final = True
         if self.clock.mode == "poll" and task.forced is None:
             task.poll_offset += self.settings.poll_step_seconds
             self.observe(task, now)  # by its own time it may be final now: no longer active

@@ -49,6 +49,8 @@ class Task:
     failure_reason: str = ""
     error_message: str | None = None
     refund_no: int | None = None
+    # a check-result answer showed the client its final status (the client report, F)
+    seen_final: bool = False
     observed: Status = "pending"
     # the global times at which it was seen to start running and to become final
     running_at: float | None = None
@@ -134,6 +136,7 @@ class Task:
             "error_message": self.error_message,
             "created_at": self.created_at,
             "history": [{"status": step, "time": at} for step, at in self.history],
+            "seen_final": self.seen_final,
         }
 
     def result(self, now: float, base_url: str) -> dict[str, Any]:
