@@ -112,7 +112,9 @@ def main() -> int:
         for name in sides:
             rps = sum(r.rps for r in runs[(name, case)]) / args.rounds
             cpu = sum(r.cpu_us_per_request or 0 for r in runs[(name, case)]) / args.rounds
-            cells.append(f"{rps:,.0f} req/s, {rps / base:.2f}x; {cpu:.0f} µs, {cpu / base_cpu:.2f}x")
+            cells.append(
+                f"{rps:,.0f} req/s, {rps / base:.2f}x; {cpu:.0f} µs, {cpu / base_cpu:.2f}x"
+            )
         print(f"| {case} | {' | '.join(cells)} |")
     return 0
 

@@ -179,8 +179,13 @@ class SoraMock:
         )["requests"]
         return rows
 
-    def tasks(self) -> list[dict[str, Any]]:
-        tasks: list[dict[str, Any]] = self._call("GET", "/tasks", key=self.api_key)["tasks"]
+    def tasks(self, *, seen_final: bool | None = None) -> list[dict[str, Any]]:
+        """This key's task records; `seen_final=False`: only those whose final status no
+        answer has shown the client yet (what the client report lists)."""
+        flag = None if seen_final is None else str(seen_final).lower()
+        tasks: list[dict[str, Any]] = self._call(
+            "GET", "/tasks", key=self.api_key, seen_final=flag
+        )["tasks"]
         return tasks
 
     def task(self, task_id: str) -> dict[str, Any]:

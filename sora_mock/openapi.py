@@ -199,6 +199,7 @@ def document() -> dict[str, Any]:
                 params=[
                     _query("key", {"type": "string"}),
                     _query("limit", {"type": "integer", "minimum": 0}),
+                    _query("seen_final", {"enum": ["true", "false"]}),
                 ],
             )
         },

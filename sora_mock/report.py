@@ -48,9 +48,8 @@ def collect(handle: SoraMock) -> Findings | None:
             found[kind].append({"route": route, "message": text})
         for text in row["normalizations"]:
             found["normalizations"].append({"route": route, "message": text})
-    for task in handle.tasks():
-        if not task.get("seen_final", True):
-            found["never_final"].append({"taskId": task["taskId"], "status": task["status"]})
+    for task in handle.tasks(seen_final=False):
+        found["never_final"].append({"taskId": task["taskId"], "status": task["status"]})
     return found if any(found.values()) else None
 
 

@@ -135,13 +135,6 @@ class TaskRecord(_Strict):
     error_message: str | None
     created_at: float
     history: list[HistoryEntry]
-    seen_final: Annotated[
-        bool,
-        Field(
-            description="A check-result answer (or a final stream event, or a delivered "
-            "webhook) has shown the client this task final: the client report's source."
-        ),
-    ]
 
 
 class Tasks(_Strict):

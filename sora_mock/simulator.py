@@ -288,9 +288,16 @@ class Simulator:
         self.observe(task, now)
         return task.to_json(now)
 
-    def list_tasks(self, key: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Task records in creation order; with `limit`, only the newest that many."""
-        tasks = [t for t in self.tasks.values() if key in (None, t.key)]
+    def list_tasks(
+        self, key: str | None = None, limit: int | None = None, *, seen_final: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """Task records in creation order; with `limit`, only the newest that many; with
+        `seen_final`, only those whose final status the client was (or was not) shown."""
+        tasks = [
+            t
+            for t in self.tasks.values()
+            if key in (None, t.key) and seen_final in (None, t.seen_final)
+        ]
         if limit is not None:
             tasks = tasks[len(tasks) - limit :] if limit else []
         return [self.task_json(t) for t in tasks]

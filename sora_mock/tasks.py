@@ -136,7 +136,6 @@ class Task:
             "error_message": self.error_message,
             "created_at": self.created_at,
             "history": [{"status": step, "time": at} for step, at in self.history],
-            "seen_final": self.seen_final,
         }
 
     def result(self, now: float, base_url: str) -> dict[str, Any]:
