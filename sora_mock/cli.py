@@ -54,6 +54,8 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "fault_header": "honour the X-Sora-Mock-Fault: <preset> request header",
     "faults": "fault rules, as in [[faults]] of the file",
     "log_format": "request log lines as text or as one JSON object each",
+    "variants": "the provider's documented forms to serve: contract, random, or JSON (a list "
+    "of points, or a table of point: form)",
 }
 # what --help says for a setting that has no line above yet: the README has every one
 NO_DESCRIPTION: Final = "see the README's Configuration table"

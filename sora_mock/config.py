@@ -16,6 +16,9 @@ from .clock import ClockMode
 from .contract import DEFAULT_PRICING, MODELS, PriceTable
 from .errors import mask_key
 from .faults import FaultRule
+from .variants import Setting as VariantsSetting
+from .variants import normalize as normalize_variants
+from .variants import read_text as read_variants
 
 ENV_PREFIX: Final = "SORA_MOCK_"
 ENV_CONFIG: Final = "SORA_MOCK_CONFIG"
@@ -56,6 +59,7 @@ class Settings(BaseModel):
     fault_header: bool = True
     faults: list[FaultRule] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
+    variants: VariantsSetting = "contract"
 
     @field_validator("error_status", mode="before")
     @classmethod
@@ -75,6 +79,11 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _variants(cls, value: Any) -> Any:
+        return normalize_variants(value)  # raises ValueError naming the point or form
 
     @field_validator("pricing")
     @classmethod
@@ -170,6 +179,11 @@ def env_name(name: str) -> str:
 def _from_text(name: str, text: str, source: str) -> Any:
     """A setting given as text (environment or flag) in the shape the model expects."""
     field = Settings.model_fields[name]
+    if name == "variants":  # a bare word (random, contract) is itself; anything else JSON
+        try:
+            return read_variants(text)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
     if name in _TABLES:
         try:
             return json.loads(text)
