@@ -382,7 +382,8 @@ def _detail(err: Any) -> str:
         shown = "the value" if secret else f"{value!r:.80}"
         return f"{shown} is not one of {_choices(str(ctx.get('expected', '')))}"
     if kind in ("value_error", "assertion_error"):
-        return str(ctx.get("error", err["msg"]))
+        message = str(ctx.get("error", err["msg"]))
+        return message if repr(value) in message else message + got
     words = {
         "missing": "is required",
         "extra_forbidden": "unknown field",
