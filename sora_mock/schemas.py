@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .faults import FaultRule
 
-Status = Literal["pending", "running", "succeeded", "failed"]
+Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
+ResultPid = Annotated[str, Field(pattern=r"^s_[0-9a-f]{24}$")]
 Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
 
@@ -31,10 +32,13 @@ class TaskResult(_Strict):
     progress: Annotated[int, Field(ge=0, le=100)]
     result_url: str | None
     result_urls: list[str]
+    result_pid: ResultPid | None
+    result_pids: list[ResultPid]
     failure_reason: str
     error_message: str | None
     credits_refunded: bool
     refund_trans_no: str | None
+    metadata: dict[str, Any]
 
 
 class CreateEnvelope(_Strict):
@@ -49,6 +53,17 @@ class ResultEnvelope(_Strict):
     code: int
     message: str
     data: TaskResult | None
+
+
+class Credits(_Strict):
+    left_credits: Annotated[int, Field(ge=0)]
+    is_vip: bool
+
+
+class CreditsEnvelope(_Strict):
+    code: int
+    message: str
+    data: Credits | None
 
 
 class ErrorEnvelope(_Strict):
@@ -76,6 +91,7 @@ class ResetDone(_Strict):
 class Account(_Strict):
     key: str
     balance: Annotated[int, Field(ge=0)]
+    vip: bool
 
 
 class Accounts(_Strict):
@@ -92,6 +108,8 @@ class Transaction(_Strict):
 
 
 class Ledger(_Strict):
+    opening_balance: Annotated[int, Field(ge=0)]
+    folded: Annotated[int, Field(ge=0)]
     transactions: list[Transaction]
 
 
@@ -102,6 +120,7 @@ class HistoryEntry(_Strict):
 
 class TaskRecord(_Strict):
     taskId: str
+    route: Literal["sora-pro", "sora-video"]
     key: str
     model: str
     status: Status
@@ -112,6 +131,8 @@ class TaskRecord(_Strict):
     refund_trans_no: str | None
     failure_reason: str
     error_message: str | None
+    result_pid: ResultPid | None
+    webhook: str | None
     created_at: float
     history: list[HistoryEntry]
 
@@ -146,7 +167,7 @@ class ViolationOut(_Strict):
 
 class JournalRow(_Strict):
     time: float
-    route: Literal["create", "check_result", "files", "unknown"]
+    route: Literal["create", "check_result", "credits", "files", "unknown"]
     method: str
     path: str
     key: str | None
