@@ -15,6 +15,9 @@ from .clock import ClockMode
 from .contract import DEFAULT_PRICING, MODELS, PriceTable
 from .errors import mask_key
 from .faults import FaultRule
+from .variants import Setting as VariantsSetting
+from .variants import normalize as normalize_variants
+from .variants import read_text as read_variants
 
 ENV_PREFIX: Final = "SORA_MOCK_"
 ENV_CONFIG: Final = "SORA_MOCK_CONFIG"
@@ -75,6 +78,7 @@ class Settings(BaseModel):
     fault_header: bool = True
     faults: list[FaultRule] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
+    variants: VariantsSetting = "contract"
 
     @field_validator("accounts", mode="before")
     @classmethod
@@ -113,6 +117,11 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _variants(cls, value: Any) -> Any:
+        return normalize_variants(value)  # raises ValueError naming the point or form
 
     @field_validator("pricing")
     @classmethod
@@ -178,6 +187,11 @@ _BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
 def _from_text(name: str, text: str) -> Any:
     """A setting given as text (environment or flag) in the shape the model expects."""
     field = Settings.model_fields[name]
+    if name == "variants":  # a bare word (random, contract) is itself; anything else JSON
+        try:
+            return read_variants(text)
+        except ValueError as exc:
+            raise ConfigError(f"setting 'variants': {exc}") from None
     if name in _TABLES:
         try:
             return json.loads(text)

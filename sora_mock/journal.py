@@ -45,6 +45,8 @@ class Exchange:
     warnings: list[str] = field(default_factory=list)
     normalizations: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    sequence: int = 0  # the answer's number for the variants' draw (G); counted only then
+    variant: dict[str, str] | None = None  # the points consulted and their forms (G)
 
     def keep_body(self, raw: bytes, parsed: dict[str, Any] | None) -> None:
         """Remember the body as the journal shows it: imageData cut short, non-JSON as text."""
@@ -81,6 +83,7 @@ class Exchange:
             "warnings": self.warnings,
             "normalizations": self.normalizations,
             "violations": [{"field": v.field, "message": v.message} for v in self.violations],
+            "variant": self.variant or {},
         }
 
 

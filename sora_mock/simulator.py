@@ -22,6 +22,7 @@ from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
 from .tasks import FINAL, REFUNDED, Status, Task
+from .variants import Variants
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
 DEFAULT_ADMIN_CANCEL: str = "cancelled_by_admin"
@@ -37,6 +38,7 @@ class Simulator:
         self.journal = Journal(settings.journal_size)
         self._task_ids = TaskIds(settings.seed)
         self.result_pid = ResultPids(settings.seed)
+        self.variants = Variants.of(settings.variants, settings.seed)
         # one tuple of parameter names per task shape, shared by the tasks of that shape
         self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.generation = 0
@@ -60,6 +62,7 @@ class Simulator:
         # per key: tasks a fault will fail or cancel, not yet refunded
         self._doomed: dict[str, list[Task]] = {}
         self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
+        self.sequence = 0  # journaled provider requests so far, numbered for the variants (G)
         self.journal.clear()
         self.clock.reset()
         self.faults.reset(self.settings.faults)
@@ -158,6 +161,8 @@ class Simulator:
         now = self.clock.now()
         self.observe(task, now)
         result = task.result(now, self.settings.public_base_url or base_url, self.result_pid)
+        if result["status"] in FINAL:
+            task.seen_final = True
         if self.clock.mode == "poll" and task.forced is None:
             task.poll_offset += self.settings.poll_step_seconds
             self.observe(task, now)  # by its own time it may be final now: no longer active
@@ -305,9 +310,16 @@ class Simulator:
         self.observe(task, now)
         return task.to_json(now, self.result_pid)
 
-    def list_tasks(self, key: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Task records in creation order; with `limit`, only the newest that many."""
-        tasks = [t for t in self.tasks.values() if key in (None, t.key)]
+    def list_tasks(
+        self, key: str | None = None, limit: int | None = None, *, seen_final: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """Task records in creation order; with `limit`, only the newest that many; with
+        `seen_final`, only those whose final status the client was (or was not) shown."""
+        tasks = [
+            t
+            for t in self.tasks.values()
+            if key in (None, t.key) and seen_final in (None, t.seen_final)
+        ]
         if limit is not None:
             tasks = tasks[len(tasks) - limit :] if limit else []
         return [self.task_json(t) for t in tasks]

@@ -48,6 +48,17 @@ async def test_it_answers_the_balance_and_the_vip_flag(client: Client) -> None:
     assert {"left_credits": 42, "is_vip": True} == (await credits(client, json={}))[1]["data"]
 
 
+async def test_the_message_variant_applies_to_its_success(make_client: MakeClient) -> None:
+    client = await make_client(variants={"message": "Success"})
+    envelope = (await credits(client))[1]
+    assert ("Success", {"left_credits": START, "is_vip": False}) == (
+        envelope["message"],
+        envelope["data"],
+    )
+    [row] = await journal(client)
+    assert {"message": "Success"} == row["variant"]
+
+
 async def test_it_opens_an_auto_provisioned_account(client: Client) -> None:
     assert {"left_credits": START, "is_vip": False} == (await credits(client))[1]["data"]
     assert START == (await admin(client, "GET", f"/accounts/{KEY}"))["balance"]
