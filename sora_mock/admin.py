@@ -13,6 +13,7 @@ from typing import Annotated, Any, Final, TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from . import errors as e
 from . import ui
@@ -31,9 +32,13 @@ M = TypeVar("M", bound=BaseModel)
 class AccountBody(BaseModel):
     """`PUT /__mock/accounts/{key}`: a balance, the VIP flag, or both (at least one)."""
 
-    model_config = ConfigDict(extra="forbid")
-    balance: Annotated[int, Field(ge=0, strict=True)] | None = None
-    vip: Annotated[bool, Field(strict=True)] | None = None
+    # the schema says what a request may send: at least one of the two, neither of them null
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["balance"]}, {"required": ["vip"]}]},
+    )
+    balance: Annotated[int, Field(ge=0, strict=True)] | SkipJsonSchema[None] = None
+    vip: Annotated[bool, Field(strict=True)] | SkipJsonSchema[None] = None
 
     @field_validator("balance", mode="before")
     @classmethod

@@ -171,9 +171,14 @@ def document() -> dict[str, Any]:
                     s.CreditsEnvelope,
                     provider=True,
                 ),
+                # the body is not read (A5): whatever is sent, none is refused for it
                 "requestBody": {
                     "required": False,
-                    "content": {"application/json": {"schema": {"type": "object"}}},
+                    "content": {
+                        "application/json": {
+                            "schema": {"description": "Not read; public clients send {}."}
+                        }
+                    },
                 },
             }
         },
