@@ -13,7 +13,7 @@ from typing import Any, Final, TypeVar
 from aiohttp import web
 
 from . import errors as e
-from .admin import AdvanceBody, BalanceBody
+from .admin import AccountBody, AdvanceBody
 from .client import SoraMockError
 from .faults import FaultRule
 from .responses import SIMULATOR
@@ -51,8 +51,8 @@ class AppHandle:
         return self._do(lambda: self.simulator.account(key or self.api_key).balance)
 
     def set_balance(self, credits: int, key: str | None = None) -> int:
-        balance = BalanceBody(balance=credits).balance
-        return self.simulator.set_balance(key or self.api_key, balance).balance
+        balance = AccountBody(balance=credits).balance
+        return self.simulator.set_account(key or self.api_key, balance, None).balance
 
     def advance(self, seconds: float) -> float:
         """Move the mock clock on; returns its new time in mock seconds."""
