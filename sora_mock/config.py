@@ -54,6 +54,13 @@ class Settings(BaseModel):
     fault_header: bool = True
     faults: list[FaultRule] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
+    webhook_allow_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1", "localhost"]
+    )
+    webhook_retries: NonNegInt = 3
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 5.0
+    webhook_on_failure: bool = False
+    sse_interval_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
 
     @field_validator("error_status", mode="before")
     @classmethod
@@ -73,6 +80,15 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("webhook_allow_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        """Compared case-insensitively and without an IPv6 address's brackets (A7)."""
+        hosts = [host.strip().strip("[]").lower() for host in value]
+        if any(not host for host in hosts):
+            raise ValueError("a host must not be blank")
+        return hosts
 
     @field_validator("pricing")
     @classmethod
@@ -131,7 +147,7 @@ class ConfigError(Exception):
     """A setting that stops start-up; the message names it."""
 
 
-_TABLES: Final = ("accounts", "pricing", "faults")
+_TABLES: Final = ("accounts", "pricing", "faults", "webhook_allow_hosts")
 _BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
 
 

@@ -14,8 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import errors as e
 
-Route = Literal["create", "check_result", "files", "any"]
-Action = Literal["error", "delay", "timeout", "reset", "malformed", "html", "fail_task"]
+Route = Literal["create", "sora_video", "check_result", "files", "webhook", "any"]
+Action = Literal[
+    "error", "delay", "timeout", "reset", "malformed", "html", "fail_task", "drop", "duplicate"
+]
+# what a rule may do to an outbound webhook delivery (A7), and what only a delivery can undergo
+DELIVERY_ACTIONS: Final = frozenset(("drop", "delay", "duplicate", "error"))
+DELIVERY_ONLY: Final = frozenset(("drop", "duplicate"))
+# the routes on which `fail_task` has a task to act on
+CREATE_ROUTES: Final = frozenset(("create", "sora_video"))
 DEFAULT_TIMEOUT_MS: Final = 60_000
 DEFAULT_FAILURE_REASON: Final = "injected_failure"
 
@@ -61,6 +68,14 @@ class FaultRule(BaseModel):
             raise ValueError("every must be true or an integer >= 1")
         if isinstance(self.delay_ms, list) and self.delay_ms[0] > self.delay_ms[1]:
             raise ValueError("delay_ms [min, max] needs min <= max")
+        if self.route == "webhook":
+            if self.action not in DELIVERY_ACTIONS:
+                allowed = ", ".join(sorted(DELIVERY_ACTIONS))
+                raise ValueError(f"action {self.action!r} cannot act on a webhook; use {allowed}")
+            if self.header is not None:
+                raise ValueError("header cannot match a webhook delivery: it has no request")
+        elif self.action in DELIVERY_ONLY:
+            raise ValueError(f"action {self.action!r} needs route 'webhook'")
         return self
 
 
@@ -166,7 +181,7 @@ class Faults:
             if armed.retired or not _matches(armed.rule, req):
                 continue
             armed.matched += 1
-            if armed.rule.action == "fail_task" and req.route != "create":
+            if armed.rule.action == "fail_task" and req.route not in CREATE_ROUTES:
                 continue  # it counts the request, but has nothing to do to it (C)
             if not _selected(armed):
                 continue
@@ -191,7 +206,7 @@ def draw_delay(rule: FaultRule, rng: random.Random, default: float) -> float:
 
 
 def _matches(rule: FaultRule, req: Request) -> bool:
-    if rule.route not in ("any", req.route):
+    if rule.route != req.route and (rule.route != "any" or req.route == "webhook"):
         return False
     if rule.api_key is not None and rule.api_key != req.token:
         return False
