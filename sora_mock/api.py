@@ -30,6 +30,12 @@ from .simulator import Simulator
 CREATE_PATH: Final = "/api/v1/video/sora-pro"
 CHECK_PATH: Final = "/api/video-generations/check-result"
 FILES_PATH: Final = "/files/{task_id}.mp4"
+SORA_VIDEO_PATH: Final = "/api/v1/video/sora-video"
+ROUTE_OF_PATH: Final = {
+    CREATE_PATH: "create",
+    SORA_VIDEO_PATH: "sora_video",
+    CHECK_PATH: "check_result",
+}
 FAULT_HEADER: Final = "X-Sora-Mock-Fault"
 VIDEO: Final = (Path(__file__).parent / "assets" / "result.mp4").read_bytes()
 HTML_PAGE: Final = (
@@ -154,7 +160,6 @@ async def _admit(
 
 async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResponse:
     sim = request.app[SIMULATOR]
-    started = time.perf_counter()
     x = _exchange(request, sim, route)
     response: web.StreamResponse | None
     try:
@@ -169,22 +174,21 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
         response = None
     except asyncio.CancelledError:  # the client went away (or the server is stopping)
         x.code = None
-        _finish(request, sim, x, started)
+        _finish(request, sim, x)
         raise
     if response is not None:
         x.http_status = response.status
     if route == "files":
         x.code = None  # a file link has no envelope code (D)
-    _finish(request, sim, x, started)
+    _finish(request, sim, x)
     return response if response is not None else web.Response(status=204)
 
 
 async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
     """An unknown route (404) or a wrong method on a known one (405), in the envelope."""
     sim = request.app[SIMULATOR]
-    started = time.perf_counter()
     path = request.path
-    route = {CREATE_PATH: "create", CHECK_PATH: "check_result"}.get(path, "unknown")
+    route = ROUTE_OF_PATH.get(path, "unknown")
     allowed = getattr(exc, "allowed_methods", None)
     if allowed and path.startswith("/files/"):  # a wrong method on a file link: plain HTTP
         route = "files"
@@ -206,7 +210,7 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
         response = envelope_error(sim, err)
         x.code = err.code
     x.http_status = response.status
-    _finish(request, sim, x, started)
+    _finish(request, sim, x)
     return response
 
 
@@ -327,7 +331,12 @@ def _drop(transport: asyncio.Transport | None, *, reset: bool) -> None:
 # -- after the answer ------------------------------------------------------------------------
 
 
-def _finish(request: web.Request, sim: Simulator, x: Exchange, started: float) -> None:
+def _finish(request: web.Request, sim: Simulator, x: Exchange) -> None:
+    """Journal and log the exchange, once (a stream's row is written when it starts)."""
+    if x.journaled:
+        return
+    x.journaled = True
+    started = x.started
     if x.generation == sim.generation:
         sim.journal.add(x)
     sink = request.app.get(REQUEST_LOG)

@@ -11,6 +11,8 @@ import json
 import urllib.parse
 from typing import Any
 
+from .receiver import WebhookReceiver
+
 
 class SoraMockError(Exception):
     """The admin API refused a call; `status` is the HTTP status, the message its error."""
@@ -34,6 +36,7 @@ class SoraMock:
         self.shared = shared
         self._fault_ids: list[str] = []
         self._start_balance: int | None = None
+        self._receiver: WebhookReceiver | None = None
 
     def __repr__(self) -> str:
         return f"SoraMock(url={self.url!r}, api_key='…{self.api_key[-4:]}')"
@@ -57,7 +60,11 @@ class SoraMock:
         return self._conn
 
     def close(self) -> None:
-        """Close the handle's keep-alive connection (the fixture does this after each test)."""
+        """Close the handle's connection and stop its receiver (the fixture does this after
+        each test)."""
+        if self._receiver is not None:
+            self._receiver.stop()
+            self._receiver = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -180,6 +187,26 @@ class SoraMock:
             "POST", f"/tasks/{urllib.parse.quote(task_id, safe='')}/fail", body
         )
         return task
+
+    def webhook_receiver(self, status: int | None = None) -> WebhookReceiver:
+        """A receiver on loopback of this test's own; the same one on every call.
+
+        It answers 200 unless `status` says otherwise; a later call changes its status only when
+        `status` is given. With the manual clock a delivery has arrived when `.advance()`
+        returns, since the advance waits for every attempt it made due.
+        """
+        if self._receiver is None:
+            self._receiver = WebhookReceiver(200 if status is None else status).start()
+        elif status is not None:
+            self._receiver.status = status
+        return self._receiver
+
+    def webhooks(self, state: str | None = None) -> list[dict[str, Any]]:
+        """This test's key's webhook deliveries (A7), oldest first; `state` filters."""
+        rows: list[dict[str, Any]] = self._call("GET", "/webhooks", key=self.api_key, state=state)[
+            "webhooks"
+        ]
+        return rows
 
     def reset(self) -> None:
         """Back to the start: the whole server when it is this test's own, else this key only.

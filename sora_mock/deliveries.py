@@ -211,10 +211,15 @@ class Deliveries:
         self.records.clear()
         self.records.extend(kept)
 
-    async def close(self) -> None:
-        """Stop sending: cancel what is pending or in flight, then close the session."""
+    def stop(self) -> None:
+        """Send nothing more: cancel what is pending or in flight; release waiting advances."""
         self._closed = True
         self._cancel_pump()
+        self._idle.set()
+
+    async def close(self) -> None:
+        """Stop, wait for the cancelled pump to end, then close the session."""
+        self.stop()
         for task in list(self._stopping):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -244,7 +249,7 @@ class Deliveries:
 
     def _wait_seconds(self, now: float) -> float | None:
         """Real seconds until the next due attempt or alarm; None when only an event can wake."""
-        upcoming = [*(self._due[:1] and [self._due[0][0]]), *self._alarms[:1]]
+        upcoming = [entry[0] for entry in self._due[:1]] + self._alarms[:1]
         if not upcoming:
             return None
         real = self._clock.real_seconds(max(min(upcoming) - now, 0.0))

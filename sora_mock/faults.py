@@ -21,8 +21,7 @@ Action = Literal[
 # what a rule may do to an outbound webhook delivery (A7), and what only a delivery can undergo
 DELIVERY_ACTIONS: Final = frozenset(("drop", "delay", "duplicate", "error"))
 DELIVERY_ONLY: Final = frozenset(("drop", "duplicate"))
-# the routes on which `fail_task` has a task to act on
-CREATE_ROUTES: Final = frozenset(("create", "sora_video"))
+TASK_ROUTES: Final = frozenset(("create", "sora_video"))
 DEFAULT_TIMEOUT_MS: Final = 60_000
 DEFAULT_FAILURE_REASON: Final = "injected_failure"
 
@@ -181,7 +180,7 @@ class Faults:
             if armed.retired or not _matches(armed.rule, req):
                 continue
             armed.matched += 1
-            if armed.rule.action == "fail_task" and req.route not in CREATE_ROUTES:
+            if armed.rule.action == "fail_task" and req.route not in TASK_ROUTES:
                 continue  # it counts the request, but has nothing to do to it (C)
             if not _selected(armed):
                 continue

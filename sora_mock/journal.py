@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any, Final
 
 from .contract import Violation
@@ -16,7 +17,7 @@ from .errors import mask_key
 IMAGE_DATA_KEPT: Final = 64
 TEXT_KEPT: Final = 1024
 JSON_KEPT: Final = 64 * 1024  # a larger JSON body is kept as text, so the ring stays bounded
-ROUTES: Final = ("create", "check_result", "files", "unknown")
+ROUTES: Final = ("create", "sora_video", "check_result", "files", "unknown")
 
 
 def mask_authorization(value: str) -> str:
@@ -45,6 +46,8 @@ class Exchange:
     warnings: list[str] = field(default_factory=list)
     normalizations: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    started: float = field(default_factory=perf_counter)  # for the log line's ms
+    journaled: bool = False
 
     def keep_body(self, raw: bytes, parsed: dict[str, Any] | None) -> None:
         """Remember the body as the journal shows it: imageData cut short, non-JSON as text."""

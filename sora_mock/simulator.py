@@ -16,11 +16,14 @@ from typing import Any
 from . import errors as e
 from .clock import Clock, make_clock
 from .config import Settings
-from .contract import Checked, bearer_token, check_create, price_of
+from .contract import bearer_token, check_create, price_of
+from .deliveries import Deliveries, Delivery
 from .faults import DEFAULT_FAILURE_REASON, FaultRule, Faults
-from .ids import TaskIds
+from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
+from .rules.sora_video import VideoChecked, check_sora_video, video_price
+from .stream import Streams, final_event, progress_event, webhook_payload
 from .tasks import FINAL, Status, Task
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
@@ -35,9 +38,12 @@ class Simulator:
         self.faults = Faults(settings.seed)
         self.journal = Journal(settings.journal_size)
         self._task_ids = TaskIds(settings.seed)
+        self.result_pid = ResultPids(settings.seed)
         # one tuple of parameter names per task shape, shared by the tasks of that shape
         self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.generation = 0
+        self.streams = Streams()
+        self.deliveries = Deliveries(settings, self.clock, self.faults, self.look)
         self.reset()
 
     def reset(self) -> None:
@@ -55,9 +61,13 @@ class Simulator:
         self._settled: dict[str, int] = {}
         self._doomed: dict[str, list[Task]] = {}  # per key: tasks a fault will fail, unrefunded
         self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
+        # tasks with a webHook that have not been seen final yet: (url, base URL of the create)
+        self._hooks: dict[str, tuple[Task, str, str]] = {}
         self.journal.clear()
         self.clock.reset()
         self.faults.reset(self.settings.faults)
+        self.deliveries.reset()
+        self.streams.end_all()
 
     def now(self) -> float:
         return self.clock.now()
@@ -91,6 +101,55 @@ class Simulator:
         if checked.violations:
             raise e.ApiError(e.BAD_REQUEST, checked.violations[0].message)
         now = self.clock.now()
+        self._check_concurrency(key, now)
+        assert checked.model is not None
+        model = checked.model.name
+        price = price_of(self.pricing, model, checked.n_frames, checked.size)
+        return self._open_task(key, model, price, checked.params, now, fail)
+
+    def create_video_task(
+        self,
+        key: str,
+        body: dict[str, Any],
+        x: Exchange,
+        fail: FaultRule | None = None,
+        base_url: str = "",
+    ) -> tuple[Task, VideoChecked]:
+        """A6: validate, the VIP rule, the concurrency limit shared with A2, credits, the task.
+
+        `base_url` is the create request's scheme and host: the base of the webhook's result
+        URL unless `public_base_url` is set (A7).
+        """
+        checked = check_sora_video(
+            body,
+            strict=self.settings.strict,
+            max_image_bytes=self.settings.max_image_bytes,
+            is_own_result=lambda pid: self._own_result(key, pid),
+        )
+        x.warnings, x.normalizations, x.violations = (
+            checked.warnings,
+            checked.normalizations,
+            checked.violations,
+        )
+        if checked.violations:
+            raise e.ApiError(e.BAD_REQUEST, checked.violations[0].message)
+        now = self.clock.now()
+        self._check_concurrency(key, now)
+        assert checked.model is not None
+        price = video_price(self.pricing, checked.model, checked.duration)
+        task = self._open_task(key, checked.model, price, checked.params, now, fail)
+        task.route = "sora-video"
+        kept: dict[str, Any] = {
+            k: checked.params[k] for k in ("remixTargetId", "characters") if k in checked.params
+        }
+        task.metadata = kept or None
+        if checked.webhook is not None:
+            self._hooks[task.task_id] = (task, checked.webhook, base_url)
+            self.deliveries.alarm(task.finishes_at())
+            self.observe(task, now)  # no queue and no run: it is final, and due, at once
+        return task, checked
+
+    def _check_concurrency(self, key: str, now: float) -> None:
         limit = self.settings.max_concurrent_tasks
         if self._active_count(key, now) >= limit:
             raise e.ApiError(
@@ -98,12 +157,29 @@ class Simulator:
                 e.MSG_TOO_MANY_TASKS.format(limit=limit),
                 headers={"Retry-After": str(self._retry_after(key, now))},
             )
-        return self._open_task(key, checked, now, fail)
 
-    def _open_task(self, key: str, checked: Checked, now: float, fail: FaultRule | None) -> Task:
-        assert checked.model is not None
-        model = checked.model.name
-        price = price_of(self.pricing, model, checked.n_frames, checked.size)
+    def _own_result(self, key: str, pid: str) -> bool:
+        """Whether `pid` is the result_pid of a succeeded task of `key` (A6's remixTargetId).
+
+        A scan of the store, paid only by requests that name a remix target.
+        """
+        now = self.clock.now()
+        return any(
+            task.key == key
+            and self.observe(task, now)[0] == "succeeded"
+            and self.result_pid(task.task_id) == pid
+            for task in list(self.tasks.values())
+        )
+
+    def _open_task(  # noqa: PLR0917 (the task's parts, each from a different step)
+        self,
+        key: str,
+        model: str,
+        price: int,
+        params: dict[str, Any],
+        now: float,
+        fail: FaultRule | None,
+    ) -> Task:
         self.book_due_refunds(key, now)
         account = self.ledger.accounts[key]
         if account.balance < price:
@@ -114,13 +190,13 @@ class Simulator:
         n = self._counters.get(key, 0) + 1
         task_id = self._task_ids(key, n)
         self._counters[key] = n
-        names = tuple(checked.params)
+        names = tuple(params)
         task = Task(
             task_id=task_id,
             key=key,
             model=model,
             param_names=self._param_names.setdefault(names, names),
-            param_values=tuple(checked.params.values()),
+            param_values=tuple(params.values()),
             price=price,
             charge_no=self.ledger.charge(key, price, task_id, now),
             created_at=now,
@@ -149,6 +225,7 @@ class Simulator:
         if self.clock.mode == "poll" and task.forced is None:
             task.poll_offset += self.settings.poll_step_seconds
             self.observe(task, now)  # by its own time it may be final now: no longer active
+        self.streams.poke(task_id)
         return result
 
     def owner_of(self, task_id: str) -> str | None:
@@ -177,7 +254,41 @@ class Simulator:
                 task.refund_no = self.ledger.refund(
                     task.key, task.price, task.task_id, task.final_at
                 )
+            if status in FINAL and task.task_id in self._hooks:
+                self._hook_final(task, now)
         return status, progress
+
+    def _hook_final(self, task: Task, now: float) -> None:
+        """The task was just seen final: its webhook is due at its finish time (A7)."""
+        _, url, base = self._hooks.pop(task.task_id)
+        status = task.observed
+        if status != "succeeded" and not self.settings.webhook_on_failure:
+            return
+        result = task.result(now, self.settings.public_base_url or base)
+        assert task.final_at is not None
+        delivery = self.deliveries.schedule(
+            task_id=task.task_id,
+            key=task.key,
+            url=url,
+            event=status,
+            payload=webhook_payload(result),
+            model=task.model,
+            prompt=task.params.get("prompt"),
+            due=task.final_at,
+        )
+        task.webhook = delivery.id
+
+    def look(self) -> None:
+        """Observe every task whose webhook waits for it to finish (a clock advance, a timer)."""
+        now = self.clock.now()
+        for task, _, _ in list(self._hooks.values()):
+            self.observe(task, now)
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on; deliveries fall due and streams look again (the caller drains)."""
+        self.clock.advance(seconds)
+        self.look()
+        self.streams.poke()
 
     def _settle(self, task: Task) -> None:
         """The task no longer counts against its key's concurrency limit."""
@@ -246,6 +357,7 @@ class Simulator:
                 oldest_final = self.tasks[task_id]
         victim = oldest_final or next(iter(self.tasks.values()))
         del self.tasks[victim.task_id]
+        self._hooks.pop(victim.task_id, None)
         self._settle(victim)
 
     def finish(
@@ -268,6 +380,7 @@ class Simulator:
         else:
             task.forced = ("succeeded", 100)
         self.observe(task, now)
+        self.streams.poke(task_id)
         return task
 
     # -- control plane -------------------------------------------------------------------------
@@ -304,10 +417,12 @@ class Simulator:
                 tasks[:] = [t for t in tasks if self.observe(t, now)[0] not in FINAL]
 
     def accounts(self) -> list[Account]:
+        self.look()
         self.book_due_refunds(None)
         return list(self.ledger.accounts.values())
 
     def account(self, key: str) -> Account:
+        self.look()
         self.book_due_refunds(key)
         account = self.ledger.accounts.get(key)
         if account is None:
@@ -320,6 +435,21 @@ class Simulator:
     def set_balance(self, key: str, balance: int) -> Account:
         self.book_due_refunds(key)
         return self.ledger.set_balance(key, balance, self.clock.now())
+
+    def stream_event(self, task: Task, base_url: str) -> tuple[dict[str, Any], bool]:
+        """The event a stream of `task` would send now (A8), and whether it is the last."""
+        now = self.clock.now()
+        status, progress = self.observe(task, now)
+        if status in FINAL:
+            result = task.result(now, self.settings.public_base_url or base_url)
+            return final_event(result), True
+        return progress_event(task.task_id, status, progress), False
+
+    def webhooks(
+        self, key: str | None = None, task_id: str | None = None, state: str | None = None
+    ) -> list[Delivery]:
+        self.look()
+        return self.deliveries.query(key=key, task_id=task_id, state=state)
 
     def clock_json(self) -> dict[str, Any]:
         return {"now": self.clock.now(), "mode": self.clock.mode, "speed": self.clock.speed}

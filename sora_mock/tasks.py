@@ -17,6 +17,7 @@ from .ledger import trans_no
 Status = Literal["pending", "running", "succeeded", "failed"]
 FINAL: Final = frozenset(("succeeded", "failed"))
 _ORDER: Final[dict[str, int]] = {"pending": 0, "running": 1, "succeeded": 2, "failed": 2}
+Route = Literal["sora-pro", "sora-video"]
 
 
 @dataclass(slots=True)
@@ -53,6 +54,10 @@ class Task:
     # the global times at which it was seen to start running and to become final
     running_at: float | None = None
     final_at: float | None = None
+    route: Route = "sora-pro"  # the create route that made it (B3)
+    # the sibling route's kept `remixTargetId`/`characters` (A3's `metadata`), else None
+    metadata: dict[str, Any] | None = None
+    webhook: str | None = None  # the id of its webhook delivery (A7), if it has one
 
     @property
     def params(self) -> dict[str, Any]:
@@ -122,6 +127,7 @@ class Task:
         status, progress = self.state(now)
         return {
             "taskId": self.task_id,
+            "route": self.route,
             "key": mask_key(self.key),
             "model": self.model,
             "status": status,
@@ -132,6 +138,7 @@ class Task:
             "refund_trans_no": self.refund_trans_no,
             "failure_reason": self.failure_reason,
             "error_message": self.error_message,
+            "webhook": self.webhook,
             "created_at": self.created_at,
             "history": [{"status": step, "time": at} for step, at in self.history],
         }
@@ -150,4 +157,5 @@ class Task:
             "error_message": self.error_message if status == "failed" else None,
             "credits_refunded": self.refund_no is not None,
             "refund_trans_no": self.refund_trans_no,
+            "metadata": dict(self.metadata) if self.metadata else {},
         }

@@ -247,3 +247,17 @@ def _check_webhook(body: dict[str, Any], out: VideoChecked) -> None:
     else:
         out.params["webHook"] = url
         out.webhook = url
+
+
+# B1's A6 prices: sora-2 and sora-2-stable 100/150, sora-2-pro 375/675 (10/15 s)
+DEFAULT_PRICES: Final[dict[str, dict[int, int]]] = {
+    "sora-2": {10: 100, 15: 150},
+    "sora-2-pro": {10: 375, 15: 675},
+    "sora-2-stable": {10: 100, 15: 150},
+}
+
+
+def video_price(pricing: Any, model: str, duration: int) -> int:
+    """An image task costs what a text task of the same model and duration costs (A6)."""
+    table = pricing.get(model) or DEFAULT_PRICES[model]
+    return int(table[duration])
