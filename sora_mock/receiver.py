@@ -80,8 +80,12 @@ class WebhookReceiver:
             return self._lock.wait_for(lambda: len(self._received) >= count, timeout)
 
     def start(self) -> WebhookReceiver:
+        # a short poll interval: `stop()` waits for one, and a test stops its receiver
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="sora-mock-receiver", daemon=True
+            target=self._server.serve_forever,
+            args=(0.02,),
+            name="sora-mock-receiver",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -118,6 +122,9 @@ class WebhookReceiver:
                 received = Received(self.command, self.path, dict(self.headers.items()), body)
                 status = receiver._record(received)
                 self.send_response(status)
+                if status in (204, 304):  # statuses that carry no body
+                    self.end_headers()
+                    return
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
