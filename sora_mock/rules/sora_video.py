@@ -77,6 +77,7 @@ def check_sora_video(
     strict: bool,
     max_image_bytes: int,
     is_own_result: Callable[[str], bool],
+    vip: bool = True,
 ) -> VideoChecked:
     """Validate and normalize an A6 body; every violated rule is collected, the first answers."""
     out = VideoChecked()
