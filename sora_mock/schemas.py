@@ -35,6 +35,7 @@ class TaskResult(_Strict):
     error_message: str | None
     credits_refunded: bool
     refund_trans_no: str | None
+    metadata: dict[str, Any]
 
 
 class CreateEnvelope(_Strict):
@@ -102,6 +103,7 @@ class HistoryEntry(_Strict):
 
 class TaskRecord(_Strict):
     taskId: str
+    route: Literal["sora-pro", "sora-video"]
     key: str
     model: str
     status: Status
@@ -112,6 +114,7 @@ class TaskRecord(_Strict):
     refund_trans_no: str | None
     failure_reason: str
     error_message: str | None
+    webhook: str | None
     created_at: float
     history: list[HistoryEntry]
 
@@ -146,7 +149,7 @@ class ViolationOut(_Strict):
 
 class JournalRow(_Strict):
     time: float
-    route: Literal["create", "check_result", "files", "unknown"]
+    route: Literal["create", "sora_video", "check_result", "files", "unknown"]
     method: str
     path: str
     key: str | None
@@ -163,3 +166,40 @@ class JournalRow(_Strict):
 
 class Journal(_Strict):
     requests: list[JournalRow]
+
+
+class VideoCreated(_Strict):
+    """A6's union answer: `{"id"}` of one documented version and the fields of the other."""
+
+    id: Hex32
+    taskId: Hex32
+    status: Literal["pending"]
+    progress: Literal[0]
+    estimate_seconds: Annotated[int, Field(ge=1)]
+
+
+class VideoCreateEnvelope(_Strict):
+    code: int
+    message: str
+    data: VideoCreated | None
+
+
+class DeliveryAttempt(_Strict):
+    time: float
+    http_status: int | None
+    error: str | None
+
+
+class Delivery(_Strict):
+    id: Annotated[str, Field(pattern=r"^wh_[0-9]{8,}$")]
+    taskId: str
+    key: str
+    url: str
+    event: Literal["succeeded", "failed", "cancelled"]
+    attempts: list[DeliveryAttempt]
+    state: Literal["pending", "delivered", "failed", "refused", "dropped"]
+    fault: list[str] | None
+
+
+class Webhooks(_Strict):
+    webhooks: list[Delivery]
