@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import heapq
 import json
+import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ State = Literal["pending", "delivered", "failed", "refused", "dropped"]
 STATES: Final[tuple[State, ...]] = ("pending", "delivered", "failed", "refused", "dropped")
 DELIVERY_HEADER: Final = "X-Sora-Mock-Delivery"
 USER_AGENT: Final = f"sora-mock/{__version__}"
+LOG: Final = logging.getLogger("sora_mock.webhooks")
 
 MSG_TIMEOUT: Final = "No answer within {seconds:g} seconds."
 MSG_CONNECT: Final = "Could not connect: {reason}."
@@ -275,6 +277,7 @@ class Deliveries:
         due = d.due
         if not allowed_host(d.url, self._settings.webhook_allow_hosts):
             d.state = "refused"
+            LOG.info("webhook %s taskId=%s refused: host not allowed", d.id, d.task_id)
             return
         decision = self._faults.decide(
             Request("webhook", d.key, {}, {"model": d.model, "prompt": d.prompt})
@@ -287,6 +290,7 @@ class Deliveries:
         d.tries += 1
         if rule is not None and rule.action == "drop":
             d.state = "dropped"
+            LOG.info("webhook %s taskId=%s dropped by fault rule", d.id, d.task_id)
             return
         action = rule.action if rule is not None else None
         if action == "error":
@@ -303,6 +307,23 @@ class Deliveries:
         else:
             d.due = due + 2 ** (d.tries - 1)
             heapq.heappush(self._due, (d.due, int(d.id[3:]), d))
+        self._log(d, made)
+
+    def _log(self, d: Delivery, made: list[Attempt]) -> None:
+        if LOG.isEnabledFor(logging.INFO):
+            answers = ", ".join(
+                str(a.http_status) if a.http_status is not None else f"error: {a.error}"
+                for a in made
+            )
+            LOG.info(
+                "webhook %s taskId=%s key=%s attempt %d -> %s; %s",
+                d.id,
+                d.task_id,
+                mask_key(d.key),
+                d.tries,
+                answers,
+                d.state,
+            )
 
     async def _send(self, d: Delivery, due: float) -> Attempt:
         if self._session is None:

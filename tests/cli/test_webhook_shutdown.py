@@ -119,3 +119,16 @@ def test_a_post_to_any_path_is_recorded_and_answered_with_the_status() -> None:
             assert 201 == response.status
         [got] = receiver.received
         assert ("/elsewhere?x=1", []) == (got.path, got.json)
+
+
+def test_each_delivery_attempt_is_a_log_line(start_server: StartServer) -> None:
+    with WebhookReceiver(status=500) as receiver:
+        proc, base = start_server("--clock", "manual")
+        body = {**VIDEO_BODY, "webHook": receiver.url}
+        task_id = call(base, "POST", SORA_VIDEO, body, auth())[1]["data"]["taskId"]
+        call(base, "POST", "/__mock/clock/advance", {"seconds": 5})
+        _, stderr = stop(proc)
+    assert (
+        f"webhook wh_00000001 taskId={task_id} key=************0001 attempt 1 -> 500; pending"
+        in stderr
+    )
