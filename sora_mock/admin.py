@@ -140,7 +140,12 @@ async def ledger(request: web.Request) -> web.Response:
 
 async def list_tasks(request: web.Request) -> web.Response:
     limit = _query_int(request, "limit")
-    return _reply({"tasks": _sim(request).list_tasks(request.query.get("key"), limit)})
+    seen = request.query.get("seen_final")  # an extension, for the client report (F)
+    if seen not in (None, "true", "false"):
+        raise e.AdminError(400, "seen_final must be true or false.")
+    seen_final = None if seen is None else seen == "true"
+    tasks = _sim(request).list_tasks(request.query.get("key"), limit, seen_final=seen_final)
+    return _reply({"tasks": tasks})
 
 
 async def get_task(request: web.Request) -> web.Response:

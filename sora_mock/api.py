@@ -19,6 +19,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from . import errors as e
+from . import varied
 from .contract import Violation, bearer_token, check_task_id
 from .faults import MSG_UNKNOWN_PRESET, PRESETS, Decision, FaultRule, Request
 from .journal import Exchange
@@ -82,6 +83,8 @@ async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.Stre
     key, body, fail = await _admit(request, sim, x)
     task = sim.create_task(key, body, x, fail)
     x.task_id = task.task_id
+    if sim.variants.active:
+        return json_response(varied.ok_body(sim.variants, x, {"taskId": task.task_id}))
     return json_response(e.created_envelope(task.task_id))
 
 
@@ -93,7 +96,10 @@ async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> we
         raise e.ApiError(e.BAD_REQUEST, task_id.message)
     x.task_id = task_id
     base_url = f"{request.scheme}://{request.host}"
-    return json_response(e.ok_envelope(sim.check_result(key, task_id, base_url)))
+    data = sim.check_result(key, task_id, base_url)
+    if sim.variants.active:
+        return json_response(varied.result_body(sim.variants, x, data))
+    return json_response(e.ok_envelope(data))
 
 
 async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
@@ -141,6 +147,9 @@ def _exchange(request: web.Request, sim: Simulator, route: str) -> Exchange:
         route, request.method, request.path, dict(request.headers), sim.now(), sim.generation
     )
     x.key = bearer_token(request.headers.get("Authorization"))
+    if sim.variants.active:  # every journaled provider request is numbered, in arrival order
+        x.sequence = sim.sequence
+        sim.sequence += 1
     return x
 
 
@@ -166,6 +175,8 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
         response = await step(request, sim, x)
         x.code = e.OK
     except e.ApiError as err:
+        if sim.variants.active:
+            err = varied.error(sim.variants, sim.settings.error_status, x, err)
         response = envelope_error(sim, err)
         x.code = err.code
     except _Answered as answer:
@@ -207,6 +218,8 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
             err = e.ApiError(
                 e.NOT_FOUND, e.MSG_UNKNOWN_ROUTE.format(method=request.method, path=path)
             )
+        if sim.variants.active:
+            err = varied.error(sim.variants, sim.settings.error_status, x, err)
         response = envelope_error(sim, err)
         x.code = err.code
     x.http_status = response.status

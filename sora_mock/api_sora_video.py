@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from . import errors as e
+from . import varied
 from .api import SORA_VIDEO_PATH, _admit, _finish, _serve
 from .journal import Exchange
 from .responses import json_response
@@ -49,7 +50,15 @@ async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.Stre
     x.task_id = task.task_id
     if wants_stream(request.headers.get("Accept")):
         return await _stream(request, sim, x, task, shut=checked.shut_progress, base=base_url)
-    return json_response(e.ok_envelope(created(sim, task)))
+    data = created(sim, task)
+    if sim.variants.active:  # G's `create_id`: the union, or one documented form alone
+        form = sim.variants.consult(x, "create_id")
+        if form == "id":
+            data = {"id": task.task_id}
+        elif form == "taskId":
+            del data["id"]
+        return json_response(varied.ok_body(sim.variants, x, data))
+    return json_response(e.ok_envelope(data))
 
 
 def _gone(request: web.Request) -> bool:
@@ -83,6 +92,7 @@ async def _stream(
                 if final:
                     await response.write(encode(event))
                     sim.streams.finals[task.task_id] = event
+                    task.seen_final = True  # the client was shown it (F's report)
                     break
                 if not shut and event != watch.last:
                     await response.write(encode(event))

@@ -1,15 +1,20 @@
 """`SoraMock`: the typed handle a test gets from the `sora_mock` fixture.
 
-It speaks only the admin HTTP API (with the standard library's http.client, so it works in sync
-and async tests alike), which is why the same handle drives an in-process server and a container.
+It speaks only the admin HTTP API (with the standard library's http.client), which is why the
+same handle drives an in-process server and a container. Async tests use `.aio`, the same
+methods as coroutines, so that a call never blocks their event loop.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import threading
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .async_handle import AsyncSoraMock
 
 from .receiver import WebhookReceiver
 
@@ -37,9 +42,21 @@ class SoraMock:
         self._fault_ids: list[str] = []
         self._start_balance: int | None = None
         self._receiver: WebhookReceiver | None = None
+        # `.aio` runs calls on worker threads: one request at a time on the one connection
+        self._lock = threading.Lock()
+        self._aio: AsyncSoraMock | None = None
 
     def __repr__(self) -> str:
         return f"SoraMock(url={self.url!r}, api_key='…{self.api_key[-4:]}')"
+
+    @property
+    def aio(self) -> AsyncSoraMock:
+        """This handle for async tests: `await sora_mock.aio.advance(5)`, and so on."""
+        if self._aio is None:
+            from .async_handle import AsyncSoraMock  # noqa: PLC0415 (imports this module)
+
+            self._aio = AsyncSoraMock(self)
+        return self._aio
 
     @property
     def headers(self) -> dict[str, str]:
@@ -70,6 +87,10 @@ class SoraMock:
             self._conn = None
 
     def _call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        with self._lock:
+            return self._call_locked(method, path, body, **query)
+
+    def _call_locked(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
         params = {k: str(v) for k, v in query.items() if v is not None}
         target = f"{self._base_path}/__mock{path}"
         if params:
@@ -165,8 +186,13 @@ class SoraMock:
         )["requests"]
         return rows
 
-    def tasks(self) -> list[dict[str, Any]]:
-        tasks: list[dict[str, Any]] = self._call("GET", "/tasks", key=self.api_key)["tasks"]
+    def tasks(self, *, seen_final: bool | None = None) -> list[dict[str, Any]]:
+        """This key's task records; `seen_final=False`: only those whose final status no
+        answer has shown the client yet (what the client report lists)."""
+        flag = None if seen_final is None else str(seen_final).lower()
+        tasks: list[dict[str, Any]] = self._call(
+            "GET", "/tasks", key=self.api_key, seen_final=flag
+        )["tasks"]
         return tasks
 
     def task(self, task_id: str) -> dict[str, Any]:

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .clock import ClockMode
 from .contract import DEFAULT_PRICING, MODELS, PriceTable
 from .faults import FaultRule
+from .variants import Setting as VariantsSetting
+from .variants import normalize as normalize_variants
+from .variants import read_text as read_variants
 
 ENV_PREFIX: Final = "SORA_MOCK_"
 ENV_CONFIG: Final = "SORA_MOCK_CONFIG"
@@ -61,6 +64,7 @@ class Settings(BaseModel):
     webhook_timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 5.0
     webhook_on_failure: bool = False
     sse_interval_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    variants: VariantsSetting = "contract"
 
     @field_validator("error_status", mode="before")
     @classmethod
@@ -89,6 +93,11 @@ class Settings(BaseModel):
         if any(not host for host in hosts):
             raise ValueError("a host must not be blank")
         return hosts
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _variants(cls, value: Any) -> Any:
+        return normalize_variants(value)  # raises ValueError naming the point or form
 
     @field_validator("pricing")
     @classmethod
@@ -154,6 +163,11 @@ _BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
 def _from_text(name: str, text: str) -> Any:
     """A setting given as text (environment or flag) in the shape the model expects."""
     field = Settings.model_fields[name]
+    if name == "variants":  # a bare word (random, contract) is itself; anything else JSON
+        try:
+            return read_variants(text)
+        except ValueError as exc:
+            raise ConfigError(f"setting 'variants': {exc}") from None
     if name in _TABLES:
         try:
             return json.loads(text)

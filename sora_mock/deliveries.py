@@ -121,12 +121,19 @@ class Deliveries:
     """Every delivery of one simulation, and the pump that makes their attempts."""
 
     def __init__(
-        self, settings: Settings, clock: Clock, faults: Faults, look: Callable[[], None]
+        self,
+        settings: Settings,
+        clock: Clock,
+        faults: Faults,
+        *,
+        look: Callable[[], None],
+        delivered: Callable[[str], None],
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._faults = faults
         self._look = look  # the simulator observes the tasks that may have finished by now
+        self._delivered = delivered  # ... and learns which task's result was acknowledged
         self._session: aiohttp.ClientSession | None = None
         self._pump: asyncio.Task[None] | None = None
         self._stopping: set[asyncio.Task[None]] = set()
@@ -302,6 +309,7 @@ class Deliveries:
         d.attempts.extend(made)
         if any(a.ok for a in made):
             d.state = "delivered"
+            self._delivered(d.task_id)
         elif d.tries > self._settings.webhook_retries:
             d.state = "failed"
         else:

@@ -48,6 +48,8 @@ class Exchange:
     violations: list[Violation] = field(default_factory=list)
     started: float = field(default_factory=perf_counter)  # for the log line's ms
     journaled: bool = False
+    sequence: int = 0  # the answer's number for the variants' draw (G); counted only then
+    variant: dict[str, str] | None = None  # the points consulted and their forms (G)
 
     def keep_body(self, raw: bytes, parsed: dict[str, Any] | None) -> None:
         """Remember the body as the journal shows it: imageData cut short, non-JSON as text."""
@@ -84,6 +86,7 @@ class Exchange:
             "warnings": self.warnings,
             "normalizations": self.normalizations,
             "violations": [{"field": v.field, "message": v.message} for v in self.violations],
+            "variant": self.variant or {},
         }
 
 

@@ -23,6 +23,7 @@ from .faults import FaultRule
 from .journal import ROUTES
 from .responses import json_response
 from .rules import sora_video as a6
+from .variants import POINTS
 
 REF = "#/components/schemas/{model}"
 # positive examples are a subset of what the validator accepts: lower-case types, canonical base64
@@ -247,6 +248,7 @@ def document() -> dict[str, Any]:
                 params=[
                     _query("key", {"type": "string"}),
                     _query("limit", {"type": "integer", "minimum": 0}),
+                    _query("seen_final", {"enum": ["true", "false"]}),
                 ],
             )
         },
@@ -327,6 +329,14 @@ def document() -> dict[str, Any]:
         for method, op in item.items():
             if method != "parameters":
                 op["operationId"] = _operation_id(method, path)
+    # check-result's errors carry their HTTP status under variants check_status = 'http' (G)
+    check_errors = paths["/api/video-generations/check-result"]["post"]["responses"]
+    for status in ("400", "401", "404", "413", "429"):
+        check_errors[status] = {
+            "description": "An error, with this HTTP status under error_status = 'http' or the "
+            "variant check_status = 'http'.",
+            **_json(s.ErrorEnvelope),
+        }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -334,7 +344,10 @@ def document() -> dict[str, Any]:
             "version": __version__,
             "description": "An offline simulator of the Sora 2 Pro video task API. Provider "
             "errors come in the envelope, with HTTP 200 unless error_status is 'http'. The "
-            "header X-Sora-Mock-Fault: <preset> injects a fault into one request.",
+            "header X-Sora-Mock-Fault: <preset> injects a fault into one request. The "
+            "setting `variants` serves the provider's other documented forms: "
+            "x-sora-mock-variants lists each point and its forms, the contract's first.",
+            "x-sora-mock-variants": {point: list(forms) for point, forms in POINTS.items()},
         },
         "paths": paths,
         "components": {

@@ -15,6 +15,21 @@ from .faults import FaultRule
 
 Status = Literal["pending", "running", "succeeded", "failed"]
 Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+# the variants (CONTRACT G) widen what a provider answer may say; each form is named here
+Code = Annotated[
+    int,
+    Field(
+        description="0 on success, else a code of A1; -1 for a field rule's 400 under the "
+        "variant validation_code = '-1' (sent with HTTP 400 wherever an HTTP status is asked)."
+    ),
+]
+Message = Annotated[
+    str,
+    Field(
+        description="On success 'ok' (the contract), or 'Success' under the variant "
+        "message = 'Success'; on error a sentence that names the offending field."
+    ),
+]
 
 
 class _Strict(BaseModel):
@@ -31,7 +46,13 @@ class TaskResult(_Strict):
     progress: Annotated[int, Field(ge=0, le=100)]
     result_url: str | None
     result_urls: list[str]
-    failure_reason: str
+    failure_reason: Annotated[
+        str | None,
+        Field(
+            description="'' unless failed (variant failure_reason = 'empty', the contract); "
+            "null for a task neither failed nor cancelled under failure_reason = 'null'."
+        ),
+    ]
     error_message: str | None
     credits_refunded: bool
     refund_trans_no: str | None
@@ -41,20 +62,20 @@ class TaskResult(_Strict):
 class CreateEnvelope(_Strict):
     """Success: code 0, message "ok", data {taskId}. Error: code from A1, data null."""
 
-    code: int
-    message: str
+    code: Code
+    message: Message
     data: TaskCreated | None
 
 
 class ResultEnvelope(_Strict):
-    code: int
-    message: str
+    code: Code
+    message: Message
     data: TaskResult | None
 
 
 class ErrorEnvelope(_Strict):
-    code: int
-    message: str
+    code: Code
+    message: Message
     data: None
 
 
@@ -162,6 +183,10 @@ class JournalRow(_Strict):
     warnings: list[str]
     normalizations: list[str]
     violations: list[ViolationOut]
+    variant: Annotated[
+        dict[str, str],
+        Field(description="The variant points this answer consulted and their forms (G)."),
+    ]
 
 
 class Journal(_Strict):

@@ -25,6 +25,7 @@ from .ledger import Account, Ledger
 from .rules.sora_video import VideoChecked, check_sora_video, video_price
 from .stream import Streams, final_event, progress_event, webhook_payload
 from .tasks import FINAL, Status, Task
+from .variants import Variants
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
 FORGET_SCAN = 1000
@@ -39,11 +40,14 @@ class Simulator:
         self.journal = Journal(settings.journal_size)
         self._task_ids = TaskIds(settings.seed)
         self.result_pid = ResultPids(settings.seed)
+        self.variants = Variants.of(settings.variants, settings.seed)
         # one tuple of parameter names per task shape, shared by the tasks of that shape
         self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.generation = 0
         self.streams = Streams()
-        self.deliveries = Deliveries(settings, self.clock, self.faults, self.look)
+        self.deliveries = Deliveries(
+            settings, self.clock, self.faults, look=self.look, delivered=self._delivered
+        )
         self.reset()
 
     def reset(self) -> None:
@@ -63,6 +67,7 @@ class Simulator:
         self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
         # tasks with a webHook that have not been seen final yet: (url, base URL of the create)
         self._hooks: dict[str, tuple[Task, str, str]] = {}
+        self.sequence = 0  # journaled provider requests so far, numbered for the variants (G)
         self.journal.clear()
         self.clock.reset()
         self.faults.reset(self.settings.faults)
@@ -222,6 +227,8 @@ class Simulator:
         now = self.clock.now()
         self.observe(task, now)
         result = task.result(now, self.settings.public_base_url or base_url)
+        if result["status"] in FINAL:
+            task.seen_final = True
         if self.clock.mode == "poll" and task.forced is None:
             task.poll_offset += self.settings.poll_step_seconds
             self.observe(task, now)  # by its own time it may be final now: no longer active
@@ -277,6 +284,12 @@ class Simulator:
             due=task.final_at,
         )
         task.webhook = delivery.id
+
+    def _delivered(self, task_id: str) -> None:
+        """A 2xx acknowledged the task's final result: the client has seen it (F's report)."""
+        task = self.tasks.get(task_id)
+        if task is not None:
+            task.seen_final = True
 
     def look(self) -> None:
         """Observe every task whose webhook waits for it to finish (a clock advance, a timer)."""
@@ -396,9 +409,16 @@ class Simulator:
         self.observe(task, now)
         return task.to_json(now)
 
-    def list_tasks(self, key: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Task records in creation order; with `limit`, only the newest that many."""
-        tasks = [t for t in self.tasks.values() if key in (None, t.key)]
+    def list_tasks(
+        self, key: str | None = None, limit: int | None = None, *, seen_final: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """Task records in creation order; with `limit`, only the newest that many; with
+        `seen_final`, only those whose final status the client was (or was not) shown."""
+        tasks = [
+            t
+            for t in self.tasks.values()
+            if key in (None, t.key) and seen_final in (None, t.seen_final)
+        ]
         if limit is not None:
             tasks = tasks[len(tasks) - limit :] if limit else []
         return [self.task_json(t) for t in tasks]

@@ -50,6 +50,8 @@ class Task:
     failure_reason: str = ""
     error_message: str | None = None
     refund_no: int | None = None
+    # a check-result answer showed the client its final status (the client report, F)
+    seen_final: bool = False
     observed: Status = "pending"
     # the global times at which it was seen to start running and to become final
     running_at: float | None = None

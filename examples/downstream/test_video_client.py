@@ -161,9 +161,11 @@ async def test_one_transient_fault_is_retried(sora_mock: SoraMock, route: str, f
     assert len(faulted) == 1
     retried = rows[rows.index(faulted[0]) + 1]  # the retry went through
     assert (retried["fault"], retried["http_status"]) == (None, 200)
+    # a file link has no envelope to hide a 503 in; check-result may send its code's status
+    by_status = route == "files" or faulted[0]["variant"].get("check_status") == "http"
     expected_status = {
         "reset": None,  # no answer at all
-        "503": 503 if route == "files" else 200,  # a file link has no envelope to hide it in
+        "503": 503 if by_status else 200,
         "html-502": 502,
         "malformed": 200,
     }[fault]
@@ -254,7 +256,7 @@ async def test_invalid_field_is_a_bad_request_naming_it(sora_mock: SoraMock) -> 
             await client.create(model=MODEL, prompt=PROMPT, aspectRatio="square")
 
     assert isinstance(caught.value, ApiError)
-    assert caught.value.code == 400
+    assert caught.value.code in (400, -1)  # -1 in one of the provider's documents
     assert "aspectRatio" in caught.value.message
     assert sleep.delays == []
     assert sora_mock.balance() == START

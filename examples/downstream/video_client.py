@@ -87,7 +87,8 @@ class ApiError(Exception):
 
 
 class BadRequest(ApiError):
-    """400: a field broke a rule; the message names the field."""
+    """400 (or -1, as one of the provider's documents has it): a field broke a rule; the
+    message names the field."""
 
 
 class Unauthorized(ApiError):
@@ -462,6 +463,8 @@ def _not_an_envelope(what: str, status: int, ctype: str, raw: bytes) -> ApiError
 
 def _error(code: int, message: str, http_status: int, retry_after: str | None) -> ApiError:
     kinds: dict[int, type[ApiError]] = {
+        # the provider's OpenAPI example answers a rejected field with -1, its pages with 400
+        -1: BadRequest,
         400: BadRequest,
         401: Unauthorized,
         402: InsufficientCredits,

@@ -172,3 +172,19 @@ async def test_on_the_real_clock_the_stream_looks_every_interval(
     assert "succeeded" == events[-1]["status"]
     progress = [ev["progress"] for ev in events]
     assert progress == sorted(progress)
+
+
+async def test_the_final_event_shows_the_client_its_task_final(client: Client) -> None:
+    response = await open_stream(client)
+    await next_event(response)
+    await advance(client, 5)
+    await next_event(response)
+    assert [] == (await admin(client, "GET", "/tasks?seen_final=false"))["tasks"]
+
+
+async def test_a_stream_that_ended_before_the_final_event_leaves_it_unseen(client: Client) -> None:
+    response = await open_stream(client, {**VIDEO_BODY, "shutProgress": True})
+    response.close()
+    await advance(client, 5)
+    [task] = (await admin(client, "GET", "/tasks?seen_final=false"))["tasks"]
+    assert "succeeded" == task["status"]

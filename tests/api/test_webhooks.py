@@ -546,3 +546,59 @@ async def test_actions_a_delivery_cannot_take_are_refused(
     assert 400 == status
     assert words in body["error"]
     assert {"faults": []} == await admin(client, "GET", "/faults")
+
+
+async def test_an_acknowledged_delivery_shows_the_client_its_task_final(
+    client: Client, receiver: WebhookReceiver
+) -> None:
+    acknowledged = await create_video_ok(client, hooked(receiver.url))
+    refused = await create_video_ok(client, hooked("http://example.com/"))
+    await advance(client, 5)
+    unseen = (await admin(client, "GET", "/tasks?seen_final=false"))["tasks"]
+    assert [refused] == [t["taskId"] for t in unseen]
+    assert acknowledged != refused
+
+
+# -- variants (G) --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form", "keys"),
+    [
+        ("union", ["id", "taskId", "status", "progress", "estimate_seconds"]),
+        ("id", ["id"]),
+        ("taskId", ["taskId", "status", "progress", "estimate_seconds"]),
+    ],
+)
+async def test_create_id_serves_each_documented_answer_alone(
+    make_client: MakeClient, form: str, keys: list[str]
+) -> None:
+    client = await make_client(variants={"create_id": form, "message": "Success"})
+    _, envelope = await post_json(client, SORA_VIDEO, VIDEO_BODY)
+    assert ("Success", keys) == (envelope["message"], list(envelope["data"]))
+    [row] = (await admin(client, "GET", "/requests"))["requests"]
+    pinned = {} if form == "union" else {"create_id": form}  # the contract's own form: not noted
+    assert {**pinned, "message": "Success"} == row["variant"]
+
+
+async def test_the_payload_is_not_varied(
+    make_client: MakeClient, receiver: WebhookReceiver
+) -> None:
+    client = await make_client(variants="random")
+    await create_video_ok_any(client, hooked(receiver.url))
+    await advance(client, 5)
+    [got] = receiver.received
+    assert [
+        "id",
+        "taskId",
+        "status",
+        "progress",
+        "results",
+        "failure_reason",
+        "error_message",
+    ] == list(got.json)
+
+
+async def create_video_ok_any(client: Client, body: dict[str, Any]) -> None:
+    _, envelope = await post_json(client, SORA_VIDEO, body)
+    assert envelope["code"] == 0, envelope

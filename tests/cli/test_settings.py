@@ -44,6 +44,7 @@ CONTRACT_SETTINGS: Final = (
     "fault_header",
     "faults",
     "log_format",
+    "variants",
 )
 
 # Each setting as text (the form of SORA_MOCK_<NAME> and of a flag), and the value it means.
@@ -72,6 +73,7 @@ AS_TEXT: Final[dict[str, tuple[str, Any]]] = {
     "fault_header": ("false", False),
     "faults": ('[{"action": "reset", "route": "files"}]', [{"action": "reset", "route": "files"}]),
     "log_format": ("json", "json"),
+    "variants": ("random", "random"),
 }
 
 
@@ -117,6 +119,7 @@ def test_the_settings_are_exactly_the_contracts() -> None:
         ("fault_header", True),
         ("faults", []),
         ("log_format", "text"),
+        ("variants", "contract"),
     ],
 )
 def test_with_no_source_every_setting_has_the_contract_default(name: str, expected: Any) -> None:

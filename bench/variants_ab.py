@@ -1,0 +1,123 @@
+"""Before/after in one run: does a change slow the default path? (`python bench/variants_ab.py`)
+
+Starts the code of a git ref (default `main`, exported with `git archive` into a temporary
+folder) and the working tree side by side, each `--variants contract` by default, and measures
+create, check-result and a rejected create on each, interleaved, with the same load generator
+and cores as `make bench`. The working tree is also measured with `--variants random`, for
+information. It prints one Markdown table of ratios to the ref's numbers in the same run; the
+machine is shared, so only ratios within one run mean anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Final
+
+from load import CHECK_PATH, CREATE_PATH, Load, choose
+from procs import PYTHON, ROOT, Cores, Server
+from run import CONNECTIONS, CREATE, CREATE_BODY, FLAGS, REJECTED_BODY
+
+CASES: Final = ("create", "check-result", "rejected")
+
+
+def export(ref: str, into: Path) -> Path:
+    """The package as it is at `ref`: `git archive` of sora_mock/ unpacked into `into`."""
+    archive = subprocess.run(  # noqa: S603 (git with our own arguments)
+        ["git", "archive", "--format=tar", ref, "sora_mock"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def argv(package_root: Path | None, *flags: str) -> list[str]:
+    """`sora-mock` from `package_root` (first on sys.path) or from the working tree."""
+    boot = "import sys; from sora_mock.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    if package_root is not None:
+        boot = f"import sys; sys.path.insert(0, {str(package_root)!r}); " + boot.split("; ", 1)[1]
+    return [PYTHON, "-c", boot, "--port", "0", *FLAGS, *flags]
+
+
+def measure(server: Server, case: str, body: bytes, path: str, seconds: int) -> Load:
+    load = choose("auto", CORES.load, CONNECTIONS)
+    before = server.cpu_seconds()
+    result = load.run(server.url + path, body, seconds)
+    return Load(
+        result.requests,
+        result.seconds,
+        result.rps,
+        result.p50_ms,
+        result.p99_ms,
+        result.socket_errors,
+        result.non_2xx,
+        server_cpu_s=server.cpu_seconds() - before,
+    )
+
+
+CORES: Final = Cores.plan()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ref", default="main")
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sora-ab-") as tmp:
+        old = export(args.ref, Path(tmp))
+        sides = {
+            f"{args.ref}, contract": argv(old),
+            "this tree, contract": argv(None, "--variants", "contract"),
+            "this tree, random": argv(None, "--variants", "random"),
+        }
+        servers = {name: Server(command, CORES.server).start() for name, command in sides.items()}
+        try:
+            bodies = {}
+            for name, server in servers.items():
+                task_id = server.post(CREATE_PATH, CREATE)["data"]["taskId"]
+                check = json.dumps({"taskId": task_id}).encode()
+                bodies[name] = {
+                    "create": (CREATE_BODY, CREATE_PATH),
+                    "check-result": (check, CHECK_PATH),
+                    "rejected": (REJECTED_BODY, CREATE_PATH),
+                }
+                measure(server, "create", CREATE_BODY, CREATE_PATH, 2)  # warm-up
+            runs: dict[tuple[str, str], list[Load]] = {}
+            for _ in range(args.rounds):
+                for case in CASES:
+                    for name, server in servers.items():
+                        body, path = bodies[name][case]
+                        runs.setdefault((name, case), []).append(
+                            measure(server, case, body, path, args.seconds)
+                        )
+        finally:
+            for server in servers.values():
+                server.stop()
+    reference = f"{args.ref}, contract"
+    print(f"| case | {' | '.join(sides)} |")
+    print(f"|---|{'---:|' * len(sides)}")
+    for case in CASES:
+        cells = []
+        base = sum(r.rps for r in runs[(reference, case)]) / args.rounds
+        base_cpu = sum(r.cpu_us_per_request or 0 for r in runs[(reference, case)]) / args.rounds
+        for name in sides:
+            rps = sum(r.rps for r in runs[(name, case)]) / args.rounds
+            cpu = sum(r.cpu_us_per_request or 0 for r in runs[(name, case)]) / args.rounds
+            cells.append(
+                f"{rps:,.0f} req/s, {rps / base:.2f}x; {cpu:.0f} µs, {cpu / base_cpu:.2f}x"
+            )
+        print(f"| {case} | {' | '.join(cells)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""`sora_mock.aio`: the handle from async tests, under pytest-asyncio and pytest-aiohttp."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_plugin import outcomes
+
+# shared by both runs: a client call through aiohttp on the test's loop, the handle awaited
+COMMON = """
+import asyncio
+import threading
+
+import aiohttp
+
+BODY = {"model": "sora-2-text-to-video", "prompt": "a fox"}
+
+
+async def post(mock, path, body):
+    async with aiohttp.ClientSession(headers=mock.headers) as session:
+        async with session.post(mock.url + path, json=body) as response:
+            return await response.json()
+
+
+async def lifecycle(sora_mock):
+    aio = sora_mock.aio
+    assert (aio.url, aio.api_key) == (sora_mock.url, sora_mock.api_key)
+    created = await post(aio, "/api/v1/video/sora-pro", BODY)
+    task_id = created["data"]["taskId"]
+    assert await aio.balance() == 980
+    assert await aio.advance(5) == 5.0
+    [task] = await aio.tasks()
+    assert (task["taskId"], task["status"]) == (task_id, "succeeded")
+    rule = await aio.add_fault(action="error", code=503, route="create", times=1)
+    assert [r["id"] for r in await aio.faults()] == [rule]
+    assert (await post(aio, "/api/v1/video/sora-pro", BODY))["code"] == 503
+    assert len(await aio.tasks()) == 1  # the injected 503 created nothing
+    assert [r["code"] for r in await aio.requests(route="create")] == [0, 503]
+    await aio.set_balance(3)
+    assert (await post(aio, "/api/v1/video/sora-pro", BODY))["code"] == 402
+    await aio.reset()
+    assert (await aio.balance(), await aio.tasks()) == (1000, [])
+
+
+async def loop_keeps_running(sora_mock, monkeypatch):
+    \"\"\"The admin call waits for a coroutine on the test's loop: it can only finish if the
+    call itself does not hold the loop.\"\"\"
+    loop_ran = threading.Event()
+    original = sora_mock._call
+
+    def gated(*args, **kwargs):
+        assert loop_ran.wait(5), "the event loop was blocked while the handle called out"
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sora_mock, "_call", gated)
+
+    async def on_the_loop():
+        loop_ran.set()
+
+    now, _ = await asyncio.gather(sora_mock.aio.advance(2), on_the_loop())
+    assert now == 2.0
+"""
+
+STRICT = (
+    COMMON
+    + """
+import pytest
+
+
+@pytest.mark.asyncio
+async def test_lifecycle(sora_mock):
+    await lifecycle(sora_mock)
+
+
+@pytest.mark.asyncio
+async def test_loop_keeps_running(sora_mock, monkeypatch):
+    await loop_keeps_running(sora_mock, monkeypatch)
+
+
+@pytest.mark.asyncio
+async def test_concurrent_calls_share_the_handle(sora_mock):
+    balances = await asyncio.gather(*(sora_mock.aio.balance() for _ in range(8)))
+    assert balances == [1000] * 8
+"""
+)
+
+AIOHTTP = (
+    COMMON
+    + """
+from aiohttp import web
+
+
+async def test_lifecycle(sora_mock):
+    await lifecycle(sora_mock)
+
+
+async def test_loop_keeps_running(sora_mock, monkeypatch):
+    await loop_keeps_running(sora_mock, monkeypatch)
+
+
+async def test_an_app_on_the_loop_reads_the_mock_while_serving(aiohttp_client, sora_mock):
+    async def spent(request):
+        return web.json_response({"balance": await sora_mock.aio.balance()})
+
+    app = web.Application()
+    app.router.add_get("/spent", spent)
+    client = await aiohttp_client(app)
+    await post(sora_mock, "/api/v1/video/sora-pro", BODY)
+    assert (await (await client.get("/spent")).json()) == {"balance": 980}
+"""
+)
+
+
+def test_the_async_handle_under_pytest_asyncio_strict_mode(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_strict=STRICT)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:aiohttp", "-o", "asyncio_mode=strict"
+    )
+    assert {"passed": 3} == outcomes(result)
+
+
+def test_the_async_handle_under_pytest_aiohttp(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_aiohttp=AIOHTTP)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-o", "asyncio_mode=auto")
+    assert {"passed": 3} == outcomes(result)
