@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.error
 import urllib.request
@@ -69,3 +70,13 @@ def test_a_closed_handles_receiver_is_stopped(stopped_receiver_url: str) -> None
     request = urllib.request.Request(stopped_receiver_url, data=b"{}")
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(request, timeout=5)
+
+
+async def test_the_async_handle_waits_for_the_delivery_without_blocking_the_loop(
+    sora_mock: SoraMock,
+) -> None:
+    hook = sora_mock.aio.webhook_receiver()
+    task_id = await asyncio.to_thread(create, sora_mock, webHook=hook.url)
+    await sora_mock.aio.advance(5)
+    assert [task_id] == [r.json["taskId"] for r in hook.received]
+    assert ["delivered"] == [d["state"] for d in await sora_mock.aio.webhooks()]
