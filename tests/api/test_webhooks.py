@@ -602,3 +602,17 @@ async def test_the_payload_is_not_varied(
 async def create_video_ok_any(client: Client, body: dict[str, Any]) -> None:
     _, envelope = await post_json(client, SORA_VIDEO, body)
     assert envelope["code"] == 0, envelope
+
+
+async def test_an_advance_also_waits_for_an_attempt_already_in_flight(
+    make_client: MakeClient, hostile: HostileFactory
+) -> None:
+    client = await make_client(
+        clock="real", queue_seconds=0, run_seconds=0.01, webhook_timeout_seconds=0.3
+    )
+    peer = await hostile("hang")
+    await create_video_ok(client, hooked(peer.url))
+    await asyncio.wait_for(peer.connected.wait(), 5)  # the real clock's timer sent it
+    await advance(client, 0)
+    [record] = await webhooks(client)
+    assert [MSG_TIMEOUT.format(seconds=0.3)] == [a["error"] for a in record["attempts"]]
