@@ -72,25 +72,32 @@ def main() -> int:
                 assert server.post(CREATE_PATH, CREATE)["code"] == 0, name
             load.run(server.url + CREATE_PATH, CREATE_BODY, 2)  # warm-up
         rates: dict[str, list[float]] = {name: [] for name in servers}
+        cpu: dict[str, list[float]] = {name: [] for name in servers}  # server µs per request
         for _ in range(args.repetitions):
             for name, server in servers.items():
-                rates[name].append(
-                    load.run(server.url + CREATE_PATH, CREATE_BODY, args.seconds).rps
-                )
+                before_cpu = server.cpu_seconds()
+                run = load.run(server.url + CREATE_PATH, CREATE_BODY, args.seconds)
+                rates[name].append(run.rps)
+                cpu[name].append((server.cpu_seconds() - before_cpu) / run.requests * 1e6)
     base = statistics.mean(rates["baseline"])
+    base_cpu = statistics.mean(cpu["baseline"])
     print(f"load: {load.name}; {args.repetitions} runs of {args.seconds} s each, interleaved")
     for name, runs in rates.items():
         shown = ", ".join(f"{r:,.0f}" for r in runs)
+        us = statistics.mean(cpu[name])
         print(
             f"{name}: {shown} req/s, mean {statistics.mean(runs):,.0f} = "
-            f"{statistics.mean(runs) / base:.2f}x baseline"
+            f"{statistics.mean(runs) / base:.2f}x baseline; server CPU {us:.0f} µs/request = "
+            f"{base_cpu / us:.2f}x baseline by CPU"
         )
-    before, after = (
-        statistics.mean(runs) / base for name, runs in rates.items() if name != "baseline"
-    )
+    names = [name for name in servers if name != "baseline"]
+    before, after = (statistics.mean(rates[name]) / base for name in names)
+    before_cpu, after_cpu = (base_cpu / statistics.mean(cpu[name]) for name in names)
     print(
-        f"| create, before/after (one run) | {before:.2f}x baseline before ({args.before} "
-        f"{commit}) | {after:.2f}x baseline after | ratio after/before {after / before:.2f} |"
+        f"| create-task, before ({args.before} {commit}) and after, one run "
+        f"({args.repetitions} x {args.seconds} s, {load.name.split(',')[0]}) "
+        f"| {before:.2f}x -> {after:.2f}x baseline by req/s "
+        f"| {before_cpu:.2f}x -> {after_cpu:.2f}x baseline by server CPU |"
     )
     return 0
 
