@@ -23,6 +23,7 @@ from ..helpers import (
     CHECK,
     CREATE,
     KEY,
+    PRICE,
     SORA_VIDEO,
     TEXT_BODY,
     Client,
@@ -299,9 +300,11 @@ async def test_a_30_digit_balance_for_a_key_nobody_has_used_is_kept_exactly(
 
     await create_ok(client, key=key)
 
-    assert int(DIGITS_30) - 20 == (await get_json(client, f"/__mock/accounts/{key}"))["balance"]
+    assert int(DIGITS_30) - PRICE == (await get_json(client, f"/__mock/accounts/{key}"))["balance"]
     rows = (await get_json(client, f"/__mock/accounts/{key}/ledger"))["transactions"]
-    assert [("set", int(DIGITS_30)), ("charge", -20)] == [(r["reason"], r["delta"]) for r in rows]
+    assert [("set", int(DIGITS_30)), ("charge", -PRICE)] == [
+        (r["reason"], r["delta"]) for r in rows
+    ]
 
 
 # -- Content-Type is not looked at: the body is read as UTF-8 JSON whatever the header says -----
