@@ -20,12 +20,13 @@ from aiohttp import web
 
 from . import errors as e
 from . import varied
-from .contract import Violation, bearer_token, check_task_id
 from .faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, FaultRule, Request
 from .journal import Exchange
 from .jsonbody import BodyError, parse_object
 from .logs import REQUESTS, log_request
 from .responses import JSON, REQUEST_LOG, SIMULATOR, envelope_error, json_response
+from .rules.check import check_task_id
+from .rules.common import Violation, bearer_token
 from .simulator import Simulator
 
 CREATE_PATH: Final = "/api/v1/video/sora-pro"

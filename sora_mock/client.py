@@ -239,6 +239,7 @@ class SoraMock:
             "webhooks"
         ]
         return rows
+
     def cancel(
         self, task_id: str, failure_reason: str | None = None, error_message: str | None = None
     ) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .clock import ClockMode
-from .contract import DEFAULT_PRICING, MODELS, PriceTable
 from .errors import mask_key
 from .faults import FaultRule
+from .pricing import DEFAULT_PRICING, PriceTable, priced_models
 from .variants import Setting as VariantsSetting
 from .variants import normalize as normalize_variants
 from .variants import read_text as read_variants
@@ -173,22 +173,24 @@ def merge_pricing(overrides: Mapping[str, Any]) -> PriceTable:
         model: {k: dict(v) if isinstance(v, dict) else v for k, v in prices.items()}
         for model, prices in DEFAULT_PRICING.items()
     }
+    models = priced_models()
     for model, prices in overrides.items():
-        spec = MODELS.get(model)
+        spec = models.get(model)
         if spec is None:
             raise ValueError(f"unknown model {model!r}")
+        sized, allowed = spec
         if not isinstance(prices, Mapping):
             raise ValueError(f"pricing.{model} must be a table")
         for name, value in prices.items():
             where = f"pricing.{model}.{name}"
-            if spec.sized:
+            if sized:
                 if name not in ("standard", "high") or not isinstance(value, Mapping):
                     raise ValueError(f"{where}: {model} is priced per size (standard, high)")
                 for frames, price in value.items():
-                    n = _frames(f"{where}.{frames}", frames, spec.frames)
+                    n = _frames(f"{where}.{frames}", frames, allowed)
                     table[model][name][n] = _price(f"{where}.{frames}", price)
             else:
-                table[model][_frames(where, name, spec.frames)] = _price(where, value)
+                table[model][_frames(where, name, allowed)] = _price(where, value)
     return table
 
 

@@ -14,9 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import errors as e
 
-Route = Literal[
-    "create", "sora_video", "check_result", "credits", "files", "webhook", "any"
-]
+Route = Literal["create", "sora_video", "check_result", "credits", "files", "webhook", "any"]
 Action = Literal[
     "error",
     "delay",

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Final
 
-from .contract import Violation
 from .errors import mask_key
+from .rules.common import Violation
 
 IMAGE_DATA_KEPT: Final = 64
 TEXT_KEPT: Final = 1024

@@ -16,13 +16,13 @@ from pydantic import BaseModel
 
 from . import __version__, schemas
 from .admin import AccountBody, AdvanceBody, FailBody
-from .contract import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES
 from .deliveries import STATES
 from .errors import dumps
 from .faults import FaultRule
 from .journal import ROUTES
 from .responses import json_response
 from .rules import sora_video as a6
+from .rules.sora_pro import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES
 from .variants import POINTS
 
 REF = "#/components/schemas/{model}"

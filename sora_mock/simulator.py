@@ -16,13 +16,15 @@ from typing import Any
 from . import errors as e
 from .clock import Clock, make_clock
 from .config import Settings
-from .contract import bearer_token, check_create, price_of
 from .deliveries import Deliveries, Delivery
 from .faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, FaultRule, Faults
 from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
-from .rules.sora_video import VideoChecked, check_sora_video, video_price
+from .pricing import price_of
+from .rules.common import bearer_token
+from .rules.sora_pro import check_create
+from .rules.sora_video import VideoChecked, check_sora_video
 from .stream import Streams, final_event, progress_event, webhook_payload
 from .tasks import FINAL, REFUNDED, Status, Task
 from .variants import Variants
@@ -138,6 +140,7 @@ class Simulator:
             strict=self.settings.strict,
             max_image_bytes=self.settings.max_image_bytes,
             is_own_result=lambda pid: self._own_result(key, pid),
+            vip=self.ledger.accounts[key].vip,
         )
         x.warnings, x.normalizations, x.violations = (
             checked.warnings,
@@ -145,11 +148,12 @@ class Simulator:
             checked.violations,
         )
         if checked.violations:
-            raise e.ApiError(e.BAD_REQUEST, checked.violations[0].message)
+            first = checked.violations[0]
+            raise e.ApiError(first.code, first.message)
         now = self.clock.now()
         self._check_concurrency(key, now)
         assert checked.model is not None
-        price = video_price(self.pricing, checked.model, checked.duration)
+        price = price_of(self.pricing, checked.model, checked.duration, None)
         task = self._open_task(key, checked.model, price, checked.params, now, fail)
         task.route = "sora-video"
         kept: dict[str, Any] = {

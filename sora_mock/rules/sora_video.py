@@ -1,9 +1,8 @@
 """A6: the rules of `POST /api/v1/video/sora-video`, in the contract's order of checks.
 
 Every field applies to all three models, so unlike A2 nothing here depends on the model but the
-price. Two rules need the simulation: `remixTargetId` must name a result of the key's own, which
-the caller answers through `is_own_result`; and the VIP rule, which the simulator applies to
-`vip_inputs` once the account is known.
+price. Two rules need the simulation: `remixTargetId` must name a result of the key's own,
+which the caller answers through `is_own_result`; and the VIP rule needs the account's flag.
 """
 
 from __future__ import annotations
@@ -15,15 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from .. import errors as e
-from ..contract import (
+from .common import (
     Violation,
-    _check_image_data,
-    _choice,
-    _frames_number,
-    _is_blank,
+    check_http_url,
+    check_image_data,
+    choice,
+    integer_or_digits,
+    is_blank,
     nearest_allowed,
+    vip_only,
 )
-from .common import check_http_url
 
 MODELS: Final = ("sora-2", "sora-2-pro", "sora-2-stable")
 ASPECT_RATIOS: Final = ("9:16", "16:9")
@@ -59,7 +59,6 @@ class VideoChecked:
     violations: list[Violation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     normalizations: list[str] = field(default_factory=list)
-    vip_inputs: list[str] = field(default_factory=list)  # VIP-only inputs given, in order
     webhook: str | None = None
     shut_progress: bool = False
 
@@ -77,25 +76,17 @@ def check_sora_video(
     strict: bool,
     max_image_bytes: int,
     is_own_result: Callable[[str], bool],
-    vip: bool = True,
+    vip: bool,
 ) -> VideoChecked:
-    """Validate and normalize an A6 body; every violated rule is collected, the first answers."""
+    """Validate and normalize an A6 body; every violated rule is collected, the first answers.
+
+    `vip` is the account's flag: the VIP-only inputs (`isPublic: false`, `remixTargetId`,
+    `characters`, `[]` included) are validated first, then kept, dropped or a 403 (A2's rule).
+    """
     out = VideoChecked()
-    model = body.get("model")
-    if "model" not in body:
-        out.fail("model", e.MSG_REQUIRED.format(field="model"))
-    elif not isinstance(model, str) or _choice(model, MODELS) is None:
-        out.fail("model", e.MSG_MODEL_UNKNOWN.format(choices=", ".join(MODELS)))
-    else:
-        out.model = _choice(model, MODELS)
-    if "prompt" not in body:
-        out.fail("prompt", e.MSG_REQUIRED.format(field="prompt"))
-    elif _is_blank(body["prompt"]):
-        out.fail("prompt", e.MSG_NOT_BLANK_STRING.format(field="prompt"))
-    else:
-        out.params["prompt"] = body["prompt"]
+    _check_model_and_prompt(body, out)
     _check_image(body, out, strict, max_image_bytes)
-    aspect = _choice(body.get("aspectRatio", "9:16"), ASPECT_RATIOS)
+    aspect = choice(body.get("aspectRatio", "9:16"), ASPECT_RATIOS)
     if aspect is None:
         out.fail(
             "aspectRatio",
@@ -118,12 +109,32 @@ def check_sora_video(
         out.fail(unknown[0], e.MSG_UNKNOWN_FIELDS.format(fields=", ".join(unknown)))
     elif unknown:
         out.warnings.extend(e.WARN_UNKNOWN_FIELD.format(field=name) for name in unknown)
+    if out.params.get("isPublic") is False:
+        vip_only(out, "isPublic", vip=vip, strict=strict, keep=True, warning=e.WARN_VIP_PUBLIC)
+    for name in ("remixTargetId", "characters"):
+        vip_only(out, name, vip=vip, strict=strict)
     return out
+
+
+def _check_model_and_prompt(body: dict[str, Any], out: VideoChecked) -> None:
+    model = body.get("model")
+    if "model" not in body:
+        out.fail("model", e.MSG_REQUIRED.format(field="model"))
+    elif not isinstance(model, str) or choice(model, MODELS) is None:
+        out.fail("model", e.MSG_MODEL_UNKNOWN.format(choices=", ".join(MODELS)))
+    else:
+        out.model = choice(model, MODELS)
+    if "prompt" not in body:
+        out.fail("prompt", e.MSG_REQUIRED.format(field="prompt"))
+    elif is_blank(body["prompt"]):
+        out.fail("prompt", e.MSG_NOT_BLANK_STRING.format(field="prompt"))
+    else:
+        out.params["prompt"] = body["prompt"]
 
 
 def _check_image(body: dict[str, Any], out: VideoChecked, strict: bool, max_bytes: int) -> None:
     if "imageData" in body:
-        checked = _check_image_data(body["imageData"], strict, max_bytes)
+        checked = check_image_data(body["imageData"], strict, max_bytes)
         if isinstance(checked, Violation):
             out.violations.append(checked)
         else:
@@ -144,7 +155,7 @@ def _check_duration(body: dict[str, Any], out: VideoChecked) -> int:
         out.params["duration"] = DEFAULT_DURATION
         return DEFAULT_DURATION
     raw = body["duration"]
-    number = _frames_number(raw)
+    number = integer_or_digits(raw)
     if number is None:
         out.fail("duration", e.MSG_DURATION.format(choices=", ".join(map(str, DURATIONS))))
         return max(DURATIONS)
@@ -162,8 +173,6 @@ def _check_is_public(body: dict[str, Any], out: VideoChecked) -> None:
         out.fail("isPublic", e.MSG_BOOLEAN.format(field="isPublic"))
         return
     out.params["isPublic"] = value
-    if value is False:
-        out.vip_inputs.append("isPublic")
 
 
 def _check_remix(
@@ -172,13 +181,12 @@ def _check_remix(
     if "remixTargetId" not in body:
         return
     value = body["remixTargetId"]
-    if _is_blank(value):
+    if is_blank(value):
         out.fail("remixTargetId", e.MSG_NOT_BLANK_STRING.format(field="remixTargetId"))
     elif not is_own_result(value):
         out.fail("remixTargetId", e.MSG_REMIX_TARGET)
     else:
         out.params["remixTargetId"] = value
-        out.vip_inputs.append("remixTargetId")
 
 
 def _timestamps_ok(value: Any, limit: int) -> bool:
@@ -233,7 +241,6 @@ def _check_characters(body: dict[str, Any], out: VideoChecked, limit: int) -> No
         kept.append({"url": item.get("url"), "timestamps": item.get("timestamps")})
     if not broken:
         out.params["characters"] = kept
-        out.vip_inputs.append("characters")
 
 
 def _check_webhook(body: dict[str, Any], out: VideoChecked) -> None:
@@ -248,17 +255,3 @@ def _check_webhook(body: dict[str, Any], out: VideoChecked) -> None:
     else:
         out.params["webHook"] = url
         out.webhook = url
-
-
-# B1's A6 prices: sora-2 and sora-2-stable 100/150, sora-2-pro 375/675 (10/15 s)
-DEFAULT_PRICES: Final[dict[str, dict[int, int]]] = {
-    "sora-2": {10: 100, 15: 150},
-    "sora-2-pro": {10: 375, 15: 675},
-    "sora-2-stable": {10: 100, 15: 150},
-}
-
-
-def video_price(pricing: Any, model: str, duration: int) -> int:
-    """An image task costs what a text task of the same model and duration costs (A6)."""
-    table = pricing.get(model) or DEFAULT_PRICES[model]
-    return int(table[duration])

@@ -420,3 +420,83 @@ async def test_check_result_is_the_one_poll_for_both_routes(client: Client) -> N
     for tid in (pro, video):
         _, envelope = await post_json(client, CHECK, {"taskId": tid})
         assert tid == envelope["data"]["taskId"]
+
+
+# -- the VIP-only inputs -----------------------------------------------------------------------
+
+async def vip_body(client: Client) -> dict[str, Any]:
+    """A body with every VIP-only input, the remix target a succeeded result of this key."""
+    await admin(client, "POST", f"/accounts/{KEY}")
+    await admin(client, "PUT", f"/accounts/{KEY}", {"vip": True})
+    pid = await succeeded_pid(client)
+    await admin(client, "PUT", f"/accounts/{KEY}", {"vip": False})
+    return body(isPublic=False, remixTargetId=pid, characters=[character()])
+
+
+async def test_a_vip_account_keeps_every_vip_input(client: Client) -> None:
+    sent = await vip_body(client)
+    await admin(client, "PUT", f"/accounts/{KEY}", {"vip": True})
+    tid = await create_video_ok(client, sent)
+    record = await admin(client, "GET", f"/tasks/{tid}")
+    assert (False, sent["remixTargetId"], [character()]) == (
+        record["params"]["isPublic"],
+        record["params"]["remixTargetId"],
+        record["params"]["characters"],
+    )
+    metadata = (await check(client, tid))["data"]["metadata"]
+    assert {"remixTargetId": sent["remixTargetId"], "characters": [character()]} == metadata
+
+
+async def test_from_a_non_vip_account_the_vip_inputs_are_dropped_with_warnings(
+    client: Client,
+) -> None:
+    sent = await vip_body(client)
+    tid = await create_video_ok(client, sent)
+    record = await admin(client, "GET", f"/tasks/{tid}")
+    assert record["params"]["isPublic"] is True
+    assert "remixTargetId" not in record["params"]
+    assert "characters" not in record["params"]
+    assert {} == (await check(client, tid))["data"]["metadata"]
+    row = (await admin(client, "GET", "/requests?route=sora_video"))["requests"][-1]
+    assert [
+        e.WARN_VIP_PUBLIC,
+        e.WARN_VIP_DROPPED.format(field="remixTargetId"),
+        e.WARN_VIP_DROPPED.format(field="characters"),
+    ] == row["warnings"]
+
+
+async def test_an_empty_characters_list_counts_as_given(client: Client) -> None:
+    tid = await create_video_ok(client, body(characters=[]))
+    assert "characters" not in (await admin(client, "GET", f"/tasks/{tid}"))["params"]
+    row = (await admin(client, "GET", "/requests"))["requests"][-1]
+    assert [e.WARN_VIP_DROPPED.format(field="characters")] == row["warnings"]
+
+
+@pytest.mark.parametrize("name", ["isPublic", "remixTargetId", "characters"])
+async def test_in_strict_mode_a_vip_input_from_a_non_vip_account_is_a_403(
+    make_client: MakeClient, name: str
+) -> None:
+    client = await make_client(strict=True)
+    sent = await vip_body(client)
+    one = {k: v for k, v in sent.items() if k in ("model", "prompt", name)}
+    _, envelope = await post_json(client, SORA_VIDEO, one)
+    message = e.MSG_VIP_ONLY.format(field=name)
+    assert {"code": 403, "message": message, "data": None} == envelope
+
+
+async def test_a_broken_vip_input_is_a_400_even_from_a_non_vip_account(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(strict=True)
+    _, envelope = await post_json(client, SORA_VIDEO, body(isPublic=False, characters="x"))
+    assert (400, e.MSG_CHARACTERS_ARRAY) == (envelope["code"], envelope["message"])
+
+
+async def test_cancel_task_on_sora_video_cancels_it_as_it_leaves_the_queue(
+    client: Client,
+) -> None:
+    await admin(client, "POST", "/faults", {"route": "sora_video", "action": "cancel_task"})
+    tid = await create_video_ok(client)
+    await advance(client, 1)
+    data = (await check(client, tid))["data"]
+    assert ("cancelled", 0, True) == (data["status"], data["progress"], data["credits_refunded"])

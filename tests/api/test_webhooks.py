@@ -616,3 +616,24 @@ async def test_an_advance_also_waits_for_an_attempt_already_in_flight(
     await advance(client, 0)
     [record] = await webhooks(client)
     assert [MSG_TIMEOUT.format(seconds=0.3)] == [a["error"] for a in record["attempts"]]
+
+
+async def test_with_webhook_on_failure_a_cancelled_task_is_delivered(
+    make_client: MakeClient, receiver: WebhookReceiver
+) -> None:
+    client = await make_client(webhook_on_failure=True)
+    task_id = await create_video_ok(client, hooked(receiver.url))
+    await admin(client, "POST", f"/tasks/{task_id}/cancel", {})
+    await advance(client, 0)
+    [got] = receiver.received
+    assert ("cancelled", "cancelled_by_admin") == (got.json["status"], got.json["failure_reason"])
+    assert ["cancelled"] == [r["event"] for r in await webhooks(client)]
+
+
+async def test_a_cancelled_task_is_not_delivered_by_default(
+    client: Client, receiver: WebhookReceiver
+) -> None:
+    task_id = await create_video_ok(client, hooked(receiver.url))
+    await admin(client, "POST", f"/tasks/{task_id}/cancel", {})
+    await advance(client, 10)
+    assert ([], []) == (receiver.received, await webhooks(client))
