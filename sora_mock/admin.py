@@ -218,7 +218,7 @@ async def list_webhooks(request: web.Request) -> web.Response:
     state = request.query.get("state")
     if state is not None and state not in STATES:
         raise e.AdminError(400, f"state must be one of: {', '.join(STATES)}.")
-    found = _sim(request).webhooks(
+    found = _sim(request).watchers.webhooks(
         key=request.query.get("key"), task_id=request.query.get("taskId"), state=state
     )
     return _reply({"webhooks": [d.to_json() for d in found]})

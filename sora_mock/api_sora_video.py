@@ -88,7 +88,7 @@ async def _stream(
         look = True
         while not watch.ended:
             if look:
-                event, final = sim.stream_event(task, base)
+                event, final = sim.watchers.stream_event(task, base)
                 if final:
                     await response.write(encode(event))
                     sim.streams.finals[task.task_id] = event

@@ -16,7 +16,6 @@ from typing import Any
 from . import errors as e
 from .clock import Clock, make_clock
 from .config import Settings
-from .deliveries import Deliveries, Delivery
 from .faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, FaultRule, Faults
 from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
@@ -25,9 +24,9 @@ from .pricing import price_of
 from .rules.common import bearer_token
 from .rules.sora_pro import check_create
 from .rules.sora_video import VideoChecked, check_sora_video
-from .stream import Streams, final_event, progress_event, webhook_payload
 from .tasks import FINAL, REFUNDED, Status, Task
 from .variants import Variants
+from .watchers import Watchers
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
 DEFAULT_ADMIN_CANCEL: str = "cancelled_by_admin"
@@ -47,10 +46,17 @@ class Simulator:
         # one tuple of parameter names per task shape, shared by the tasks of that shape
         self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.generation = 0
-        self.streams = Streams()
-        self.deliveries = Deliveries(
-            settings, self.clock, self.faults, look=self.look, delivered=self._delivered
+        self.watchers = Watchers(
+            settings,
+            self.clock,
+            self.faults,
+            pids=self.result_pid,
+            observe=self.observe,
+            find=self._find,
         )
+        # the HTTP layer's handles on them: the streams it writes, the deliveries it drains
+        self.streams = self.watchers.streams
+        self.deliveries = self.watchers.deliveries
         self.reset()
 
     def reset(self) -> None:
@@ -71,14 +77,11 @@ class Simulator:
         # per key: tasks a fault will fail or cancel, not yet refunded
         self._doomed: dict[str, list[Task]] = {}
         self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
-        # tasks with a webHook that have not been seen final yet: (url, base URL of the create)
-        self._hooks: dict[str, tuple[Task, str, str]] = {}
         self.sequence = 0  # journaled provider requests so far, numbered for the variants (G)
         self.journal.clear()
         self.clock.reset()
         self.faults.reset(self.settings.faults)
-        self.deliveries.reset()
-        self.streams.end_all()
+        self.watchers.reset()
 
     def now(self) -> float:
         return self.clock.now()
@@ -161,8 +164,7 @@ class Simulator:
         }
         task.metadata = kept or None
         if checked.webhook is not None:
-            self._hooks[task.task_id] = (task, checked.webhook, base_url)
-            self.deliveries.alarm(task.finishes_at())
+            self.watchers.watch(task, checked.webhook, base_url)
             self.observe(task, now)  # no queue and no run: it is final, and due, at once
         return task, checked
 
@@ -256,6 +258,9 @@ class Simulator:
         account = self.ledger.accounts[key]
         return {"left_credits": account.balance, "is_vip": account.vip}
 
+    def _find(self, task_id: str) -> Task | None:
+        return self.tasks.get(task_id)  # `tasks` is a new dict after every reset
+
     def owner_of(self, task_id: str) -> str | None:
         task = self.tasks.get(task_id)
         return task.key if task is not None else None
@@ -282,46 +287,14 @@ class Simulator:
                 task.refund_no = self.ledger.refund(
                     task.key, task.price, task.task_id, task.final_at
                 )
-            if status in FINAL and task.task_id in self._hooks:
-                self._hook_final(task, now)
+            if status in FINAL and self.watchers.watched(task.task_id):
+                self.watchers.ended(task, now)
         return status, progress
-
-    def _hook_final(self, task: Task, now: float) -> None:
-        """The task was just seen final: its webhook is due at its finish time (A7)."""
-        _, url, base = self._hooks.pop(task.task_id)
-        status = task.observed
-        if status != "succeeded" and not self.settings.webhook_on_failure:
-            return
-        result = task.result(now, self.settings.public_base_url or base, self.result_pid)
-        assert task.final_at is not None
-        delivery = self.deliveries.schedule(
-            task_id=task.task_id,
-            key=task.key,
-            url=url,
-            event=status,
-            payload=webhook_payload(result),
-            model=task.model,
-            prompt=task.params.get("prompt"),
-            due=task.final_at,
-        )
-        task.webhook = delivery.id
-
-    def _delivered(self, task_id: str) -> None:
-        """A 2xx acknowledged the task's final result: the client has seen it (F's report)."""
-        task = self.tasks.get(task_id)
-        if task is not None:
-            task.seen_final = True
-
-    def look(self) -> None:
-        """Observe every task whose webhook waits for it to finish (a clock advance, a timer)."""
-        now = self.clock.now()
-        for task, _, _ in list(self._hooks.values()):
-            self.observe(task, now)
 
     def advance(self, seconds: float) -> None:
         """Move the clock on; deliveries fall due and streams look again (the caller drains)."""
         self.clock.advance(seconds)
-        self.look()
+        self.watchers.look()
         self.streams.poke()
 
     def _settle(self, task: Task) -> None:
@@ -391,7 +364,7 @@ class Simulator:
                 oldest_final = self.tasks[task_id]
         victim = oldest_final or next(iter(self.tasks.values()))
         del self.tasks[victim.task_id]
-        self._hooks.pop(victim.task_id, None)
+        self.watchers.forget(victim.task_id)
         self._settle(victim)
 
     def finish(
@@ -462,12 +435,12 @@ class Simulator:
                 tasks[:] = [t for t in tasks if self.observe(t, now)[0] not in FINAL]
 
     def accounts(self) -> list[Account]:
-        self.look()
+        self.watchers.look()
         self.book_due_refunds(None)
         return list(self.ledger.accounts.values())
 
     def account(self, key: str) -> Account:
-        self.look()
+        self.watchers.look()
         self.book_due_refunds(key)
         account = self.ledger.accounts.get(key)
         if account is None:
@@ -490,21 +463,6 @@ class Simulator:
         if balance is not None:
             self.ledger.set_balance(key, balance, self.clock.now())
         return account
-
-    def stream_event(self, task: Task, base_url: str) -> tuple[dict[str, Any], bool]:
-        """The event a stream of `task` would send now (A8), and whether it is the last."""
-        now = self.clock.now()
-        status, progress = self.observe(task, now)
-        if status in FINAL:
-            result = task.result(now, self.settings.public_base_url or base_url, self.result_pid)
-            return final_event(result), True
-        return progress_event(task.task_id, status, progress), False
-
-    def webhooks(
-        self, key: str | None = None, task_id: str | None = None, state: str | None = None
-    ) -> list[Delivery]:
-        self.look()
-        return self.deliveries.query(key=key, task_id=task_id, state=state)
 
     def clock_json(self) -> dict[str, Any]:
         return {"now": self.clock.now(), "mode": self.clock.mode, "speed": self.clock.speed}
