@@ -264,6 +264,21 @@ def test_the_ledger_of_a_typed_key_and_setting_its_balance(server: MockServer, p
     expect(rows).to_have_count(3)
     expect(rows.nth(2)).to_contain_text(f"set-{START - 250}250")
     assert 250 == call(server, "GET", f"/__mock/accounts/{KEY}")[1]["balance"]
+    expect(ledger.locator(".folded")).to_have_count(0)  # nothing folded yet
+
+
+def test_a_ledger_says_how_many_rows_were_folded(open_page: OpenPage) -> None:
+    with MockServer(clock="manual", port=0, ledger_size=2) as mock:
+        page = open_page(mock)
+        for prompt in ("a fox", "a heron", "a crane"):
+            create_ok(mock, prompt)
+        page.get_by_label("API key").fill(KEY)
+        page.get_by_role("button", name="Show ledger").click()
+        ledger = page.get_by_role("region", name=f"Ledger of {mask_key(KEY)}")
+        expect(ledger.locator("tbody tr")).to_have_count(2)
+        expect(ledger.locator(".folded")).to_have_text(
+            f"1 older transactions folded into the opening balance {START - PRICE}."
+        )
 
 
 def test_a_rejected_request_is_highlighted_with_every_violated_rule(
