@@ -424,6 +424,7 @@ async def test_check_result_is_the_one_poll_for_both_routes(client: Client) -> N
 
 # -- the VIP-only inputs -----------------------------------------------------------------------
 
+
 async def vip_body(client: Client) -> dict[str, Any]:
     """A body with every VIP-only input, the remix target a succeeded result of this key."""
     await admin(client, "POST", f"/accounts/{KEY}")
