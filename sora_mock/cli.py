@@ -56,6 +56,11 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "fault_header": "honour the X-Sora-Mock-Fault: <preset> request header",
     "faults": "fault rules, as in [[faults]] of the file",
     "log_format": "request log lines as text or as one JSON object each",
+    "webhook_allow_hosts": "the hosts a webHook URL may name (the mock calls nothing else)",
+    "webhook_retries": "how many times a failed webhook delivery is tried again",
+    "webhook_timeout_seconds": "how long a webhook delivery attempt may take",
+    "webhook_on_failure": "also deliver the webhook of a failed or cancelled task",
+    "sse_interval_seconds": "seconds between the progress events of a streamed create",
     "variants": "the provider's documented forms to serve: contract, random, or JSON (a list "
     "of points, or a table of point: form)",
 }
@@ -65,6 +70,7 @@ TABLE_EXAMPLES: Final[dict[str, str]] = {
     "accounts": """'{"sk-a-0001": 50}'""",
     "pricing": """'{"sora-2-text-to-video": {"10": 25}}'""",
     "faults": """'[{"action": "error", "code": 503, "times": 1}]'""",
+    "webhook_allow_hosts": """'["127.0.0.1", "localhost"]'""",
 }
 MSG_UNKNOWN_FLAG: Final = "sora-mock: unknown setting {flag}{hint}; see sora-mock --help"
 MSG_USAGE: Final = "sora-mock: {message}; see sora-mock --help"
