@@ -1,16 +1,20 @@
 """Soak test: run the mock for N minutes under mixed traffic and watch its memory (not for CI).
 
-    python bench/soak.py --minutes N [--rate R] [--every SECONDS] [--max-tasks N] [--cold]
+    python bench/soak.py --minutes N [--rate R] [--every SECONDS] [--max-tasks N]
+                         [--ledger-size N] [--cold]
 
-Starts `python -m sora_mock --host 127.0.0.1 --port 0 --clock real --speed 10` as a child
-process. First it fills the task store as fast as it can (`max_tasks` creates, spread over
-warm-up keys of their own), as a container that has run for a while has; `--cold` skips that.
-Then, for N minutes, it drives the mock from one aiohttp client with creates across a handful of
-keys, check-results, requests the mock must reject, and now and then an admin fail or a balance
-top-up. It prints the server's resident memory (VmRSS) at launch, when the store is full, once a
-minute (`--every`) and at the end, then the growth over the N minutes. Memory that keeps climbing
-after the task store and the journal have filled is what this is for: the launch-to-full step is
-the store's own (bounded) size.
+Starts two servers, `python -m sora_mock --host 127.0.0.1 --port 0 --clock real --speed 10`, as
+child processes: a *full* one and a *cold* one. The full one is warmed up first, as a container
+that has run for a while is: its task store is filled (`max_tasks` creates, spread over warm-up
+keys of their own), then the ledger of every key the traffic uses is filled to `ledger_size` rows
+(admin `set`s), so that every row booked from then on folds an old one (B1). The cold one starts
+the N minutes empty. Then, for N minutes, both get the same traffic from one aiohttp client:
+creates across a handful of keys, check-results, requests the mock must reject, balance reads,
+and now and then an admin fail or cancel, or a balance top-up. It prints both servers' resident
+memory (VmRSS) at launch, when the full one is warm, once a minute (`--every`) and at the end,
+then each one's growth over the N minutes, side by side. Memory that keeps climbing on the full
+server is what this is for; the cold server's growth is its store and ledgers filling up to their
+bounds. `--cold` runs the cold server alone.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -34,6 +39,7 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 KEYS: Final = tuple(f"sk-soak-key-{i}" for i in range(5))
 CREATE: Final = "/api/v1/video/sora-pro"
 CHECK: Final = "/api/video-generations/check-result"
+CREDITS: Final = "/api/get-user-credits"
 BODIES: Final[tuple[dict[str, Any], ...]] = (
     {"model": "sora-2-text-to-video", "prompt": "a fox in the snow"},
     {"model": "sora-2-pro-text-to-video", "prompt": "a city", "size": "high", "nFrames": "15"},
@@ -76,12 +82,14 @@ class Soak:
         try:
             if slot < 9:
                 await self.create(key, BODIES[i % len(BODIES)])
-            elif slot < 15:
+            elif slot < 14:
                 await self.check(key, i)
+            elif slot == 14:
+                await self.provider("credits", CREDITS, key, json={})
             elif slot < 18:
                 await self.reject(key, i)
             elif slot == 18:
-                await self.fail(key)
+                await self.end_task(key, "fail" if i % 2 else "cancel")
             else:
                 await self.top_up(key)
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -116,10 +124,10 @@ class Soak:
             await response.read()
         self.outcomes[f"{kind} http={response.status}"] += 1
 
-    async def fail(self, key: str) -> None:
+    async def end_task(self, key: str, verb: str) -> None:
         if self.recent[key]:
             task_id = self.recent[key][-1]
-            await self.admin("admin fail", "POST", f"/tasks/{task_id}/fail", {})
+            await self.admin(f"admin {verb}", "POST", f"/tasks/{task_id}/{verb}", {})
 
     async def top_up(self, key: str) -> None:
         await self.admin("admin top-up", "PUT", f"/accounts/{key}", {"balance": 1_000_000})
@@ -172,15 +180,25 @@ async def stop_server(server: asyncio.subprocess.Process) -> None:
             await server.wait()
 
 
-def report(label: str, pid: int, started: float, soak: Soak) -> int:
-    """Print the server's RSS with the time since `started`; the RSS, in KiB."""
-    rss = rss_kib(pid)
-    print(
-        f"{label:>6} t={time.monotonic() - started:7.1f}s  VmRSS={rss / 1024:7.1f} MiB "
-        f"({rss} kB)  requests sent={soak.sent}",
-        flush=True,
-    )
-    return rss
+@dataclass
+class Server:
+    """One soaked server: its process, its URL, its traffic and the RSS seen at each step."""
+
+    name: str
+    process: asyncio.subprocess.Process
+    url: str
+    soak: Soak | None = None
+    rss: dict[str, int] = field(default_factory=dict)
+
+
+def report(label: str, servers: Sequence[Server], started: float) -> None:
+    """Print each server's RSS (and keep it under `label`) with the time since `started`."""
+    parts = []
+    for server in servers:
+        rss = server.rss[label] = rss_kib(server.process.pid)
+        sent = server.soak.sent if server.soak else 0
+        parts.append(f"{server.name} VmRSS={rss / 1024:7.1f} MiB ({rss} kB) sent={sent}")
+    print(f"{label:>6} t={time.monotonic() - started:7.1f}s  " + "  |  ".join(parts), flush=True)
 
 
 async def warm_up(session: aiohttp.ClientSession, url: str, creates: int) -> int:
@@ -200,6 +218,27 @@ async def warm_up(session: aiohttp.ClientSession, url: str, creates: int) -> int
 
     await asyncio.gather(*(worker(first) for first in range(IN_FLIGHT)))
     return made
+
+
+async def fill_ledgers(session: aiohttp.ClientSession, url: str, rows: int) -> dict[str, int]:
+    """Book `rows` `set` rows on each key of KEYS, so its ledger is full before the soak: every
+    later row then folds the oldest. Each balance differs from the one before, so each PUT books
+    one row. Returns each key's kept rows plus folded ones, read back from the ledger route."""
+    per_key = IN_FLIGHT // len(KEYS) or 1
+
+    async def worker(key: str, first: int) -> None:
+        for i in range(first, rows, per_key):
+            body = {"balance": 10**12 + i}
+            async with session.put(f"{url}/__mock/accounts/{key}", json=body) as response:
+                response.raise_for_status()
+
+    await asyncio.gather(*(worker(key, first) for key in KEYS for first in range(per_key)))
+    booked = {}
+    for key in KEYS:
+        async with session.get(f"{url}/__mock/accounts/{key}/ledger") as response:
+            ledger = await response.json()
+        booked[key] = len(ledger["transactions"]) + ledger["folded"]
+    return booked
 
 
 async def drive(soak: Soak, seconds: float, rate: float) -> None:
@@ -222,56 +261,109 @@ async def drive(soak: Soak, seconds: float, rate: float) -> None:
     await asyncio.gather(*pending)
 
 
-async def every(seconds: float, pid: int, started: float, soak: Soak) -> None:
+async def every(seconds: float, servers: Sequence[Server], started: float) -> None:
     for n in range(1, 1_000_000):
         await asyncio.sleep(max(0.0, started + seconds * n - time.monotonic()))
-        report(f"{seconds * n:g}s", pid, started, soak)
+        report(f"{seconds * n:g}s", servers, started)
+
+
+async def ledger_state(session: aiohttp.ClientSession, url: str) -> str:
+    """Each traffic key's kept rows and folded count, as the ledger route answers them."""
+    parts = []
+    for key in KEYS:
+        async with session.get(f"{url}/__mock/accounts/{key}/ledger") as response:
+            ledger = await response.json()
+        parts.append(f"{len(ledger['transactions'])}+{ledger['folded']}")
+    return " ".join(parts)
 
 
 async def soak_for(
-    minutes: float, rate: float, interval: float, warm: int, extra: Sequence[str] = ()
+    minutes: float,
+    rate: float,
+    interval: float,
+    *,
+    warm: int,
+    ledger_rows: int,
+    extra: Sequence[str] = (),
+    cold_only: bool = False,
 ) -> int:
-    server, url = await start_server(extra)
-    drains = [asyncio.create_task(drain(server.stdout)), asyncio.create_task(drain(server.stderr))]
-    print(f"soak: {url} (pid {server.pid}), {minutes} min at {rate} requests/s", flush=True)
+    names = ("cold",) if cold_only else ("full", "cold")
+    servers = []
+    drains = []
+    for name in names:
+        process, url = await start_server(extra)
+        servers.append(Server(name, process, url))
+        drains += [
+            asyncio.create_task(drain(process.stdout)),
+            asyncio.create_task(drain(process.stderr)),
+        ]
+        print(f"soak: {name} server {url} (pid {process.pid})", flush=True)
+    print(f"soak: {minutes} min at {rate} requests/s to each", flush=True)
     try:
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             launched = time.monotonic()
-            soak = Soak(session, url)
-            at_launch = report("launch", server.pid, launched, soak)
-            if warm:
-                made = await warm_up(session, url, warm)
-                report("full", server.pid, launched, soak)
-                print(f"soak: warm-up made {made:,} tasks; now the {minutes} minutes", flush=True)
+            report("launch", servers, launched)
+            full = servers[0] if not cold_only else None
+            if full is not None:
+                made = await warm_up(session, full.url, warm)
+                booked = await fill_ledgers(session, full.url, ledger_rows)
+                report("warm", servers, launched)
+                print(
+                    f"soak: warm-up made {made:,} tasks and booked {min(booked.values()):,}+ "
+                    f"ledger rows on each of the {len(KEYS)} traffic keys; now the {minutes} "
+                    "minutes",
+                    flush=True,
+                )
+            for server in servers:
+                server.soak = Soak(session, server.url)
             started = time.monotonic()
-            at_start = report("start", server.pid, started, soak)
-            ticker = asyncio.create_task(every(interval, server.pid, started, soak))
+            report("start", servers, started)
+            ticker = asyncio.create_task(every(interval, servers, started))
             try:
-                await drive(soak, minutes * 60, rate)
+                await asyncio.gather(
+                    *(drive(server.soak, minutes * 60, rate) for server in servers if server.soak)
+                )
             finally:
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
-            at_end = report("end", server.pid, started, soak)
-            async with session.get(f"{url}/__mock/tasks") as response:
-                tasks = len((await response.json())["tasks"])
+            report("end", servers, started)
+            kept = {}
+            for server in servers:
+                async with session.get(f"{server.url}/__mock/tasks") as response:
+                    kept[server.name] = len((await response.json())["tasks"])
+                print(
+                    f"soak: {server.name}: tasks kept {kept[server.name]:,}; ledger rows kept+"
+                    f"folded per traffic key: {await ledger_state(session, server.url)}",
+                    flush=True,
+                )
     finally:
-        await stop_server(server)
+        for server in servers:
+            await stop_server(server.process)
         for task in drains:
             task.cancel()
-    print(f"soak: tasks kept by the server: {tasks:,}", flush=True)
-    print(
-        f"soak: RSS growth over the {minutes:g} minutes: {(at_end - at_start) / 1024:.1f} MiB; "
-        f"from launch: {(at_end - at_launch) / 1024:.1f} MiB",
-        flush=True,
-    )
-    for outcome, count in sorted(soak.outcomes.items()):
-        print(f"  {count:8d}  {outcome}")
-    errors = sum(
-        n for outcome, n in soak.outcomes.items() if "http=5" in outcome or "error" in outcome
-    )
-    print(f"soak: {soak.sent} requests sent, {errors} server or client errors", flush=True)
+    errors = 0
+    print(f"soak: RSS over the {minutes:g} minutes (MiB)", flush=True)
+    print("  server  launch   start     end  growth  from launch", flush=True)
+    for server in servers:
+        rss = {k: v / 1024 for k, v in server.rss.items()}
+        print(
+            f"  {server.name:<6} {rss['launch']:7.1f} {rss['start']:7.1f} {rss['end']:7.1f} "
+            f"{rss['end'] - rss['start']:+7.1f} {rss['end'] - rss['launch']:+11.1f}",
+            flush=True,
+        )
+    for server in servers:
+        assert server.soak is not None
+        print(f"soak: {server.name}: {server.soak.sent} requests sent", flush=True)
+        for outcome, count in sorted(server.soak.outcomes.items()):
+            print(f"  {count:8d}  {outcome}")
+        errors += sum(
+            n
+            for outcome, n in server.soak.outcomes.items()
+            if "http=5" in outcome or "error" in outcome
+        )
+    print(f"soak: {errors} server or client errors", flush=True)
     return 1 if errors else 0
 
 
@@ -284,14 +376,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--max-tasks", type=int, help="the server's max_tasks (default: its own, 100,000)"
     )
     parser.add_argument(
-        "--cold", action="store_true", help="start the N minutes with an empty task store"
+        "--ledger-size", type=int, help="the server's ledger_size (default: its own, 10,000)"
+    )
+    parser.add_argument(
+        "--cold", action="store_true", help="only the cold server (an empty store and ledgers)"
     )
     args = parser.parse_args(argv)
     extra = ["--max-tasks", str(args.max_tasks)] if args.max_tasks else []
+    if args.ledger_size is not None:
+        extra += ["--ledger-size", str(args.ledger_size)]
     if min(args.minutes, args.rate, args.every) <= 0:
         parser.error("--minutes, --rate and --every must be greater than 0")
-    warm = 0 if args.cold else (args.max_tasks or Settings().max_tasks)
-    return asyncio.run(soak_for(args.minutes, args.rate, args.every, warm, extra))
+    warm = args.max_tasks or Settings().max_tasks
+    rows = Settings().ledger_size if args.ledger_size is None else args.ledger_size
+    return asyncio.run(
+        soak_for(
+            args.minutes,
+            args.rate,
+            args.every,
+            warm=warm,
+            ledger_rows=rows,
+            extra=extra,
+            cold_only=args.cold,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Final, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from . import errors as e
 from . import ui
@@ -21,24 +22,49 @@ from .faults import FaultRule
 from .journal import ROUTES
 from .responses import SIMULATOR, json_response
 from .simulator import Simulator
+from .tasks import Status
 
 TOKEN_HEADER: Final = "X-Sora-Mock-Admin-Token"  # noqa: S105 (a header name, not a secret)
 OPEN_ROUTES: Final = frozenset(("/__mock/health", *ui.PATHS))
 M = TypeVar("M", bound=BaseModel)
 
 
-class BalanceBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    balance: Annotated[int, Field(ge=0, strict=True)]
+class AccountBody(BaseModel):
+    """`PUT /__mock/accounts/{key}`: a balance, the VIP flag, or both (at least one)."""
+
+    # the schema says what a request may send: at least one of the two, neither of them null
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["balance"]}, {"required": ["vip"]}]},
+    )
+    balance: Annotated[int, Field(ge=0, strict=True)] | SkipJsonSchema[None] = None
+    vip: Annotated[bool, Field(strict=True)] | SkipJsonSchema[None] = None
 
     @field_validator("balance", mode="before")
     @classmethod
     def _integral_number(cls, value: Any) -> Any:
         """873.0 is an integer in JSON Schema; "873" and 873.5 are not."""
+        if value is None:
+            raise ValueError("must be a whole number of credits >= 0, not null")
         return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    @field_validator("vip", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must be true or false, not null")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> AccountBody:
+        if self.balance is None and self.vip is None:
+            raise ValueError("give balance, vip or both")
+        return self
 
 
 class FailBody(BaseModel):
+    """The body of admin fail and cancel; each field optional."""
+
     model_config = ConfigDict(extra="forbid")
     failure_reason: str | None = None
     error_message: str | None = None
@@ -124,8 +150,9 @@ async def get_account(request: web.Request) -> web.Response:
 
 
 async def put_account(request: web.Request) -> web.Response:
-    body = await _body(request, BalanceBody)
-    return _reply(_sim(request).set_balance(request.match_info["key"], body.balance).to_json())
+    body = await _body(request, AccountBody)
+    account = _sim(request).set_account(request.match_info["key"], body.balance, body.vip)
+    return _reply(account.to_json())
 
 
 async def open_account(request: web.Request) -> web.Response:
@@ -133,8 +160,7 @@ async def open_account(request: web.Request) -> web.Response:
 
 
 async def ledger(request: web.Request) -> web.Response:
-    account = _sim(request).account(request.match_info["key"])
-    return _reply({"transactions": [t.to_json() for t in account.transactions]})
+    return _reply(_sim(request).account(request.match_info["key"]).ledger_json())
 
 
 async def list_tasks(request: web.Request) -> web.Response:
@@ -158,10 +184,18 @@ async def succeed_task(request: web.Request) -> web.Response:
 
 
 async def fail_task(request: web.Request) -> web.Response:
+    return await _end_task(request, "failed")
+
+
+async def cancel_task(request: web.Request) -> web.Response:
+    return await _end_task(request, "cancelled")
+
+
+async def _end_task(request: web.Request, status: Status) -> web.Response:
     body = await _body(request, FailBody)
     sim = _sim(request)
     task = sim.finish(
-        request.match_info["task_id"], "failed", body.failure_reason, body.error_message
+        request.match_info["task_id"], status, body.failure_reason, body.error_message
     )
     return _reply(sim.task_json(task))
 
@@ -244,6 +278,7 @@ def create_admin_app() -> web.Application:
     admin.router.add_get("/tasks/{task_id}", get_task)
     admin.router.add_post("/tasks/{task_id}/succeed", succeed_task)
     admin.router.add_post("/tasks/{task_id}/fail", fail_task)
+    admin.router.add_post("/tasks/{task_id}/cancel", cancel_task)
     admin.router.add_get("/clock", get_clock)
     admin.router.add_post("/clock/advance", advance_clock)
     admin.router.add_get("/faults", list_faults)

@@ -21,7 +21,7 @@ from aiohttp import web
 from . import errors as e
 from . import varied
 from .contract import Violation, bearer_token, check_task_id
-from .faults import MSG_UNKNOWN_PRESET, PRESETS, Decision, FaultRule, Request
+from .faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, FaultRule, Request
 from .journal import Exchange
 from .jsonbody import BodyError, parse_object
 from .logs import REQUESTS, log_request
@@ -30,6 +30,7 @@ from .simulator import Simulator
 
 CREATE_PATH: Final = "/api/v1/video/sora-pro"
 CHECK_PATH: Final = "/api/video-generations/check-result"
+CREDITS_PATH: Final = "/api/get-user-credits"
 FILES_PATH: Final = "/files/{task_id}.mp4"
 FAULT_HEADER: Final = "X-Sora-Mock-Fault"
 VIDEO: Final = (Path(__file__).parent / "assets" / "result.mp4").read_bytes()
@@ -58,6 +59,7 @@ class _Answered(Exception):
 def add_routes(app: web.Application) -> None:
     app.router.add_post(CREATE_PATH, create)
     app.router.add_post(CHECK_PATH, check_result)
+    app.router.add_post(CREDITS_PATH, credits)
     app.router.add_get(FILES_PATH, video)
 
 
@@ -67,6 +69,10 @@ async def create(request: web.Request) -> web.StreamResponse:
 
 async def check_result(request: web.Request) -> web.StreamResponse:
     return await _serve(request, "check_result", _check_result)
+
+
+async def credits(request: web.Request) -> web.StreamResponse:
+    return await _serve(request, "credits", _credits)
 
 
 async def video(request: web.Request) -> web.StreamResponse:
@@ -94,6 +100,17 @@ async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> we
     if sim.variants.active:
         return json_response(varied.result_body(sim.variants, x, data))
     return json_response(e.ok_envelope(data))
+
+
+async def _credits(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
+    """The balance and VIP flag (A5). The body is not read [mock decision]: clients send `{}`,
+    so neither its size nor its shape can refuse the call, and body matchers never match."""
+    await _faults(request, sim, x, None)
+    _same_simulation(sim, x)
+    key = sim.authenticate(request.headers.get("Authorization"))
+    if sim.variants.active:
+        return json_response(varied.ok_body(sim.variants, x, sim.credits(key)))
+    return json_response(e.ok_envelope(sim.credits(key)))
 
 
 async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
@@ -195,7 +212,9 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
     sim = request.app[SIMULATOR]
     started = time.perf_counter()
     path = request.path
-    route = {CREATE_PATH: "create", CHECK_PATH: "check_result"}.get(path, "unknown")
+    route = {CREATE_PATH: "create", CHECK_PATH: "check_result", CREDITS_PATH: "credits"}.get(
+        path, "unknown"
+    )
     allowed = getattr(exc, "allowed_methods", None)
     if allowed and path.startswith("/files/"):  # a wrong method on a file link: plain HTTP
         route = "files"
@@ -287,7 +306,7 @@ async def _faults(
     if decision.delay_ms:
         await asyncio.sleep(decision.delay_ms / 1000)
     rule = decision.rule
-    if rule is None or rule.action == "fail_task":
+    if rule is None or rule.action in TASK_ACTIONS:
         return rule
     if rule.action == "error":
         code = rule.code if rule.code is not None else e.SERVER_ERROR

@@ -57,6 +57,7 @@ class AsyncSoraMock:
     health = _off_the_loop(SoraMock.health)
     balance = _off_the_loop(SoraMock.balance)
     set_balance = _off_the_loop(SoraMock.set_balance)
+    set_vip = _off_the_loop(SoraMock.set_vip)
     ledger = _off_the_loop(SoraMock.ledger)
     advance = _off_the_loop(SoraMock.advance)
     clock = _off_the_loop(SoraMock.clock)
@@ -68,4 +69,5 @@ class AsyncSoraMock:
     task = _off_the_loop(SoraMock.task)
     succeed = _off_the_loop(SoraMock.succeed)
     fail = _off_the_loop(SoraMock.fail)
+    cancel = _off_the_loop(SoraMock.cancel)
     reset = _off_the_loop(SoraMock.reset)

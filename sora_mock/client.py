@@ -39,6 +39,7 @@ class SoraMock:
         self.shared = shared
         self._fault_ids: list[str] = []
         self._start_balance: int | None = None
+        self._start_vip = False
         # `.aio` runs calls on worker threads: one request at a time on the one connection
         self._lock = threading.Lock()
         self._aio: AsyncSoraMock | None = None
@@ -118,7 +119,8 @@ class SoraMock:
 
     def open(self) -> SoraMock:
         """Open this handle's key at the server's default balance (no provider request)."""
-        self._start_balance = int(self._call("POST", f"/accounts/{self._key(None)}")["balance"])
+        account = self._call("POST", f"/accounts/{self._key(None)}")
+        self._start_balance, self._start_vip = int(account["balance"]), bool(account["vip"])
         return self
 
     def health(self) -> bool:
@@ -130,6 +132,10 @@ class SoraMock:
     def set_balance(self, credits: int, key: str | None = None) -> int:
         body = {"balance": credits}
         return int(self._call("PUT", f"/accounts/{self._key(key)}", body)["balance"])
+
+    def set_vip(self, vip: bool = True, key: str | None = None) -> bool:
+        """Make this test's key (or `key`) a VIP account, or not; books no transaction (B1)."""
+        return bool(self._call("PUT", f"/accounts/{self._key(key)}", {"vip": vip})["vip"])
 
     def ledger(self, key: str | None = None) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self._call("GET", f"/accounts/{self._key(key)}/ledger")[
@@ -207,11 +213,21 @@ class SoraMock:
         )
         return task
 
+    def cancel(
+        self, task_id: str, failure_reason: str | None = None, error_message: str | None = None
+    ) -> dict[str, Any]:
+        """Cancel a task now: it ends `cancelled` where it stands and is refunded (B3)."""
+        body = {"failure_reason": failure_reason, "error_message": error_message}
+        task: dict[str, Any] = self._call(
+            "POST", f"/tasks/{urllib.parse.quote(task_id, safe='')}/cancel", body
+        )
+        return task
+
     def reset(self) -> None:
         """Back to the start: the whole server when it is this test's own, else this key only.
 
-        On a shared server (`--sora-mock-url`) that means this key's balance, its fault rules
-        and its journal rows; other workers' keys and the clock are left alone.
+        On a shared server (`--sora-mock-url`) that means this key's balance and VIP flag, its
+        fault rules and its journal rows; other workers' keys and the clock are left alone.
         """
         if not self.shared:
             self._call("POST", "/reset")
@@ -221,4 +237,5 @@ class SoraMock:
         self.clear_faults()
         self._call("DELETE", "/requests", key=self.api_key)
         if self._start_balance is not None:
-            self.set_balance(self._start_balance)
+            body = {"balance": self._start_balance, "vip": self._start_vip}
+            self._call("PUT", f"/accounts/{self._key(None)}", body)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .clock import ClockMode
 from .contract import DEFAULT_PRICING, MODELS, PriceTable
+from .errors import mask_key
 from .faults import FaultRule
 from .variants import Setting as VariantsSetting
 from .variants import normalize as normalize_variants
@@ -28,6 +29,24 @@ NonNegInt = Annotated[int, Field(ge=0)]
 PosInt = Annotated[int, Field(ge=1)]
 
 
+class AccountEntry(BaseModel):
+    """An `accounts` entry written as a table: `{balance = n, vip = true}` (B1). What it leaves
+    out comes from `default_balance` and `default_vip`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    balance: Annotated[int, Field(ge=0, strict=True)] | None = None
+    vip: Annotated[bool, Field(strict=True)] | None = None
+
+    @field_validator("balance", "vip", mode="before")
+    @classmethod
+    def _given(cls, value: Any) -> Any:
+        """A field that is written is a value: leave it out for the default, never null."""
+        if value is None:
+            raise ValueError("leave it out for the default; it cannot be null")
+        return value
+
+
 class Settings(BaseModel):
     """Every setting of CONTRACT E with its default. Frozen: one simulation, one configuration."""
 
@@ -39,8 +58,9 @@ class Settings(BaseModel):
     strict: bool = False
     error_status: Literal["200", "http"] = "200"
     auto_provision: bool = True
-    default_balance: NonNegInt = 1000
-    accounts: dict[str, NonNegInt] = Field(default_factory=dict)
+    default_balance: NonNegInt = 10_000
+    default_vip: bool = False
+    accounts: dict[str, AccountEntry] = Field(default_factory=dict)
     pricing: dict[str, Any] = Field(default_factory=dict)
     queue_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
     run_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 4.0
@@ -51,6 +71,7 @@ class Settings(BaseModel):
     max_body_bytes: PosInt = 16 * MiB
     max_image_bytes: PosInt = 10 * MiB
     max_tasks: PosInt = 100_000
+    ledger_size: NonNegInt = 10_000
     journal_size: NonNegInt = 1000
     admin_token: str | None = None
     public_base_url: str | None = None
@@ -58,6 +79,25 @@ class Settings(BaseModel):
     faults: list[FaultRule] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
     variants: VariantsSetting = "contract"
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _bare_balances(cls, value: Any) -> Any:
+        """`"sk-..." = 500` is short for `{balance = 500}`; the key is never echoed (D)."""
+        if not isinstance(value, Mapping):
+            return value
+        entries: dict[Any, Any] = {}
+        for key, entry in value.items():
+            if isinstance(entry, int) and not isinstance(entry, bool):
+                entries[key] = {"balance": entry}
+            elif isinstance(entry, Mapping):
+                entries[key] = entry
+            else:
+                raise ValueError(
+                    "each entry must be a whole number of credits or a table {balance, vip}, "
+                    f"got {type(entry).__name__}"
+                )
+        return entries
 
     @field_validator("error_status", mode="before")
     @classmethod
@@ -232,7 +272,10 @@ def describe(exc: ValidationError, *, subject: str = "setting") -> str:
     """
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(part) for part in err["loc"])
+        parts = [str(part) for part in err["loc"]]
+        if len(parts) > 1 and parts[0] == "accounts":
+            parts[1] = mask_key(parts[1])  # an account's key, named but never whole
+        loc = ".".join(parts)
         where = f"{subject} {loc!r}" if loc else subject
         value = err.get("input")
         secret = any(str(part) in _SECRET_FIELDS for part in err["loc"])

@@ -1,4 +1,4 @@
-"""The provider's request rules (CONTRACT A2, A3): pure functions, no HTTP and no state.
+"""The provider's request rules (CONTRACT A2, A3, B1's VIP rule): pure functions, no HTTP, no state.
 
 The create-task validator is written by hand rather than as a pydantic model because the
 contract needs what a schema validator does not give cheaply: a fixed order of checks, every
@@ -32,6 +32,11 @@ class ModelSpec:
     frames: tuple[int, ...]
     default_frames: int
 
+    @property
+    def watermark(self) -> bool:
+        """`removeWatermark` applies: "non-storyboard and non-stable models" (A2)."""
+        return self.kind != "storyboard" and not self.name.endswith("-stable")
+
 
 MODELS: Final[dict[str, ModelSpec]] = {
     spec.name: spec
@@ -63,22 +68,24 @@ KNOWN_FIELDS: Final = frozenset(
     )
 )
 
-# Prices in credits [mock decision]: model -> nFrames -> price (Pro text/image: per size first).
+# Prices in credits (B1): model -> nFrames -> price (Pro text/image: per size first). From the
+# provider's newest published list: 100/150 for Sora 2 and Sora 2 Stable, 375/675 for Sora 2 Pro
+# (both sizes: the list names no surcharge [mock decision]), 375/675/875 for storyboard.
 PriceTable = dict[str, dict[int, int] | dict[str, dict[int, int]]]
 DEFAULT_PRICING: Final[PriceTable] = {
-    "sora-2-text-to-video": {10: 20, 15: 30},
-    "sora-2-image-to-video": {10: 20, 15: 30},
-    "sora-2-text-to-video-stable": {10: 25, 15: 35},
-    "sora-2-image-to-video-stable": {10: 25, 15: 35},
+    "sora-2-text-to-video": {10: 100, 15: 150},
+    "sora-2-image-to-video": {10: 100, 15: 150},
+    "sora-2-text-to-video-stable": {10: 100, 15: 150},
+    "sora-2-image-to-video-stable": {10: 100, 15: 150},
     "sora-2-pro-text-to-video": {
-        "standard": {10: 30, 15: 45},
-        "high": {10: 60, 15: 90},
+        "standard": {10: 375, 15: 675},
+        "high": {10: 375, 15: 675},
     },
     "sora-2-pro-image-to-video": {
-        "standard": {10: 30, 15: 45},
-        "high": {10: 60, 15: 90},
+        "standard": {10: 375, 15: 675},
+        "high": {10: 375, 15: 675},
     },
-    "sora-2-pro-storyboard": {10: 30, 15: 45, 25: 75},
+    "sora-2-pro-storyboard": {10: 375, 15: 675, 25: 875},
 }
 
 _IMAGE_SIGNATURES: Final = {
@@ -94,6 +101,7 @@ _DIGITS = re.compile(r"[0-9]+")
 class Violation:
     field: str
     message: str
+    code: int = e.BAD_REQUEST  # the envelope code it is answered with: 400, or 403 (VIP)
 
 
 @dataclass(slots=True)
@@ -220,10 +228,13 @@ def _check_shots(raw: Any, warnings: list[str]) -> list[dict[str, Any]] | list[V
     return broken or shots
 
 
-def check_create(body: dict[str, Any], *, strict: bool, max_image_bytes: int) -> Checked:
+def check_create(
+    body: dict[str, Any], *, strict: bool, max_image_bytes: int, vip: bool = False
+) -> Checked:
     """Validate and normalize a create-task body in the contract's order of checks.
 
     Every violated rule is collected (the journal lists them all); the first one is the answer.
+    `vip` is the account's flag, for the VIP-only inputs (`isPublic: false`).
     """
     out = Checked()
     model = body.get("model")
@@ -247,7 +258,37 @@ def check_create(body: dict[str, Any], *, strict: bool, max_image_bytes: int) ->
         out.violations.append(Violation(unknown[0], message))
     elif unknown:
         out.warnings.extend(e.WARN_UNKNOWN_FIELD.format(field=name) for name in unknown)
+    if out.params.get("isPublic") is False:
+        vip_only(out, "isPublic", vip=vip, strict=strict, keep=True, warning=e.WARN_VIP_PUBLIC)
     return out
+
+
+def vip_only(
+    out: Checked,
+    name: str,
+    *,
+    vip: bool,
+    strict: bool,
+    keep: Any = None,
+    warning: str | None = None,
+) -> None:
+    """The VIP rule (A2, A6) for one VIP-only input that was validated and kept in `params`.
+
+    A VIP account keeps it. Otherwise [mock decision]: in strict mode a 403 naming it (after
+    every 400, which come first in `violations`); else it is dropped with a journaled warning,
+    and `params[name]` becomes `keep` (`isPublic` goes back to true) or, when `keep` is None,
+    goes away. The sibling route applies the same rule to `remixTargetId` and `characters`.
+    """
+    if vip or name not in out.params:
+        return
+    if strict:
+        out.violations.append(Violation(name, e.MSG_VIP_ONLY.format(field=name), e.FORBIDDEN))
+        return
+    out.warnings.append(warning or e.WARN_VIP_DROPPED.format(field=name))
+    if keep is None:
+        del out.params[name]
+    else:
+        out.params[name] = keep
 
 
 def _not_applicable(
@@ -352,7 +393,7 @@ def _check_size(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> N
 
 def _check_flags(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
     names: tuple[str, ...] = ("removeWatermark", "isPublic")
-    if spec is not None and spec.kind == "storyboard":
+    if spec is not None and not spec.watermark:
         _not_applicable(body, spec, out, "removeWatermark")
         names = ("isPublic",)
     for name in names:

@@ -13,6 +13,7 @@ OK: Final = 0
 BAD_REQUEST: Final = 400
 UNAUTHORIZED: Final = 401
 INSUFFICIENT_CREDITS: Final = 402
+FORBIDDEN: Final = 403
 NOT_FOUND: Final = 404
 METHOD_NOT_ALLOWED: Final = 405
 PAYLOAD_TOO_LARGE: Final = 413
@@ -70,12 +71,18 @@ MSG_SHOT_SCENE_CASE: Final = (
 MSG_SHOT_DURATION: Final = "shots[{index}].duration must be a finite number greater than 0."
 MSG_UNKNOWN_FIELDS: Final = "Unknown field(s) in strict mode: {fields}."
 MSG_TASK_ID: Final = "taskId must be a non-blank string."
+MSG_VIP_ONLY: Final = "{field} is for VIP accounts only, and this account is not VIP (strict mode)."
 
 # warnings and normalizations (journal only)
 WARN_NOT_APPLICABLE: Final = "{field} does not apply to model {model}; ignored."
 WARN_IMAGE_URL_IGNORED: Final = "imageUrl is ignored because imageData is given."
 WARN_UNKNOWN_FIELD: Final = "Unknown field {field} ignored."
 WARN_SHOT_KEYS_DROPPED: Final = "shots[{index}]: keys {keys} dropped."
+WARN_VIP_PUBLIC: Final = (
+    "isPublic: false is for VIP accounts only and this account is not VIP: ignored, "
+    "the video will be public."
+)
+WARN_VIP_DROPPED: Final = "{field} is for VIP accounts only and this account is not VIP: dropped."
 NORM_NFRAMES: Final = "nFrames {given} normalized to {value} for model {model}."
 
 

@@ -14,10 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import errors as e
 
-Route = Literal["create", "check_result", "files", "any"]
-Action = Literal["error", "delay", "timeout", "reset", "malformed", "html", "fail_task"]
+Route = Literal["create", "check_result", "credits", "files", "any"]
+Action = Literal[
+    "error", "delay", "timeout", "reset", "malformed", "html", "fail_task", "cancel_task"
+]
 DEFAULT_TIMEOUT_MS: Final = 60_000
 DEFAULT_FAILURE_REASON: Final = "injected_failure"
+DEFAULT_CANCEL_REASON: Final = "injected_cancel"
+# the actions that shape the task a create makes, and the routes that make tasks
+TASK_ACTIONS: Final = frozenset(("fail_task", "cancel_task"))
+TASK_ROUTES: Final = frozenset(("create", "sora_video"))
 
 
 class HeaderMatch(BaseModel):
@@ -83,6 +89,7 @@ PRESETS: Final[dict[str, FaultRule]] = {
     "malformed": FaultRule(action="malformed"),
     "html": FaultRule(action="html"),
     "task_failed": FaultRule(action="fail_task"),
+    "task_cancelled": FaultRule(action="cancel_task"),
 }
 MSG_UNKNOWN_PRESET: Final = "X-Sora-Mock-Fault: unknown preset {name!r}; valid presets: {valid}."
 
@@ -166,7 +173,7 @@ class Faults:
             if armed.retired or not _matches(armed.rule, req):
                 continue
             armed.matched += 1
-            if armed.rule.action == "fail_task" and req.route != "create":
+            if armed.rule.action in TASK_ACTIONS and req.route not in TASK_ROUTES:
                 continue  # it counts the request, but has nothing to do to it (C)
             if not _selected(armed):
                 continue

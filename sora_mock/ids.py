@@ -22,3 +22,17 @@ class TaskIds:
         mac = self._keyed.copy()
         mac.update(f"{api_key}\n{n}".encode())
         return mac.hexdigest()[:32]
+
+
+class ResultPids:
+    """The `result_pid` of a succeeded task (A3) [mock decision]: "s_" and the first 24 hex
+    digits of HMAC-SHA256(seed, "pid\\n" + taskId), so a run repeats it and no two tasks share
+    one. It is the id the sibling route's `remixTargetId` names."""
+
+    def __init__(self, seed: str) -> None:
+        self._keyed = hmac.new(seed.encode(), b"pid\n", digestmod=hashlib.sha256)
+
+    def __call__(self, task_id: str) -> str:
+        mac = self._keyed.copy()
+        mac.update(task_id.encode())
+        return "s_" + mac.hexdigest()[:24]

@@ -16,7 +16,7 @@ from .errors import mask_key
 IMAGE_DATA_KEPT: Final = 64
 TEXT_KEPT: Final = 1024
 JSON_KEPT: Final = 64 * 1024  # a larger JSON body is kept as text, so the ring stays bounded
-ROUTES: Final = ("create", "check_result", "files", "unknown")
+ROUTES: Final = ("create", "check_result", "credits", "files", "unknown")
 
 
 def mask_authorization(value: str) -> str:

@@ -15,10 +15,11 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from . import __version__, schemas
-from .admin import AdvanceBody, BalanceBody, FailBody
+from .admin import AccountBody, AdvanceBody, FailBody
 from .contract import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES
 from .errors import dumps
 from .faults import FaultRule
+from .journal import ROUTES
 from .responses import json_response
 from .variants import POINTS
 
@@ -74,8 +75,9 @@ def create_body_schema() -> dict[str, Any]:
             required.append("shots")
         else:
             properties["prompt"] = prompt
-            properties["removeWatermark"] = {"type": "boolean", "default": True}
             required.append("prompt")
+        if spec.watermark:
+            properties["removeWatermark"] = {"type": "boolean", "default": True}
         if spec.kind == "image":
             # imageData wins: imageUrl is checked only when imageData is absent
             url = {"type": "string", "pattern": IMAGE_URL}
@@ -162,6 +164,24 @@ def document() -> dict[str, Any]:
                 provider=True,
             )
         },
+        "/api/get-user-credits": {
+            "post": {
+                **_op(
+                    "The balance and VIP flag of this key (the body is not read).",
+                    s.CreditsEnvelope,
+                    provider=True,
+                ),
+                # the body is not read (A5): whatever is sent, none is refused for it
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {"description": "Not read; public clients send {}."}
+                        }
+                    },
+                },
+            }
+        },
         "/files/{taskId}.mp4": {
             "get": {
                 "summary": "The result video of a succeeded task (no auth; plain HTTP statuses).",
@@ -185,12 +205,16 @@ def document() -> dict[str, Any]:
         "/__mock/accounts/{key}": {
             "parameters": [key],
             "get": _op("One account.", s.Account),
-            "put": _op("Set a balance (a `set` transaction).", s.Account, body=BalanceBody),
+            "put": _op(
+                "Set a balance (a `set` transaction), the VIP flag, or both.",
+                s.Account,
+                body=AccountBody,
+            ),
             "post": _op("Open an account at default_balance.", s.Account),
         },
         "/__mock/accounts/{key}/ledger": {
             "parameters": [key],
-            "get": _op("The account's transactions.", s.Ledger),
+            "get": _op("The account's kept transactions and what was folded.", s.Ledger),
         },
         "/__mock/tasks": {
             "get": _op(
@@ -211,6 +235,10 @@ def document() -> dict[str, Any]:
         "/__mock/tasks/{taskId}/fail": {
             "parameters": [task_id],
             "post": _op("Finish a task now as failed, refunded.", s.TaskRecord, body=FailBody),
+        },
+        "/__mock/tasks/{taskId}/cancel": {
+            "parameters": [task_id],
+            "post": _op("End a task now as cancelled, refunded.", s.TaskRecord, body=FailBody),
         },
         "/__mock/clock": {"get": _op("The mock clock.", s.Clock)},
         "/__mock/clock/advance": {"post": _op("Move the clock on.", s.Clock, body=AdvanceBody)},
@@ -236,7 +264,7 @@ def document() -> dict[str, Any]:
                 "The request journal, oldest first.",
                 s.Journal,
                 params=[
-                    _query("route", {"enum": ["create", "check_result", "files", "unknown"]}),
+                    _query("route", {"enum": list(ROUTES)}),
                     _query("key", {"type": "string"}),
                     _query("code", {"type": "integer"}),
                     _query("limit", {"type": "integer", "minimum": 0}),
@@ -250,9 +278,10 @@ def document() -> dict[str, Any]:
         },
     }
     models: list[type[BaseModel]] = [
-        s.CreateEnvelope, s.ResultEnvelope, s.ErrorEnvelope, s.CheckResultBody, s.AdminErrorBody,
+        s.CreateEnvelope, s.ResultEnvelope, s.CreditsEnvelope, s.ErrorEnvelope, s.CheckResultBody,
+        s.AdminErrorBody,
         s.Health, s.ResetDone, s.Account, s.Accounts, s.Ledger, s.TaskRecord, s.Tasks, s.Clock,
-        s.StoredFault, s.Faults, s.Deleted, s.Journal, BalanceBody, FailBody, AdvanceBody,
+        s.StoredFault, s.Faults, s.Deleted, s.Journal, AccountBody, FailBody, AdvanceBody,
         FaultRule,
     ]  # fmt: skip
     components: dict[str, Any] = {}

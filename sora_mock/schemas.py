@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .faults import FaultRule
 
-Status = Literal["pending", "running", "succeeded", "failed"]
+Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
+ResultPid = Annotated[str, Field(pattern=r"^s_[0-9a-f]{24}$")]
 Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 # the variants (CONTRACT G) widen what a provider answer may say; each form is named here
 Code = Annotated[
@@ -46,6 +47,8 @@ class TaskResult(_Strict):
     progress: Annotated[int, Field(ge=0, le=100)]
     result_url: str | None
     result_urls: list[str]
+    result_pid: ResultPid | None
+    result_pids: list[ResultPid]
     failure_reason: Annotated[
         str | None,
         Field(
@@ -56,6 +59,7 @@ class TaskResult(_Strict):
     error_message: str | None
     credits_refunded: bool
     refund_trans_no: str | None
+    metadata: dict[str, Any]
 
 
 class CreateEnvelope(_Strict):
@@ -70,6 +74,17 @@ class ResultEnvelope(_Strict):
     code: Code
     message: Message
     data: TaskResult | None
+
+
+class Credits(_Strict):
+    left_credits: Annotated[int, Field(ge=0)]
+    is_vip: bool
+
+
+class CreditsEnvelope(_Strict):
+    code: int
+    message: str
+    data: Credits | None
 
 
 class ErrorEnvelope(_Strict):
@@ -97,6 +112,7 @@ class ResetDone(_Strict):
 class Account(_Strict):
     key: str
     balance: Annotated[int, Field(ge=0)]
+    vip: bool
 
 
 class Accounts(_Strict):
@@ -113,6 +129,8 @@ class Transaction(_Strict):
 
 
 class Ledger(_Strict):
+    opening_balance: Annotated[int, Field(ge=0)]
+    folded: Annotated[int, Field(ge=0)]
     transactions: list[Transaction]
 
 
@@ -123,6 +141,7 @@ class HistoryEntry(_Strict):
 
 class TaskRecord(_Strict):
     taskId: str
+    route: Literal["sora-pro", "sora-video"]
     key: str
     model: str
     status: Status
@@ -133,6 +152,8 @@ class TaskRecord(_Strict):
     refund_trans_no: str | None
     failure_reason: str
     error_message: str | None
+    result_pid: ResultPid | None
+    webhook: str | None
     created_at: float
     history: list[HistoryEntry]
 
@@ -167,7 +188,7 @@ class ViolationOut(_Strict):
 
 class JournalRow(_Strict):
     time: float
-    route: Literal["create", "check_result", "files", "unknown"]
+    route: Literal["create", "check_result", "credits", "files", "unknown"]
     method: str
     path: str
     key: str | None

@@ -17,14 +17,15 @@ from . import errors as e
 from .clock import Clock, make_clock
 from .config import Settings
 from .contract import Checked, bearer_token, check_create, price_of
-from .faults import DEFAULT_FAILURE_REASON, FaultRule, Faults
-from .ids import TaskIds
+from .faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, FaultRule, Faults
+from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
-from .tasks import FINAL, Status, Task
+from .tasks import FINAL, REFUNDED, Status, Task
 from .variants import Variants
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
+DEFAULT_ADMIN_CANCEL: str = "cancelled_by_admin"
 FORGET_SCAN = 1000
 
 
@@ -36,6 +37,7 @@ class Simulator:
         self.faults = Faults(settings.seed)
         self.journal = Journal(settings.journal_size)
         self._task_ids = TaskIds(settings.seed)
+        self.result_pid = ResultPids(settings.seed)
         self.variants = Variants.of(settings.variants, settings.seed)
         # one tuple of parameter names per task shape, shared by the tasks of that shape
         self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -45,9 +47,11 @@ class Simulator:
     def reset(self) -> None:
         """Back to the configured start; requests still in flight are not journaled afterwards."""
         self.generation += 1
-        self.ledger = Ledger()
-        for key, balance in self.settings.accounts.items():
-            self.ledger.open(key, balance)
+        self.ledger = Ledger(self.settings.ledger_size)
+        for key, entry in self.settings.accounts.items():
+            balance = self.settings.default_balance if entry.balance is None else entry.balance
+            vip = self.settings.default_vip if entry.vip is None else entry.vip
+            self.ledger.open(key, balance, vip)
         self.tasks: dict[str, Task] = {}
         # heap: (charge_no, taskId) of the tasks that may have finished out of creation order
         self._finals: list[tuple[int, str]] = []
@@ -55,7 +59,8 @@ class Simulator:
         # how many of those are final already (they finished out of order)
         self._active: dict[str, deque[Task]] = {}
         self._settled: dict[str, int] = {}
-        self._doomed: dict[str, list[Task]] = {}  # per key: tasks a fault will fail, unrefunded
+        # per key: tasks a fault will fail or cancel, not yet refunded
+        self._doomed: dict[str, list[Task]] = {}
         self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
         self.sequence = 0  # journaled provider requests so far, numbered for the variants (G)
         self.journal.clear()
@@ -76,7 +81,7 @@ class Simulator:
         if token not in self.ledger.accounts:
             if not self.settings.auto_provision:
                 raise e.ApiError(e.UNAUTHORIZED, e.MSG_UNKNOWN_KEY.format(key=e.mask_key(token)))
-            self.ledger.open(token, self.settings.default_balance)
+            self.ledger.open(token, self.settings.default_balance, self.settings.default_vip)
         return token
 
     def create_task(
@@ -84,7 +89,10 @@ class Simulator:
     ) -> Task:
         """Validate, check the concurrency limit and the balance, charge, and create the task."""
         checked = check_create(
-            body, strict=self.settings.strict, max_image_bytes=self.settings.max_image_bytes
+            body,
+            strict=self.settings.strict,
+            max_image_bytes=self.settings.max_image_bytes,
+            vip=self.ledger.accounts[key].vip,
         )
         x.warnings, x.normalizations, x.violations = (
             checked.warnings,
@@ -92,7 +100,8 @@ class Simulator:
             checked.violations,
         )
         if checked.violations:
-            raise e.ApiError(e.BAD_REQUEST, checked.violations[0].message)
+            first = checked.violations[0]
+            raise e.ApiError(first.code, first.message)
         now = self.clock.now()
         limit = self.settings.max_concurrent_tasks
         if self._active_count(key, now) >= limit:
@@ -132,8 +141,11 @@ class Simulator:
         )
         if fail is not None:
             self._doomed.setdefault(key, []).append(task)
+            cancel = fail.action == "cancel_task"
+            default = DEFAULT_CANCEL_REASON if cancel else DEFAULT_FAILURE_REASON
             task.planned_failure = (
-                fail.failure_reason or DEFAULT_FAILURE_REASON,
+                "cancelled" if cancel else "failed",
+                fail.failure_reason or default,
                 fail.error_message,
             )
         if len(self.tasks) >= self.settings.max_tasks:
@@ -148,13 +160,19 @@ class Simulator:
             raise e.ApiError(e.NOT_FOUND, e.MSG_TASK_NOT_FOUND.format(task_id=task_id[:64]))
         now = self.clock.now()
         self.observe(task, now)
-        result = task.result(now, self.settings.public_base_url or base_url)
+        result = task.result(now, self.settings.public_base_url or base_url, self.result_pid)
         if result["status"] in FINAL:
             task.seen_final = True
         if self.clock.mode == "poll" and task.forced is None:
             task.poll_offset += self.settings.poll_step_seconds
             self.observe(task, now)  # by its own time it may be final now: no longer active
         return result
+
+    def credits(self, key: str) -> dict[str, Any]:
+        """The balance route's `data` (A5): the balance after the refunds due now, the VIP flag."""
+        self.book_due_refunds(key)
+        account = self.ledger.accounts[key]
+        return {"left_credits": account.balance, "is_vip": account.vip}
 
     def owner_of(self, task_id: str) -> str | None:
         task = self.tasks.get(task_id)
@@ -167,7 +185,7 @@ class Simulator:
     # -- the lifecycle -------------------------------------------------------------------------
 
     def observe(self, task: Task, now: float) -> tuple[Status, int]:
-        """The task's state now; the first read that sees it failed books the refund."""
+        """The task's state now; the first read that sees it failed or cancelled refunds it."""
         status, progress = task.state(now)
         if status != task.observed:
             task.record(status, now)
@@ -175,10 +193,10 @@ class Simulator:
                 if task.forced is not None or task.poll_offset:
                     heapq.heappush(self._finals, (task.charge_no, task.task_id))
                 self._settle(task)
-            if status == "failed" and task.refund_no is None:
+            if status in REFUNDED and task.refund_no is None:
                 if task.forced is None and task.planned_failure is not None:
-                    task.failure_reason, task.error_message = task.planned_failure
-                assert task.final_at is not None  # the refund is dated when the task failed
+                    _, task.failure_reason, task.error_message = task.planned_failure
+                assert task.final_at is not None  # the refund is dated when the task ended
                 task.refund_no = self.ledger.refund(
                     task.key, task.price, task.task_id, task.final_at
                 )
@@ -260,15 +278,19 @@ class Simulator:
         failure_reason: str | None = None,
         error_message: str | None = None,
     ) -> Task:
-        """Admin succeed/fail: final now; 409 (AdminError) if it already was."""
+        """Admin succeed/fail/cancel: final now; 409 (AdminError) if it already was.
+
+        A failed or cancelled task ends where it stands (its progress frozen) and is refunded.
+        """
         task = self.task(task_id)
         now = self.clock.now()
         current, progress = self.observe(task, now)
         if current in FINAL:
             raise e.AdminError(409, f"Task {task_id} is already {current}.")
-        if status == "failed":
-            task.forced = ("failed", progress)
-            task.failure_reason = failure_reason or DEFAULT_ADMIN_FAILURE
+        if status in REFUNDED:
+            task.forced = (status, progress)
+            default = DEFAULT_ADMIN_FAILURE if status == "failed" else DEFAULT_ADMIN_CANCEL
+            task.failure_reason = failure_reason or default
             task.error_message = error_message
         else:
             task.forced = ("succeeded", 100)
@@ -286,7 +308,7 @@ class Simulator:
     def task_json(self, task: Task) -> dict[str, Any]:
         now = self.clock.now()
         self.observe(task, now)
-        return task.to_json(now)
+        return task.to_json(now, self.result_pid)
 
     def list_tasks(
         self, key: str | None = None, limit: int | None = None, *, seen_final: bool | None = None
@@ -327,11 +349,21 @@ class Simulator:
         return account
 
     def open_account(self, key: str) -> Account:
-        return self.ledger.open(key, self.settings.default_balance)
+        return self.ledger.open(key, self.settings.default_balance, self.settings.default_vip)
 
-    def set_balance(self, key: str, balance: int) -> Account:
+    def set_account(self, key: str, balance: int | None, vip: bool | None) -> Account:
+        """Admin PUT (D): a balance (a `set` row), the VIP flag (no row), or both.
+
+        An unknown key opens at 0, with `default_vip` unless `vip` is given.
+        """
         self.book_due_refunds(key)
-        return self.ledger.set_balance(key, balance, self.clock.now())
+        default_vip = self.settings.default_vip if vip is None else vip
+        account = self.ledger.open(key, 0, default_vip)
+        if vip is not None:
+            account.vip = vip
+        if balance is not None:
+            self.ledger.set_balance(key, balance, self.clock.now())
+        return account
 
     def clock_json(self) -> dict[str, Any]:
         return {"now": self.clock.now(), "mode": self.clock.mode, "speed": self.clock.speed}

@@ -2,21 +2,31 @@
 
 A task's state is a function of the clock, computed when it is read: no timer runs per task, so
 100,000 idle tasks cost memory but no CPU. The simulator applies a transition's side effect (the
-refund of a failed task) the first time any read observes it.
+refund of a failed or cancelled task) the first time any read observes it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from .errors import mask_key
 from .ledger import trans_no
 
-Status = Literal["pending", "running", "succeeded", "failed"]
-FINAL: Final = frozenset(("succeeded", "failed"))
-_ORDER: Final[dict[str, int]] = {"pending": 0, "running": 1, "succeeded": 2, "failed": 2}
+Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
+FINAL: Final = frozenset(("succeeded", "failed", "cancelled"))
+REFUNDED: Final = frozenset(("failed", "cancelled"))
+STATUSES: Final[tuple[Status, ...]] = ("pending", "running", "succeeded", "failed", "cancelled")
+_ORDER: Final[dict[str, int]] = {
+    "pending": 0,
+    "running": 1,
+    "succeeded": 2,
+    "failed": 2,
+    "cancelled": 2,
+}
+Route = Literal["sora-pro", "sora-video"]
 
 
 @dataclass(slots=True)
@@ -42,8 +52,9 @@ class Task:
     settled: bool = False  # no longer counts against its key's concurrency limit
     # the task's own time runs ahead of the global clock by this much (the poll clock)
     poll_offset: float = 0.0
-    # set by a `fail_task` fault: the task ends failed instead of succeeded
-    planned_failure: tuple[str, str | None] | None = None
+    # set by a `fail_task` or `cancel_task` fault: (status, failure_reason, error_message); the
+    # task ends failed at its end, or cancelled as it leaves the queue, instead of succeeded
+    planned_failure: tuple[Status, str, str | None] | None = None
     # set by the admin API: the task is final now, with this status and frozen progress
     forced: tuple[Status, int] | None = None
     failure_reason: str = ""
@@ -55,6 +66,16 @@ class Task:
     # the global times at which it was seen to start running and to become final
     running_at: float | None = None
     final_at: float | None = None
+    route: Route = "sora-pro"  # the create route that made it (B3)
+    # the sibling route's kept `remixTargetId`/`characters` (A3's `metadata`), else None
+    metadata: dict[str, Any] | None = None
+    webhook: str | None = None  # the id of its webhook delivery (A7), if it has one
+
+    @property
+    def cancels(self) -> bool:
+        """A `cancel_task` fault ends it as it leaves the queue: it never runs (B3)."""
+        plan = self.planned_failure
+        return plan is not None and plan[0] == "cancelled"
 
     @property
     def params(self) -> dict[str, Any]:
@@ -87,13 +108,16 @@ class Task:
         t = self.age(now)
         if t < self.queue_seconds:
             return "pending", 0
+        if self.cancels:
+            return "cancelled", 0
         if t < self.queue_seconds + self.run_seconds:
             return "running", math.floor(100 * (t - self.queue_seconds) / self.run_seconds)
         return ("failed" if self.planned_failure else "succeeded"), 100
 
     def finishes_at(self) -> float:
         """The global time at which the lifecycle ends, unless forced earlier."""
-        return self.created_at + self.queue_seconds + self.run_seconds - self.poll_offset
+        run = 0.0 if self.cancels else self.run_seconds
+        return self.created_at + self.queue_seconds + run - self.poll_offset
 
     def record(self, status: Status, now: float) -> None:
         """Note the transitions from the last observed status up to `status`.
@@ -109,10 +133,13 @@ class Task:
         else:
             last = self.running_at if self.running_at is not None else self.created_at
             steps: tuple[Status, ...] = ("running", status) if status in FINAL else ("running",)
+            if self.cancels:
+                steps = (status,)
             for step in steps:
                 if _ORDER[step] <= _ORDER[self.observed]:
                     continue
-                boundary = self.queue_seconds + (self.run_seconds if step in FINAL else 0.0)
+                run = self.run_seconds if step in FINAL and not self.cancels else 0.0
+                boundary = self.queue_seconds + run
                 when = min(max(self.created_at + boundary - self.poll_offset, last), now)
                 if step in FINAL:
                     self.final_at = when
@@ -120,10 +147,12 @@ class Task:
                     self.running_at = last = when
         self.observed = status
 
-    def to_json(self, now: float) -> dict[str, Any]:
+    def to_json(self, now: float, pids: Callable[[str], str]) -> dict[str, Any]:
+        """The task record (B3); `pids` makes a succeeded task's `result_pid`."""
         status, progress = self.state(now)
         return {
             "taskId": self.task_id,
+            "route": self.route,
             "key": mask_key(self.key),
             "model": self.model,
             "status": status,
@@ -134,22 +163,30 @@ class Task:
             "refund_trans_no": self.refund_trans_no,
             "failure_reason": self.failure_reason,
             "error_message": self.error_message,
+            "result_pid": pids(self.task_id) if status == "succeeded" else None,
+            "webhook": self.webhook,
             "created_at": self.created_at,
             "history": [{"status": step, "time": at} for step, at in self.history],
         }
 
-    def result(self, now: float, base_url: str) -> dict[str, Any]:
+    def result(self, now: float, base_url: str, pids: Callable[[str], str]) -> dict[str, Any]:
         """The check-result `data` (CONTRACT A3)."""
         status, progress = self.state(now)
-        url = f"{base_url}/files/{self.task_id}.mp4" if status == "succeeded" else None
+        done = status == "succeeded"
+        url = f"{base_url}/files/{self.task_id}.mp4" if done else None
+        pid = pids(self.task_id) if done else None
+        ended = status in REFUNDED
         return {
             "taskId": self.task_id,
             "status": status,
             "progress": progress,
             "result_url": url,
             "result_urls": [url] if url else [],
-            "failure_reason": self.failure_reason if status == "failed" else "",
-            "error_message": self.error_message if status == "failed" else None,
+            "result_pid": pid,
+            "result_pids": [pid] if pid else [],
+            "failure_reason": self.failure_reason if ended else "",
+            "error_message": self.error_message if ended else None,
             "credits_refunded": self.refund_no is not None,
             "refund_trans_no": self.refund_trans_no,
+            "metadata": dict(self.metadata) if self.metadata else {},
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
@@ -20,8 +22,16 @@ PNG_B64: Final = (
 PNG_DATA_URL: Final = f"data:image/png;base64,{PNG_B64}"
 
 TEXT_BODY: Final[dict[str, Any]] = {"model": "sora-2-text-to-video", "prompt": "a fox in the snow"}
+START: Final = 10_000  # default_balance (B1)
+PRICE: Final = 100  # TEXT_BODY's price: sora-2-text-to-video at 10 frames (B1)
 
 Client = TestClient[Any, Any]
+
+
+def expected_pid(task_id: str, seed: str = "sora-mock") -> str:
+    """A3's result_pid, computed as a client would from the contract's rule."""
+    mac = hmac.new(seed.encode(), f"pid\n{task_id}".encode(), hashlib.sha256)
+    return "s_" + mac.hexdigest()[:24]
 
 
 def auth(key: str = KEY) -> dict[str, str]:

@@ -27,8 +27,8 @@ from sora_mock.client import SoraMock
 
 MODEL: Final = "sora-2-text-to-video"
 PROMPT: Final = "A paper boat drifting down a rain-soaked street at golden hour"
-PRICE: Final = 20  # CONTRACT B1: sora-2 text-to-video, 10 frames (the model's default)
-START: Final = 1000  # the fixture opens each test's key at default_balance
+PRICE: Final = 100  # CONTRACT B1: sora-2 text-to-video, 10 frames (the model's default)
+START: Final = 10_000  # the fixture opens each test's key at default_balance
 POLL: Final = 2.0  # the client's poll interval in these tests
 BACKOFF: Final = 0.25  # its first retry delay; then 0.5, 1.0, ...
 TASK_SECONDS: Final = 5.0  # queue_seconds 1 + run_seconds 4 (B3 defaults)
@@ -192,6 +192,24 @@ async def test_failed_task_raises_with_its_reason_and_is_refunded(sora_mock: Sor
     assert sora_mock.balance() == START
     assert sora_mock.task(failed.task_id)["status"] == "failed"
     assert sora_mock.requests(route="files") == []  # nothing to download
+
+
+async def test_a_cancelled_task_ends_the_wait_and_is_refunded(sora_mock: SoraMock) -> None:
+    """`cancelled` is final too: a poll loop that waited only for succeeded/failed would hang."""
+    sora_mock.add_fault(action="cancel_task")
+    sleep = FakeSleep(sora_mock)
+    async with client_for(sora_mock, sleep) as client:
+        with pytest.raises(TaskFailed) as caught:
+            await client.generate(model=MODEL, prompt=PROMPT)
+
+    cancelled = caught.value
+    assert (
+        cancelled.status,
+        cancelled.failure_reason,
+        cancelled.credits_refunded,
+    ) == ("cancelled", "injected_cancel", True)
+    assert f"task {cancelled.task_id} cancelled" in str(cancelled)
+    assert sora_mock.balance() == START
 
 
 @pytest.mark.sora_mock(clock="poll")

@@ -145,10 +145,12 @@ class RetriesExhausted(ApiError):
 
 
 class TaskFailed(ApiError):
-    """The task ended `failed`. The provider refunds failed tasks: see `credits_refunded`."""
+    """The task ended `failed` or `cancelled` (see `status`). The provider refunds both: see
+    `credits_refunded`."""
 
     def __init__(self, task_id: str, result: Mapping[str, Any]) -> None:
         self.task_id = task_id
+        self.status = str(result.get("status") or "failed")
         self.failure_reason = str(result.get("failure_reason") or "")
         self.error_message: str | None = result.get("error_message")
         self.credits_refunded = bool(result.get("credits_refunded"))
@@ -157,7 +159,8 @@ class TaskFailed(ApiError):
         refund = "credits refunded" if self.credits_refunded else "credits NOT refunded"
         detail = f": {self.error_message}" if self.error_message else ""
         super().__init__(
-            f"task {task_id} failed ({self.failure_reason or 'no reason given'}{detail}); {refund}"
+            f"task {task_id} {self.status} ({self.failure_reason or 'no reason given'}{detail}); "
+            f"{refund}"
         )
 
 
@@ -245,7 +248,8 @@ class VideoClient:
     async def wait(
         self, task_id: str, *, max_wait: float | None = None, on_update: OnUpdate | None = None
     ) -> dict[str, Any]:
-        """Poll until the task is final: its result when `succeeded`, else `TaskFailed`.
+        """Poll until the task is final: its result when `succeeded`, else `TaskFailed` (for
+        `failed` and for `cancelled`, the provider's third final status).
 
         `max_wait` counts the poll intervals slept (so it follows an injected `sleep`);
         `on_update` sees every status answer, e.g. for a progress bar.
@@ -259,7 +263,7 @@ class VideoClient:
             state = result.get("status")
             if state == "succeeded":
                 return result
-            if state == "failed":
+            if state in ("failed", "cancelled"):
                 raise TaskFailed(task_id, result)
             if state not in IN_PROGRESS:
                 raise ApiError(f"task {task_id} has an unknown status {state!r}")

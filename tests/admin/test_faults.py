@@ -23,6 +23,8 @@ from ..helpers import (
     CREATE,
     KEY,
     OTHER_KEY,
+    PRICE,
+    START,
     TEXT_BODY,
     Client,
     admin,
@@ -231,7 +233,7 @@ async def test_fail_task_charges_then_fails_at_the_end_and_refunds(
 ) -> None:
     await add_fault(client, action="fail_task", **rule)
     task_id = await create_ok(client)
-    assert await balance(client) == 980
+    assert await balance(client) == START - PRICE
     await advance(client, 4.9)
     assert (await check(client, task_id))["data"]["status"] == "running"
     await advance(client, 0.1)
@@ -246,7 +248,7 @@ async def test_fail_task_charges_then_fails_at_the_end_and_refunds(
     }
     assert {name: data[name] for name in expected} == expected
     assert data["refund_trans_no"] is not None
-    assert await balance(client) == 1000
+    assert await balance(client) == START
 
 
 @pytest.mark.parametrize(
@@ -265,7 +267,7 @@ async def test_an_injected_answer_on_create_charges_nothing_and_creates_no_task(
     await admin(client, "POST", f"/accounts/{KEY}")
     await add_fault(client, times=1, **rule)
     assert seen == await outcome(client)
-    assert await balance(client) == 1000
+    assert await balance(client) == START
     assert (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"] == []
     assert (await admin(client, "GET", "/tasks"))["tasks"] == []
     assert first_task_id("sora-mock", KEY) == await create_ok(client)
@@ -448,7 +450,7 @@ async def test_the_rate_limited_preset_carries_retry_after(client: Client) -> No
 async def test_an_injected_preset_on_create_charges_nothing(client: Client) -> None:
     await admin(client, "POST", f"/accounts/{KEY}")
     assert await outcome(client, headers={FAULT_HEADER: "insufficient_credits"}) == "200 code 402"
-    assert await balance(client) == 1000
+    assert await balance(client) == START
     assert (await admin(client, "GET", "/tasks"))["tasks"] == []
 
 
@@ -462,7 +464,7 @@ async def test_the_task_failed_preset_fails_the_task_it_creates(client: Client) 
         data["failure_reason"],
         data["credits_refunded"],
     ) == ("failed", "injected_failure", True)
-    assert await balance(client) == 1000
+    assert await balance(client) == START
 
 
 async def test_an_unknown_preset_is_a_400_that_lists_the_valid_ones(client: Client) -> None:

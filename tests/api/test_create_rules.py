@@ -24,6 +24,7 @@ from ..helpers import (
     KEY,
     PNG_B64,
     PNG_DATA_URL,
+    START,
     Client,
     admin,
     auth,
@@ -44,6 +45,8 @@ MODELS: Final = (TEXT, IMAGE, TEXT_STABLE, IMAGE_STABLE, PRO_TEXT, PRO_IMAGE, ST
 IMAGE_MODELS: Final = (IMAGE, IMAGE_STABLE, PRO_IMAGE)
 PROMPTED: Final = MODELS[:-1]
 SIZED: Final = (PRO_TEXT, PRO_IMAGE)
+# removeWatermark applies to the non-storyboard models that are not `-stable` (A2)
+WATERMARKED: Final = (TEXT, IMAGE, PRO_TEXT, PRO_IMAGE)
 UNSIZED: Final = tuple(m for m in MODELS if m not in SIZED)
 
 PROMPT: Final = "a fox in the snow"
@@ -91,13 +94,10 @@ def default_params(model: str) -> dict[str, Any]:
     """What B3 says a minimal body becomes: only the applicable fields, defaults filled in."""
     if model == STORYBOARD:
         return {"aspectRatio": "landscape", "nFrames": 15, "isPublic": True, "shots": [SHOT]}
-    params: dict[str, Any] = {
-        "prompt": PROMPT,
-        "aspectRatio": "landscape",
-        "nFrames": 10,
-        "removeWatermark": True,
-        "isPublic": True,
-    }
+    params: dict[str, Any] = {"prompt": PROMPT, "aspectRatio": "landscape", "nFrames": 10}
+    if model in WATERMARKED:
+        params["removeWatermark"] = True
+    params["isPublic"] = True
     if model in IMAGE_MODELS:
         params["imageData"] = PNG_SUMMARY
     if model in SIZED:
@@ -226,6 +226,10 @@ async def test_any_non_blank_prompt_is_passed_on_as_given(client: Client, prompt
         (STORYBOARD, "removeWatermark", "yes"),
         (STORYBOARD, "removeWatermark", None),
         (STORYBOARD, "removeWatermark", False),
+        (TEXT_STABLE, "removeWatermark", "yes"),
+        (TEXT_STABLE, "removeWatermark", True),
+        (IMAGE_STABLE, "removeWatermark", None),
+        (IMAGE_STABLE, "removeWatermark", False),
         (TEXT, "shots", "not an array"),
         (PRO_IMAGE, "shots", [{"scene": "x"}]),
         (IMAGE, "shots", None),
@@ -638,6 +642,9 @@ FLAG_MODELS: Final = [
 async def test_the_flags_are_booleans_by_default_true(
     client: Client, field: str, model: str, value: Any, expected: bool
 ) -> None:
+    """On a VIP account, for which `isPublic: false` is kept (B1; tests/api/test_vip.py)."""
+    await admin(client, "POST", f"/accounts/{KEY}")
+    await admin(client, "PUT", f"/accounts/{KEY}", {"vip": True})
     assert expected is (await params_of(client, body_of(model, **{field: value})))[field]
 
 
@@ -988,7 +995,7 @@ async def test_a_refused_request_charges_nothing_creates_nothing_and_uses_no_tas
     client = await make_client(seed="rules")
     for body in REFUSED_BODIES:
         assert errors.BAD_REQUEST == (await create(client, body))["code"]
-    assert 1000 == await balance(client)
+    assert START == await balance(client)
     assert [] == (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
     assert [] == (await admin(client, "GET", "/tasks"))["tasks"]
     fresh = await make_client(seed="rules")

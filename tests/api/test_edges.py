@@ -13,6 +13,7 @@ from ..helpers import (
     CHECK,
     CREATE,
     KEY,
+    START,
     TEXT_BODY,
     Client,
     admin,
@@ -31,7 +32,7 @@ async def test_a_fault_failed_task_is_refunded_before_anyone_reads_it(client: Cl
     await admin(client, "POST", "/faults", {"action": "fail_task", "route": "create"})
     task_id = await create_ok(client)
     await advance(client, 100)
-    assert 1000 == await balance(client)
+    assert START == await balance(client)
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
     assert [("charge", 0.0), ("refund", 5.0)] == [(r["reason"], r["time"]) for r in rows]
     assert task_id == rows[1]["taskId"]

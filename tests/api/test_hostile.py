@@ -19,9 +19,10 @@ import pytest
 from sora_mock import errors
 
 from ..conftest import MakeClient
-from ..helpers import CHECK, CREATE, KEY, TEXT_BODY, Client, admin, auth, create_ok
+from ..helpers import CHECK, CREATE, KEY, PRICE, START, TEXT_BODY, Client, admin, auth, create_ok
 
 VALID: Final = json.dumps(TEXT_BODY).encode()
+CREDITS: Final = "/api/get-user-credits"
 NOT_OBJECT: Final = errors.MSG_NOT_JSON_OBJECT.partition("{reason}")[0]
 TEXT: Final = "sora-2-text-to-video"
 DIGITS_30: Final = "123456789012345678901234567890"
@@ -166,6 +167,34 @@ async def test_a_body_that_is_not_a_json_object_is_a_400_and_changes_nothing(
     assert before == await ledger_state(seeded)
 
 
+@pytest.mark.parametrize("raw", [pytest.param(raw, id=name) for name, raw in NOT_OBJECTS])
+async def test_the_balance_route_does_not_read_a_hostile_body(seeded: Client, raw: bytes) -> None:
+    before = await ledger_state(seeded)
+
+    envelope = await post_raw(seeded, CREDITS, raw)
+
+    assert {
+        "code": 0,
+        "message": "ok",
+        "data": {"left_credits": START - PRICE, "is_vip": False},
+    } == (envelope)
+    await assert_healthy(seeded)
+    assert before == await ledger_state(seeded)
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+async def test_the_balance_route_answers_a_20_mib_body_without_a_413_or_a_reset(
+    seeded: Client, framing: str
+) -> None:
+    size = 20 * MIB
+    body: Any = b"x" * size if framing == "content-length" else stream(size, 64 * KIB, [0])
+
+    envelope = await post_raw(seeded, CREDITS, body)
+
+    assert (0, START - PRICE) == (envelope["code"], envelope["data"]["left_credits"])
+    await assert_healthy(seeded)
+
+
 async def test_twenty_thousand_shots_are_one_400_about_the_count(seeded: Client) -> None:
     shots = [{"Scene": "s", "duration": 1}] * 20_000
     body = json.dumps({"model": "sora-2-pro-storyboard", "shots": shots}).encode()
@@ -233,9 +262,11 @@ async def test_a_30_digit_balance_for_a_key_nobody_has_used_is_kept_exactly(
 
     await create_ok(client, key=key)
 
-    assert int(DIGITS_30) - 20 == (await get_json(client, f"/__mock/accounts/{key}"))["balance"]
+    assert int(DIGITS_30) - PRICE == (await get_json(client, f"/__mock/accounts/{key}"))["balance"]
     rows = (await get_json(client, f"/__mock/accounts/{key}/ledger"))["transactions"]
-    assert [("set", int(DIGITS_30)), ("charge", -20)] == [(r["reason"], r["delta"]) for r in rows]
+    assert [("set", int(DIGITS_30)), ("charge", -PRICE)] == [
+        (r["reason"], r["delta"]) for r in rows
+    ]
 
 
 # -- Content-Type is not looked at: the body is read as UTF-8 JSON whatever the header says -----
@@ -508,6 +539,12 @@ async def test_whatever_nesting_is_accepted_the_journal_can_show(seeded: Client)
 
 ADMIN_BODIES: Final = [
     ("5,000-digit balance", b'{"balance": ' + b"9" * 5000 + b"}"),
+    ("no field", b"{}"),
+    ("vip a string", b'{"vip": "true"}'),
+    ("vip a number", b'{"vip": 1}'),
+    ("vip null", b'{"vip": null}'),
+    ("balance null", b'{"balance": null, "vip": true}'),
+    ("vip an array", b'{"balance": 5, "vip": []}'),
     ("1e309", b'{"balance": 1e309}'),
     ("NaN", b'{"balance": NaN}'),
     ("negative", b'{"balance": -1}'),
@@ -518,11 +555,30 @@ ADMIN_BODIES: Final = [
 ]
 
 
-@pytest.mark.parametrize("raw", [pytest.param(raw, id=name) for name, raw in ADMIN_BODIES])
-async def test_a_hostile_admin_body_is_a_400_with_an_error(seeded: Client, raw: bytes) -> None:
-    before = await ledger_state(seeded)
+CANCEL_BODIES: Final = [
+    ("not JSON", b"reason=user"),
+    ("an array", b"[]"),
+    ("a number reason", b'{"failure_reason": 5}'),
+    ("an unknown field", b'{"reason": "user"}'),
+    ("5,000-deep", deep(b"[", b"]", 5000)),
+    ("invalid UTF-8", b'{"failure_reason": "\xff"}'),
+]
 
-    response = await seeded.put(f"/__mock/accounts/{KEY}", data=raw)
+
+@pytest.mark.parametrize(
+    ("method", "route", "raw"),
+    [pytest.param("PUT", "account", raw, id=f"PUT account: {n}") for n, raw in ADMIN_BODIES]
+    + [pytest.param("POST", "cancel", raw, id=f"POST cancel: {n}") for n, raw in CANCEL_BODIES]
+    + [pytest.param("POST", "fail", raw, id=f"POST fail: {n}") for n, raw in CANCEL_BODIES],
+)
+async def test_a_hostile_admin_body_is_a_400_with_an_error(
+    seeded: Client, method: str, route: str, raw: bytes
+) -> None:
+    before = await ledger_state(seeded)
+    task_id = (await last_task(seeded))["taskId"]
+    path = f"/__mock/accounts/{KEY}" if route == "account" else f"/__mock/tasks/{task_id}/{route}"
+
+    response = await seeded.request(method, path, data=raw)
 
     assert (400, "application/json") == (response.status, response.content_type)
     assert {"error"} == set(await response.json())

@@ -16,6 +16,8 @@ from ..helpers import (
     KEY,
     OTHER_KEY,
     PNG_DATA_URL,
+    PRICE,
+    START,
     TEXT_BODY,
     Client,
     admin,
@@ -41,21 +43,27 @@ def body_for(model: str, n_frames: int, size: str | None = None) -> dict[str, An
     return body
 
 
+# the provider's newest published list (B1)
 PRICES = [
-    ("sora-2-text-to-video", 10, None, 20),
-    ("sora-2-text-to-video", 15, None, 30),
-    ("sora-2-image-to-video", 10, None, 20),
-    ("sora-2-image-to-video", 15, None, 30),
-    ("sora-2-text-to-video-stable", 10, None, 25),
-    ("sora-2-image-to-video-stable", 15, None, 35),
-    ("sora-2-pro-text-to-video", 10, "standard", 30),
-    ("sora-2-pro-text-to-video", 15, "standard", 45),
-    ("sora-2-pro-image-to-video", 10, "high", 60),
-    ("sora-2-pro-image-to-video", 15, "high", 90),
-    ("sora-2-pro-text-to-video", 10, None, 30),
-    ("sora-2-pro-storyboard", 10, None, 30),
-    ("sora-2-pro-storyboard", 15, None, 45),
-    ("sora-2-pro-storyboard", 25, None, 75),
+    ("sora-2-text-to-video", 10, None, 100),
+    ("sora-2-text-to-video", 15, None, 150),
+    ("sora-2-image-to-video", 10, None, 100),
+    ("sora-2-image-to-video", 15, None, 150),
+    ("sora-2-text-to-video-stable", 10, None, 100),
+    ("sora-2-text-to-video-stable", 15, None, 150),
+    ("sora-2-image-to-video-stable", 10, None, 100),
+    ("sora-2-image-to-video-stable", 15, None, 150),
+    ("sora-2-pro-text-to-video", 10, "standard", 375),
+    ("sora-2-pro-text-to-video", 15, "standard", 675),
+    ("sora-2-pro-text-to-video", 10, "high", 375),
+    ("sora-2-pro-text-to-video", 15, "high", 675),
+    ("sora-2-pro-image-to-video", 10, "high", 375),
+    ("sora-2-pro-image-to-video", 15, "high", 675),
+    ("sora-2-pro-image-to-video", 10, "standard", 375),
+    ("sora-2-pro-text-to-video", 10, None, 375),
+    ("sora-2-pro-storyboard", 10, None, 375),
+    ("sora-2-pro-storyboard", 15, None, 675),
+    ("sora-2-pro-storyboard", 25, None, 875),
 ]
 
 
@@ -65,10 +73,21 @@ async def test_a_task_is_charged_its_default_price(
 ) -> None:
     task_id = await create_ok(client, body_for(model, n_frames, size))
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
-    assert [("charge", -price, 1000 - price, task_id)] == [
+    assert [("charge", -price, START - price, task_id)] == [
         (r["reason"], r["delta"], r["balance_after"], r["taskId"]) for r in rows
     ]
-    assert 1000 - price == await balance(client)
+    assert START - price == await balance(client)
+
+
+async def test_the_default_balance_pays_for_26_pro_tasks_of_10_seconds(client: Client) -> None:
+    """B1: 10,000 credits = 26 Pro tasks at 375 (and 250 left); the 27th is a 402."""
+    body = body_for("sora-2-pro-text-to-video", 10)
+    codes = []
+    for _ in range(27):
+        codes.append((await create(client, body))["code"])
+        await admin(client, "POST", "/clock/advance", {"seconds": 5})
+    assert [0] * 26 + [402] == codes
+    assert START - 26 * 375 == await balance(client)
 
 
 async def test_configured_prices_replace_the_defaults(make_client: MakeClient) -> None:
@@ -81,22 +100,22 @@ async def test_configured_prices_replace_the_defaults(make_client: MakeClient) -
     await create_ok(client)
     await create_ok(client, body_for("sora-2-pro-text-to-video", 15, "high"))
     await create_ok(client, body_for("sora-2-pro-text-to-video", 15, "standard"))
-    assert 1000 - 7 - 99 - 45 == await balance(client)
+    assert START - 7 - 99 - 675 == await balance(client)
 
 
 async def test_a_balance_below_the_price_is_refused_with_402_naming_price_and_balance(
     client: Client,
 ) -> None:
-    await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 19})
+    await admin(client, "PUT", f"/accounts/{KEY}", {"balance": PRICE - 1})
     envelope = await create(client)
-    message = errors.MSG_INSUFFICIENT_CREDITS.format(price=20, balance=19)
+    message = errors.MSG_INSUFFICIENT_CREDITS.format(price=PRICE, balance=PRICE - 1)
     assert {"code": 402, "message": message, "data": None} == envelope
-    assert 19 == await balance(client)
+    assert PRICE - 1 == await balance(client)
     assert [] == (await admin(client, "GET", "/tasks"))["tasks"]
 
 
 async def test_a_balance_equal_to_the_price_is_enough(client: Client) -> None:
-    await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 20})
+    await admin(client, "PUT", f"/accounts/{KEY}", {"balance": PRICE})
     await create_ok(client)
     assert 0 == await balance(client)
 
@@ -104,19 +123,19 @@ async def test_a_balance_equal_to_the_price_is_enough(client: Client) -> None:
 async def test_auto_provision_opens_a_new_key_at_the_default_balance(
     make_client: MakeClient,
 ) -> None:
-    client = await make_client(default_balance=55)
+    client = await make_client(default_balance=155)
     await create_ok(client)
-    assert 35 == await balance(client)
+    assert 55 == await balance(client)
 
 
 async def test_without_auto_provision_an_unknown_key_is_401_and_a_configured_one_works(
     make_client: MakeClient,
 ) -> None:
-    client = await make_client(auto_provision=False, accounts={KEY: 100})
+    client = await make_client(auto_provision=False, accounts={KEY: 500})
     assert errors.UNAUTHORIZED == (await create(client, key=OTHER_KEY))["code"]
     assert 404 == (await client.get(f"/__mock/accounts/{OTHER_KEY}")).status
     await create_ok(client)
-    assert 80 == await balance(client)
+    assert 400 == await balance(client)
 
 
 async def test_without_auto_provision_a_key_opened_by_the_admin_api_works(
@@ -155,7 +174,7 @@ async def test_the_bearer_scheme_is_case_insensitive(client: Client) -> None:
 
 async def test_put_on_an_unknown_key_creates_it_at_zero_then_sets(client: Client) -> None:
     account = await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 300})
-    assert {"key": "************0001", "balance": 300} == account
+    assert {"key": "************0001", "balance": 300, "vip": False} == account
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
     assert [("set", 300, 300, None)] == [
         (r["reason"], r["delta"], r["balance_after"], r["taskId"]) for r in rows
@@ -166,7 +185,7 @@ async def test_put_on_a_known_key_books_the_difference(client: Client) -> None:
     await create_ok(client)
     await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 500})
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
-    assert [("charge", -20, 980), ("set", -480, 500)] == [
+    assert [("charge", -PRICE, START - PRICE), ("set", 500 - START + PRICE, 500)] == [
         (r["reason"], r["delta"], r["balance_after"]) for r in rows
     ]
 
@@ -180,10 +199,10 @@ async def test_balances_past_64_bits_keep_every_row_exact(client: Client) -> Non
     await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 7})
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
     assert [
-        ("charge", -20, 980, first),
-        ("set", 2**70 - 980, 2**70, None),
-        ("charge", -20, 2**70 - 20, second),
-        ("refund", 20, 2**70, second),
+        ("charge", -PRICE, START - PRICE, first),
+        ("set", 2**70 - START + PRICE, 2**70, None),
+        ("charge", -PRICE, 2**70 - PRICE, second),
+        ("refund", PRICE, 2**70, second),
         ("set", 7 - 2**70, 7, None),
     ] == [(r["reason"], r["delta"], r["balance_after"], r["taskId"]) for r in rows]
     assert 7 == await balance(client)
@@ -202,11 +221,11 @@ async def test_put_refuses_a_balance_that_is_not_a_whole_number_of_at_least_zero
 async def test_post_opens_a_key_at_the_default_balance_without_a_ledger_row(
     client: Client,
 ) -> None:
-    assert {"key": "************0001", "balance": 1000} == await admin(
+    assert {"key": "************0001", "balance": START, "vip": False} == await admin(
         client, "POST", f"/accounts/{KEY}"
     )
     await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 5})
-    assert {"key": "************0001", "balance": 5} == await admin(
+    assert {"key": "************0001", "balance": 5, "vip": False} == await admin(
         client, "POST", f"/accounts/{KEY}"
     )
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
@@ -215,9 +234,12 @@ async def test_post_opens_a_key_at_the_default_balance_without_a_ledger_row(
 
 async def test_accounts_list_masks_keys(make_client: MakeClient) -> None:
     client = await make_client(accounts={"sk-abcdefgh": 5, "abc": 7})
-    assert {"accounts": [{"key": "*******efgh", "balance": 5}, {"key": "***", "balance": 7}]} == (
-        await admin(client, "GET", "/accounts")
-    )
+    assert {
+        "accounts": [
+            {"key": "*******efgh", "balance": 5, "vip": False},
+            {"key": "***", "balance": 7, "vip": False},
+        ]
+    } == await admin(client, "GET", "/accounts")
 
 
 async def test_task_ids_are_the_hmac_of_seed_key_and_counter(make_client: MakeClient) -> None:
@@ -241,31 +263,31 @@ async def test_a_rejected_request_consumes_no_task_number(client: Client) -> Non
     await create(client, {"model": "nope"})
     await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 0})
     await create(client)
-    await admin(client, "PUT", f"/accounts/{KEY}", {"balance": 100})
+    await admin(client, "PUT", f"/accounts/{KEY}", {"balance": PRICE})
     assert expected_id("sora-mock", KEY, 1) == await create_ok(client)
 
 
 async def test_300_concurrent_creates_against_a_balance_for_100_charge_exactly_100(
     make_client: MakeClient,
 ) -> None:
-    client = await make_client(max_concurrent_tasks=1000, accounts={KEY: 100 * 20})
+    client = await make_client(max_concurrent_tasks=1000, accounts={KEY: 100 * PRICE})
     envelopes = await asyncio.gather(*(create(client) for _ in range(300)))
     codes = sorted(envelope["code"] for envelope in envelopes)
     assert [0] * 100 + [402] * 200 == codes
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
     assert 100 == len(rows)
     assert 0 == await balance(client)
-    assert 2000 + sum(r["delta"] for r in rows) == await balance(client)
+    assert 100 * PRICE + sum(r["delta"] for r in rows) == await balance(client)
     assert 100 == len({r["taskId"] for r in rows})
 
 
 async def test_reset_returns_to_the_configured_start(make_client: MakeClient) -> None:
-    client = await make_client(accounts={KEY: 100})
+    client = await make_client(accounts={KEY: 500})
     first = await create_ok(client)
     await create_ok(client, key=OTHER_KEY)
     await admin(client, "POST", "/clock/advance", {"seconds": 3})
     await admin(client, "POST", "/reset")
-    assert {"accounts": [{"key": "************0001", "balance": 100}]} == await admin(
+    assert {"accounts": [{"key": "************0001", "balance": 500, "vip": False}]} == await admin(
         client, "GET", "/accounts"
     )
     assert [] == (await admin(client, "GET", "/tasks"))["tasks"]
@@ -278,5 +300,5 @@ async def test_a_key_never_sees_another_keys_balance_change(client: Client) -> N
     await create_ok(client, key=OTHER_KEY)
     response = await client.post("/api/v1/video/sora-pro", json=TEXT_BODY, headers=auth())
     assert 0 == (await response.json())["code"]
-    assert 980 == await balance(client)
-    assert 980 == await balance(client, OTHER_KEY)
+    assert START - PRICE == await balance(client)
+    assert START - PRICE == await balance(client, OTHER_KEY)

@@ -15,6 +15,8 @@ from ..helpers import (
     CHECK,
     KEY,
     OTHER_KEY,
+    PRICE,
+    START,
     Client,
     admin,
     advance,
@@ -22,6 +24,7 @@ from ..helpers import (
     check,
     create,
     create_ok,
+    expected_pid,
     post_json,
 )
 
@@ -80,10 +83,13 @@ async def test_a_succeeded_task_has_its_result_url_and_nothing_of_failure(client
         "progress": 100,
         "result_url": url,
         "result_urls": [url],
+        "result_pid": expected_pid(task_id),
+        "result_pids": [expected_pid(task_id)],
         "failure_reason": "",
         "error_message": None,
         "credits_refunded": False,
         "refund_trans_no": None,
+        "metadata": {},
     } == data
 
 
@@ -181,6 +187,7 @@ async def test_a_task_record_has_the_contract_fields(client: Client) -> None:
     task = await admin(client, "GET", f"/tasks/{task_id}")
     assert {
         "taskId": task_id,
+        "route": "sora-pro",
         "key": "************0001",
         "model": "sora-2-text-to-video",
         "status": "pending",
@@ -192,11 +199,13 @@ async def test_a_task_record_has_the_contract_fields(client: Client) -> None:
             "removeWatermark": True,
             "isPublic": True,
         },
-        "price": 20,
+        "price": PRICE,
         "charge_trans_no": task["charge_trans_no"],
         "refund_trans_no": None,
         "failure_reason": "",
         "error_message": None,
+        "result_pid": None,
+        "webhook": None,
         "created_at": 0.0,
         "history": [{"status": "pending", "time": 0.0}],
     } == task
@@ -228,9 +237,9 @@ async def test_admin_fail_freezes_progress_and_refunds_once(client: Client) -> N
         data["credits_refunded"],
     )
     assert data["refund_trans_no"] == failed["refund_trans_no"]
-    assert 1000 == await balance(client)
+    assert START == await balance(client)
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
-    assert [("charge", -20), ("refund", 20)] == [(r["reason"], r["delta"]) for r in rows]
+    assert [("charge", -PRICE), ("refund", PRICE)] == [(r["reason"], r["delta"]) for r in rows]
     assert rows[1]["trans_no"] == data["refund_trans_no"]
     assert ["pending", "running", "failed"] == [h["status"] for h in failed["history"]]
 
@@ -250,7 +259,7 @@ async def test_admin_succeed_finishes_a_task_now(client: Client) -> None:
     task_id = await create_ok(client)
     await admin(client, "POST", f"/tasks/{task_id}/succeed")
     assert ("succeeded", 100) == await status_at(client, task_id)
-    assert 980 == await balance(client)
+    assert START - PRICE == await balance(client)
 
 
 @pytest.mark.parametrize("first", ["succeed", "fail"])
@@ -271,7 +280,7 @@ async def test_finishing_a_naturally_succeeded_task_is_409(client: Client) -> No
     task_id = await create_ok(client)
     await advance(client, 5)
     assert 409 == (await client.post(f"/__mock/tasks/{task_id}/fail")).status
-    assert 980 == await balance(client)
+    assert START - PRICE == await balance(client)
 
 
 async def test_finishing_an_unknown_task_is_404(client: Client) -> None:
@@ -287,7 +296,7 @@ async def test_a_refund_happens_once_when_fail_races_with_reads(client: Client) 
     assert [200] + [409] * 5 == sorted(r.status for r in responses)
     rows = (await admin(client, "GET", f"/accounts/{KEY}/ledger"))["transactions"]
     assert ["charge", "refund"] == [r["reason"] for r in rows]
-    assert 1000 == await balance(client)
+    assert START == await balance(client)
 
 
 async def test_another_keys_task_is_indistinguishable_from_an_unknown_one(
@@ -336,7 +345,7 @@ async def test_the_concurrency_limit_answers_429_with_retry_after_and_charges_no
     message = errors.MSG_TOO_MANY_TASKS.format(limit=2)
     assert {"code": 429, "message": message, "data": None} == await response.json()
     assert "1" == response.headers["Retry-After"]
-    assert 960 == await balance(client)
+    assert START - 2 * PRICE == await balance(client)
     await create_ok(client, key=OTHER_KEY)
     await advance(client, 5)
     await create_ok(client)

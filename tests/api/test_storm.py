@@ -20,7 +20,7 @@ from ..conftest import MakeClient
 from ..helpers import CHECK, CREATE, Client, auth
 
 KEYS: Final = tuple(f"sk-storm-key-{i:02d}" for i in range(10))
-START: Final = {key: 200 + 100 * i for i, key in enumerate(KEYS)}
+START: Final = {key: 1000 + 500 * i for i, key in enumerate(KEYS)}
 SEED: Final = "sora-mock"
 REQUESTS: Final = 1000
 MODELS: Final = (
@@ -58,6 +58,8 @@ def operation(i: int) -> Op:
             headers = auth(key)
             if slot == 4:  # the task will end failed, and be refunded when first seen so
                 headers["X-Sora-Mock-Fault"] = "task_failed"
+            if slot == 5:  # the task will be cancelled as it leaves the queue, and refunded
+                headers["X-Sora-Mock-Fault"] = "task_cancelled"
             response = await client.post(CREATE, json=MODELS[i % 3], headers=headers)
             return Outcome("create", key, response.status, await response.json())
         if slot == 9:
@@ -71,7 +73,9 @@ def operation(i: int) -> Op:
             response = await client.post(f"/__mock/tasks/{guess}/fail", json=body)
             return Outcome("fail", key, response.status, await response.json(), guess)
         if slot < 18:
-            response = await client.put(f"/__mock/accounts/{key}", json={"balance": (i * 37) % 300})
+            response = await client.put(
+                f"/__mock/accounts/{key}", json={"balance": (i * 37) % 1500}
+            )
             return Outcome("set", key, response.status, await response.json())
         if slot == 18:
             response = await client.post("/__mock/clock/advance", json={"seconds": 0.7})
@@ -156,7 +160,7 @@ async def test_a_storm_of_concurrent_requests_keeps_every_ledger_whole(
                 charge["delta"],
                 charge["taskId"],
             )
-            if task["status"] == "failed":
+            if task["status"] in ("failed", "cancelled"):
                 refund = by_no[task["refund_trans_no"]]
                 assert 1 == trans_nos[task["refund_trans_no"]]
                 assert ("refund", task["price"], task["taskId"]) == (
@@ -191,3 +195,5 @@ async def test_a_storm_of_concurrent_requests_keeps_every_ledger_whole(
     reasons = Counter(t["failure_reason"] for t in tasks if t["status"] == "failed")
     assert len(failed_by_admin) == reasons["storm"]
     assert reasons["injected_failure"] > 0
+    cancelled = Counter(t["failure_reason"] for t in tasks if t["status"] == "cancelled")
+    assert cancelled["injected_cancel"] > 0

@@ -27,6 +27,7 @@ CONTRACT_SETTINGS: Final = (
     "error_status",
     "auto_provision",
     "default_balance",
+    "default_vip",
     "accounts",
     "pricing",
     "queue_seconds",
@@ -38,6 +39,7 @@ CONTRACT_SETTINGS: Final = (
     "max_body_bytes",
     "max_image_bytes",
     "max_tasks",
+    "ledger_size",
     "journal_size",
     "admin_token",
     "public_base_url",
@@ -56,6 +58,7 @@ AS_TEXT: Final[dict[str, tuple[str, Any]]] = {
     "error_status": ("http", "http"),
     "auto_provision": ("false", False),
     "default_balance": ("42", 42),
+    "default_vip": ("true", True),
     "accounts": ('{"sk-a": 5, "sk-b": 0}', {"sk-a": 5, "sk-b": 0}),
     "pricing": ('{"sora-2-text-to-video": {"10": 7}}', {"sora-2-text-to-video": {"10": 7}}),
     "queue_seconds": ("0.5", 0.5),
@@ -67,6 +70,7 @@ AS_TEXT: Final[dict[str, tuple[str, Any]]] = {
     "max_body_bytes": ("2048", 2048),
     "max_image_bytes": ("1024", 1024),
     "max_tasks": ("10", 10),
+    "ledger_size": ("0", 0),
     "journal_size": ("7", 7),
     "admin_token": ("s3cret", "s3cret"),
     "public_base_url": ("https://mock.example", "https://mock.example"),
@@ -102,7 +106,8 @@ def test_the_settings_are_exactly_the_contracts() -> None:
         ("strict", False),
         ("error_status", "200"),
         ("auto_provision", True),
-        ("default_balance", 1000),
+        ("default_balance", 10_000),
+        ("default_vip", False),
         ("accounts", {}),
         ("queue_seconds", 1),
         ("run_seconds", 4),
@@ -113,6 +118,7 @@ def test_the_settings_are_exactly_the_contracts() -> None:
         ("max_body_bytes", 16 * MiB),
         ("max_image_bytes", 10 * MiB),
         ("max_tasks", 100_000),
+        ("ledger_size", 10_000),
         ("journal_size", 1000),
         ("admin_token", None),
         ("public_base_url", None),
@@ -134,7 +140,7 @@ PRECEDENCE: Final[dict[str, tuple[tuple[str, str, str], dict[str, Any]]]] = {
     ),
     "default_balance": (
         ("default_balance = 1", "2", "3"),
-        {"default": 1000, "file": 1, "env": 2, "flag": 3},
+        {"default": 10_000, "file": 1, "env": 2, "flag": 3},
     ),
     "strict": (
         ("strict = true", "0", "true"),
@@ -256,7 +262,9 @@ def test_the_example_file_loads_every_table_form() -> None:
     settings = load(config_file=EXAMPLE, environ={})
     assert "example-seed" == settings.seed
     assert "200" == settings.error_status
-    assert {"sk-example-rich": 10000, "sk-example-broke": 0} == settings.accounts
+    assert {"sk-example-rich": (100_000, True), "sk-example-broke": (0, None)} == {
+        key: (entry.balance, entry.vip) for key, entry in settings.accounts.items()
+    }
     expected_faults = [("error", "create", 503), ("delay", "check_result", None)]
     assert expected_faults == [(rule.action, rule.route, rule.code) for rule in settings.faults]
 
@@ -269,7 +277,7 @@ def test_tables_in_the_environment_are_json() -> None:
             "SORA_MOCK_FAULTS": '[{"action": "error", "code": 502, "nth": 2}]',
         }
     )
-    assert {"sk-env": 3} == settings.accounts
+    assert {"sk-env": 3} == {key: entry.balance for key, entry in settings.accounts.items()}
     assert {"sora-2-pro-text-to-video": {"high": {"10": 61}}} == settings.pricing
     assert [("error", 502, 2)] == [(r.action, r.code, r.nth) for r in settings.faults]
 
@@ -284,7 +292,7 @@ async def test_prices_accounts_and_faults_from_the_file_reach_the_server(
 clock = "manual"
 
 [accounts]
-"{KEY}" = 1000
+"{KEY}" = 10000
 
 [pricing."sora-2-text-to-video"]
 10 = 7
@@ -310,7 +318,7 @@ code = 503
         before = await balance(client)
         await create_ok(client, body)
         charges.append(before - await balance(client))
-    assert [7, 30, 61, 30] == charges
+    assert [7, 150, 61, 375] == charges
 
     refused = await create(client, {"model": "sora-2-text-to-video", "prompt": "break it"})
     assert 503 == refused["code"]

@@ -27,7 +27,7 @@ async def lifecycle(sora_mock):
     assert (aio.url, aio.api_key) == (sora_mock.url, sora_mock.api_key)
     created = await post(aio, "/api/v1/video/sora-pro", BODY)
     task_id = created["data"]["taskId"]
-    assert await aio.balance() == 980
+    assert await aio.balance() == 9900
     assert await aio.advance(5) == 5.0
     [task] = await aio.tasks()
     assert (task["taskId"], task["status"]) == (task_id, "succeeded")
@@ -39,7 +39,13 @@ async def lifecycle(sora_mock):
     await aio.set_balance(3)
     assert (await post(aio, "/api/v1/video/sora-pro", BODY))["code"] == 402
     await aio.reset()
-    assert (await aio.balance(), await aio.tasks()) == (1000, [])
+    assert (await aio.balance(), await aio.tasks()) == (10000, [])
+    assert await aio.set_vip() is True
+    private = await post(aio, "/api/v1/video/sora-pro", dict(BODY, isPublic=False))
+    assert (await aio.task(private["data"]["taskId"]))["params"]["isPublic"] is False
+    cancelled = await aio.cancel(private["data"]["taskId"], failure_reason="user")
+    assert (cancelled["status"], cancelled["failure_reason"]) == ("cancelled", "user")
+    assert await aio.balance() == 10000
 
 
 async def loop_keeps_running(sora_mock, monkeypatch):
@@ -80,7 +86,7 @@ async def test_loop_keeps_running(sora_mock, monkeypatch):
 @pytest.mark.asyncio
 async def test_concurrent_calls_share_the_handle(sora_mock):
     balances = await asyncio.gather(*(sora_mock.aio.balance() for _ in range(8)))
-    assert balances == [1000] * 8
+    assert balances == [10000] * 8
 """
 )
 
@@ -106,7 +112,7 @@ async def test_an_app_on_the_loop_reads_the_mock_while_serving(aiohttp_client, s
     app.router.add_get("/spent", spent)
     client = await aiohttp_client(app)
     await post(sora_mock, "/api/v1/video/sora-pro", BODY)
-    assert (await (await client.get("/spent")).json()) == {"balance": 980}
+    assert (await (await client.get("/spent")).json()) == {"balance": 9900}
 """
 )
 

@@ -30,11 +30,11 @@ def test_create_through_the_installed_fixture(sora_mock):
     )
     with urllib.request.urlopen(request) as response:
         assert json.loads(response.read())["code"] == 0
-    assert sora_mock.balance() == 980
+    assert sora_mock.balance() == 9900
 
 
 def test_isolated_from_the_previous_test(sora_mock):
-    assert sora_mock.balance() == 1000
+    assert sora_mock.balance() == 10000
 """
 
 

@@ -40,7 +40,7 @@ def check(mock, task_id):
 
 def test_create_charges_my_key(sora_mock):
     assert create(sora_mock)["code"] == 0
-    assert sora_mock.balance() == 980
+    assert sora_mock.balance() == 9900
 
 
 def test_balance_set_here(sora_mock):
@@ -49,7 +49,7 @@ def test_balance_set_here(sora_mock):
 
 
 def test_balance_is_fresh_here(sora_mock):
-    assert sora_mock.balance() == 1000
+    assert sora_mock.balance() == 10000
     assert sora_mock.tasks() == []
     assert sora_mock.requests() == []
 
@@ -72,7 +72,7 @@ def test_task_lifecycle_and_refund(sora_mock):
     assert (data["status"], data["failure_reason"], data["credits_refunded"]) == (
         "failed", "nsfw", True
     )
-    assert sora_mock.balance() == 1000
+    assert sora_mock.balance() == 10000
 
 
 def test_advance_finishes_a_task(sora_mock):
@@ -85,7 +85,7 @@ def test_reset_restores_my_key(sora_mock):
     sora_mock.set_balance(3)
     sora_mock.add_fault(action="error", code=500)
     sora_mock.reset()
-    assert sora_mock.balance() == 1000
+    assert sora_mock.balance() == 10000
     assert create(sora_mock)["code"] == 0
 
 
@@ -94,6 +94,26 @@ def test_journal_is_mine(sora_mock):
     rows = sora_mock.requests(route="create")
     assert [row["code"] for row in rows] == [0]
     assert sora_mock.api_key not in json.dumps(rows)
+
+
+def test_cancel_ends_a_task_refunded(sora_mock):
+    task_id = create(sora_mock)["data"]["taskId"]
+    task = sora_mock.cancel(task_id, failure_reason="user")
+    assert (task["status"], task["failure_reason"]) == ("cancelled", "user")
+    assert check(sora_mock, task_id)["credits_refunded"] is True
+    assert sora_mock.balance() == 10000
+
+
+def test_set_vip_keeps_a_private_video_until_reset(sora_mock):
+    assert sora_mock.set_vip() is True
+    reply = post(sora_mock, "/api/v1/video/sora-pro", dict(BODY, isPublic=False))
+    assert sora_mock.task(reply["data"]["taskId"])["params"]["isPublic"] is False
+    assert sora_mock.set_vip(False) is False
+    assert sora_mock.set_vip(True) is True
+    sora_mock.reset()
+    assert post(sora_mock, "/api/get-user-credits", {})["data"] == {
+        "left_credits": 10000, "is_vip": False
+    }
 """
 
 MARKED = """
@@ -146,13 +166,13 @@ def outcomes(result: pytest.RunResult) -> dict[str, int]:
 def test_a_downstream_file_passes_with_only_the_fixture(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_downstream=DOWNSTREAM)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    assert {"passed": 9} == outcomes(result)
+    assert {"passed": 11} == outcomes(result)
 
 
 def test_a_downstream_file_passes_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_downstream=DOWNSTREAM)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
-    assert {"passed": 9} == outcomes(result)
+    assert {"passed": 11} == outcomes(result)
 
 
 def test_the_marker_gives_a_server_with_those_settings(pytester: pytest.Pytester) -> None:
@@ -194,7 +214,7 @@ def test_boom(sora_mock, monkeypatch):
 
 
 def test_after_boom_is_fine(sora_mock):
-    assert sora_mock.balance() == 1000
+    assert sora_mock.balance() == 10000
 """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
@@ -242,7 +262,7 @@ def test_two_parallel_runs_share_one_running_server(
         output, _ = run.communicate(timeout=120)
         assert 0 == run.returncode, output
         # the marked tests need a server of their own: skipped with a reason
-        assert "10 passed, 2 skipped" in output, output
+        assert "12 passed, 2 skipped" in output, output
         assert "needs a server of its own" in output
 
 
@@ -252,4 +272,4 @@ def test_sora_mock_url_comes_from_the_environment_too(
     pytester.makepyfile(test_downstream=DOWNSTREAM)
     monkeypatch.setenv("SORA_MOCK_URL", running_mock)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    assert {"passed": 9} == outcomes(result)
+    assert {"passed": 11} == outcomes(result)

@@ -44,8 +44,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 SCREENSHOT: Final = Path(__file__).resolve().parents[2] / "docs" / "ui.png"
 TOKEN: Final = "s3cret-admin-token"
 TOKEN_HEADER: Final = "X-Sora-Mock-Admin-Token"
-PRICE: Final = 20  # sora-2-text-to-video, 10 frames
-START: Final = 1000  # default_balance
+PRICE: Final = 100  # sora-2-text-to-video, 10 frames
+START: Final = 10_000  # default_balance
 
 OpenPage = Callable[..., Page]
 SET_HIDDEN: Final = """hidden => {
@@ -163,7 +163,7 @@ def test_tasks_created_over_http_appear_newest_first_with_their_params(
     expect(tasks.nth(0)).to_contain_text("a heron at dawn")
     expect(tasks.nth(0).locator(".params")).to_contain_text("nFrames15")
     expect(tasks.nth(0).locator(".badge.status")).to_have_text("pending")
-    expect(balance_cell(page)).to_have_text(str(START - PRICE - 30))
+    expect(balance_cell(page)).to_have_text(str(START - PRICE - 150))
 
 
 def test_advancing_the_clock_from_the_page_moves_status_and_progress(
@@ -199,6 +199,45 @@ def test_failing_a_task_from_the_page_refunds_its_balance(server: MockServer, pa
     expect(row).to_contain_text(task["refund_trans_no"])
 
 
+def test_cancelling_a_task_from_the_page_shows_it_cancelled_and_refunded(
+    server: MockServer, page: Page
+) -> None:
+    task_id = create_ok(server, "a fox")
+    cancel = page.get_by_role("button", name=f"Cancel task {task_id}")
+    cancel.click()
+    row = task_row(page, task_id)
+    expect(row.locator(".badge.status")).to_have_text("cancelled")
+    expect(row).to_contain_text("cancelled_by_admin")
+    expect(cancel).to_be_disabled()
+    expect(row.get_by_role("button", name=f"Fail task {task_id}")).to_be_disabled()
+    expect(balance_cell(page)).to_have_text(str(START))
+    _, task = call(server, "GET", f"/__mock/tasks/{task_id}")
+    assert "cancelled" == task["status"]
+    expect(row).to_contain_text(task["refund_trans_no"])
+
+
+def test_a_task_cancelled_by_a_fault_shows_cancelled(server: MockServer, page: Page) -> None:
+    _, envelope = call(
+        server, "POST", CREATE, TEXT_BODY, **auth(), **{"X-Sora-Mock-Fault": "task_cancelled"}
+    )
+    task_id = envelope["data"]["taskId"]
+    call(server, "POST", "/__mock/clock/advance", {"seconds": 1})
+    row = task_row(page, task_id)
+    expect(row.locator(".badge.status")).to_have_text("cancelled")
+    expect(row).to_contain_text("injected_cancel")
+    expect(row.get_by_role("progressbar")).to_have_js_property("value", 0)
+
+
+def test_a_vip_account_is_marked_vip(server: MockServer, page: Page) -> None:
+    create_ok(server, "a fox")
+    create_ok(server, "a heron", key=OTHER_KEY)
+    call(server, "PUT", f"/__mock/accounts/{KEY}", {"vip": True})
+    vip = page.locator("#accounts tr").filter(has_text=mask_key(KEY)).locator(".badge.vip")
+    expect(vip).to_have_text("VIP")
+    other = page.locator("#accounts tr").filter(has_text=mask_key(OTHER_KEY))
+    expect(other.locator(".badge.vip")).to_have_count(0)
+
+
 def test_succeeding_a_task_from_the_page_finishes_it(server: MockServer, page: Page) -> None:
     task_id = create_ok(server, "a fox")
     page.get_by_role("button", name=f"Succeed task {task_id}").click()
@@ -224,6 +263,21 @@ def test_the_ledger_of_a_typed_key_and_setting_its_balance(server: MockServer, p
     expect(rows).to_have_count(3)
     expect(rows.nth(2)).to_contain_text(f"set-{START - 250}250")
     assert 250 == call(server, "GET", f"/__mock/accounts/{KEY}")[1]["balance"]
+    expect(ledger.locator(".folded")).to_have_count(0)  # nothing folded yet
+
+
+def test_a_ledger_says_how_many_rows_were_folded(open_page: OpenPage) -> None:
+    with MockServer(clock="manual", port=0, ledger_size=2) as mock:
+        page = open_page(mock)
+        for prompt in ("a fox", "a heron", "a crane"):
+            create_ok(mock, prompt)
+        page.get_by_label("API key").fill(KEY)
+        page.get_by_role("button", name="Show ledger").click()
+        ledger = page.get_by_role("region", name=f"Ledger of {mask_key(KEY)}")
+        expect(ledger.locator("tbody tr")).to_have_count(2)
+        expect(ledger.locator(".folded")).to_have_text(
+            f"1 older transactions folded into the opening balance {START - PRICE}."
+        )
 
 
 def test_a_rejected_request_is_highlighted_with_every_violated_rule(

@@ -1,4 +1,5 @@
-"""Properties of the create-task rules (CONTRACT A2, B3 `params`), on the pure validator.
+"""Properties of the create-task rules (CONTRACT A2, B1's VIP rule, B3 `params`), on the pure
+validator.
 
 Hypothesis generates the payloads; every expectation is computed here, independently of
 `sora_mock.contract`, from the contract's text: which fields apply to which model, their
@@ -15,7 +16,7 @@ import json
 import re
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import pytest
@@ -70,9 +71,11 @@ def reference_nearest(value: int, allowed: tuple[int, ...]) -> int:
 
 
 def applies(spec: ModelSpec, name: str) -> bool:
-    """Which fields a model takes (A2)."""
-    if name in ("prompt", "removeWatermark"):
+    """Which fields a model takes (A2): removeWatermark not for storyboard or `-stable`."""
+    if name == "prompt":
         return spec.kind != "storyboard"
+    if name == "removeWatermark":
+        return spec.kind != "storyboard" and not spec.name.endswith("-stable")
     if name in ("imageData", "imageUrl"):
         return spec.kind == "image"
     if name == "size":
@@ -175,6 +178,8 @@ class Case:
     body: dict[str, Any]
     strict: bool
     params: dict[str, Any]
+    vip: bool = False
+    warnings: list[str] = field(default_factory=list)  # the VIP rule's, when it drops one
 
 
 # the optional fields with a closed set of values, and their defaults (A2)
@@ -205,11 +210,14 @@ def valid_cases(
     draw: st.DrawFn,
     strict: bool | None = None,
     models: Callable[[ModelSpec], bool] = lambda spec: True,
+    vip: bool | None = None,
 ) -> Case:
     spec = draw(st.sampled_from([spec for spec in MODELS.values() if models(spec)]))
     strict = draw(st.booleans()) if strict is None else strict
+    vip = draw(st.booleans()) if vip is None else vip
     body: dict[str, Any] = {"model": spec.name}
     params: dict[str, Any] = {}
+    warnings: list[str] = []
 
     if applies(spec, "prompt"):
         body["prompt"] = params["prompt"] = draw(prompts)
@@ -219,10 +227,15 @@ def valid_cases(
         params.update(image_params)
     for name, (choices, default) in CHOICES.items():
         if applies(spec, name):
-            value = draw(st.sampled_from((None, *choices)))
+            # isPublic: false from a non-VIP account is a 403 in strict mode
+            allowed = (True,) if name == "isPublic" and strict and not vip else choices
+            value = draw(st.sampled_from((None, *allowed)))
             if value is not None:
                 body[name] = value
             params[name] = default if value is None else value
+    if params["isPublic"] is False and not vip:  # dropped with a warning: it stays public
+        params["isPublic"] = True
+        warnings.append(errors.WARN_VIP_PUBLIC)
     params["nFrames"] = spec.default_frames
     if draw(st.booleans()):
         body["nFrames"] = draw(frames)
@@ -237,7 +250,7 @@ def valid_cases(
             body[name] = draw(json_values)
     if not strict:
         body.update(draw(st.dictionaries(unknown_names, json_values, max_size=2)))
-    return Case(spec, body, strict, params)
+    return Case(spec, body, strict, params, vip, warnings)
 
 
 # -- (a) valid payloads are accepted and normalized ----------------------------------------------
@@ -246,11 +259,13 @@ def valid_cases(
 @fast
 @given(case=valid_cases())
 def test_a_valid_payload_is_accepted_with_exactly_the_applicable_params(case: Case) -> None:
-    checked = check_create(case.body, strict=case.strict, max_image_bytes=MAX_IMAGE)
+    checked = check_create(case.body, strict=case.strict, max_image_bytes=MAX_IMAGE, vip=case.vip)
 
     assert [] == checked.violations
     assert case.spec is checked.model
     assert case.params == checked.params
+    assert set(case.warnings) <= set(checked.warnings)
+    assert (errors.WARN_VIP_PUBLIC in checked.warnings) == bool(case.warnings)
     assert checked.params["nFrames"] in case.spec.frames
     assert type(checked.params["nFrames"]) is int
     if case.spec.kind == "storyboard":
@@ -270,6 +285,7 @@ class Broken:
     message: str
     strict: bool = False
     max_image_bytes: int = MAX_IMAGE
+    code: int = errors.BAD_REQUEST
 
 
 Breaker = Callable[[st.DataObject, Case], Broken]
@@ -282,6 +298,7 @@ class Rule:
     applies: Callable[[ModelSpec], bool]
     breaker: Breaker
     strict: bool | None = None
+    vip: bool | None = None  # False: the rule needs an account that is not VIP
 
 
 def _with(case: Case, **fields: Any) -> dict[str, Any]:
@@ -543,6 +560,15 @@ def _unknown_field_strict(data: st.DataObject, case: Case) -> Broken:
     return Broken(_with(case, **{name: data.draw(json_values)}), message, strict=True)
 
 
+def _private_without_vip(data: st.DataObject, case: Case) -> Broken:
+    message = errors.MSG_VIP_ONLY.format(field="isPublic")
+    return Broken(_with(case, isPublic=False), message, strict=True, code=errors.FORBIDDEN)
+
+
+def _watermarked(spec: ModelSpec) -> bool:
+    return spec.kind != "storyboard" and not spec.name.endswith("-stable")
+
+
 def _any(spec: ModelSpec) -> bool:
     return True
 
@@ -579,7 +605,10 @@ RULES: Final = (
     Rule("nFrames invalid", "nFrames", _any, _frames_invalid),
     Rule("size invalid", "size", _sized, _size_invalid),
     Rule(
-        "removeWatermark not boolean", "removeWatermark", _prompted, _not_boolean("removeWatermark")
+        "removeWatermark not boolean",
+        "removeWatermark",
+        _watermarked,
+        _not_boolean("removeWatermark"),
     ),
     Rule("isPublic not boolean", "isPublic", _any, _not_boolean("isPublic")),
     Rule("shots missing", "shots", _storyboard, _shots_missing),
@@ -590,6 +619,14 @@ RULES: Final = (
     Rule("shot Scene blank", "shots", _storyboard, _shot_scene_blank),
     Rule("shot duration invalid", "shots", _storyboard, _shot_duration_invalid),
     Rule("unknown field in strict mode", "unknown", _any, _unknown_field_strict, strict=True),
+    Rule(
+        "isPublic false from a non-VIP account in strict mode",
+        "vip",
+        _any,
+        _private_without_vip,
+        strict=True,
+        vip=False,
+    ),
 )
 
 
@@ -605,6 +642,7 @@ STEPS: Final = (
     "isPublic",
     "shots",
     "unknown",
+    "vip",
 )
 
 
@@ -612,15 +650,18 @@ STEPS: Final = (
 @per_rule
 @given(data=st.data())
 def test_b_one_broken_rule_is_the_first_violation(rule: Rule, data: st.DataObject) -> None:
-    case = data.draw(valid_cases(strict=rule.strict, models=rule.applies), label="valid")
+    case = data.draw(
+        valid_cases(strict=rule.strict, models=rule.applies, vip=rule.vip), label="valid"
+    )
     broken = rule.breaker(data, case)
 
     checked = check_create(
-        broken.body, strict=broken.strict, max_image_bytes=broken.max_image_bytes
+        broken.body, strict=broken.strict, max_image_bytes=broken.max_image_bytes, vip=case.vip
     )
 
     assert checked.violations, "a broken rule must be rejected"
-    assert broken.message == checked.violations[0].message
+    first = checked.violations[0]
+    assert (broken.message, broken.code) == (first.message, first.code)
 
 
 def _rules_of(step: str, spec: ModelSpec) -> list[Rule]:
@@ -632,7 +673,8 @@ def _rules_of(step: str, spec: ModelSpec) -> list[Rule]:
 STEP_PAIRS: Final = [
     (a, b)
     for a, b in itertools.combinations(STEPS[1:], 2)
-    if any(_rules_of(a, spec) and _rules_of(b, spec) for spec in MODELS.values())
+    if (a, b) != ("isPublic", "vip")  # both break isPublic: the second would undo the first
+    and any(_rules_of(a, spec) and _rules_of(b, spec) for spec in MODELS.values())
 ]
 
 
@@ -647,14 +689,16 @@ def test_b_of_two_broken_rules_the_earlier_check_answers(
     first = data.draw(st.sampled_from(_rules_of(early, spec)), label="first")
     second = data.draw(st.sampled_from(_rules_of(late, spec)), label="second")
     strict = True if True in (first.strict, second.strict) else None
-    case = data.draw(valid_cases(strict=strict, models=lambda s: s is spec), label="valid")
+    vip = False if False in (first.vip, second.vip) else None
+    case = data.draw(valid_cases(strict=strict, models=lambda s: s is spec, vip=vip), label="valid")
     once = first.breaker(data, case)
-    twice = second.breaker(data, Case(spec, once.body, case.strict, case.params))
+    twice = second.breaker(data, Case(spec, once.body, case.strict, case.params, case.vip))
 
     checked = check_create(
         twice.body,
         strict=once.strict or twice.strict,
         max_image_bytes=min(once.max_image_bytes, twice.max_image_bytes),
+        vip=case.vip,
     )
 
     assert [once.message, twice.message] == [v.message for v in checked.violations][:2]

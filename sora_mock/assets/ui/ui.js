@@ -7,6 +7,7 @@
   const TOKEN_STORE = "sora-mock-admin-token";
   const POLL_MS = 1000;
   const SHOWN = 200; // rows of tasks and of the journal kept on the page
+  const FINAL = new Set(["succeeded", "failed", "cancelled"]);
   const byId = (id) => document.getElementById(id);
 
   const state = {
@@ -188,13 +189,14 @@
         h(
           "tr",
           {},
-          h("td", {}, h("code", {}, a.key)),
+          h("td", {}, h("code", {}, a.key), a.vip ? h("span", { class: "badge vip" }, "VIP") : null),
           h("td", { class: "num balance" }, String(a.balance)),
         ),
     );
   }
 
-  function ledgerTable(key, transactions) {
+  function ledgerTable(key, ledger) {
+    const transactions = ledger.transactions;
     const hide = () => {
       state.ledgerKeys = state.ledgerKeys.filter((k) => k !== key);
       refresh();
@@ -217,6 +219,15 @@
           ),
         )
       : [h("tr", {}, h("td", { colSpan: 6, class: "empty" }, "No transactions yet."))];
+    const folded = ledger.folded
+      ? h(
+          "p",
+          { class: "hint folded" },
+          `${ledger.folded} older transactions folded into the opening balance `,
+          h("span", { class: "num" }, String(ledger.opening_balance)),
+          ".",
+        )
+      : null;
     return h(
       "section",
       { class: "ledger", "aria-label": `Ledger of ${maskKey(key)}` },
@@ -239,6 +250,7 @@
       h(
         "div",
         { class: "scroll" },
+        folded,
         h(
           "table",
           {},
@@ -260,22 +272,21 @@
   }
 
   function renderLedgers() {
-    const items = state.ledgerKeys.map((key) => ({
-      key,
-      transactions: state.ledgers.get(key) || [],
-    }));
+    const empty = { opening_balance: 0, folded: 0, transactions: [] };
+    const items = state.ledgerKeys.map((key) => ({ key, ledger: state.ledgers.get(key) || empty }));
     sync(
       byId("ledgers"),
       items,
       (l) => l.key,
-      (l) => ledgerTable(l.key, l.transactions),
+      (l) => ledgerTable(l.key, l.ledger),
     );
   }
 
   function taskRow(task) {
-    const final = task.status === "succeeded" || task.status === "failed";
+    const final = FINAL.has(task.status);
+    const done = { succeed: "Succeeded", fail: "Failed", cancel: "Cancelled" };
     const act = (verb) => async () => {
-      await action(`${verb === "succeed" ? "Succeeded" : "Failed"} task ${task.taskId}.`, () =>
+      await action(`${done[verb]} task ${task.taskId}.`, () =>
         api("POST", `tasks/${quote(task.taskId)}/${verb}`, {}),
       );
     };
@@ -354,6 +365,18 @@
             "aria-label": `Fail task ${task.taskId}`,
           },
           "Fail",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "danger",
+            fid: "cancel",
+            disabled: final,
+            onclick: act("cancel"),
+            "aria-label": `Cancel task ${task.taskId}`,
+          },
+          "Cancel",
         ),
       ),
     );
@@ -514,7 +537,7 @@
     );
     state.ledgers = new Map();
     state.ledgerKeys = state.ledgerKeys.filter((key, i) => {
-      if (ledgers[i] !== null) state.ledgers.set(key, ledgers[i].transactions);
+      if (ledgers[i] !== null) state.ledgers.set(key, ledgers[i]);
       return ledgers[i] !== null;
     });
     renderClock(clock);
