@@ -1,8 +1,8 @@
 """A deliberately sloppy test: it passes, yet its client breaks the provider's rules.
 
 It is here to show what `--sora-mock-report` tells a team (see the README): the fields the
-provider ignores, the values it normalizes, and the task that was created and never polled to
-its end all pass unseen by the assertions below.
+provider ignores, the values it normalizes, a VIP-only input silently dropped, and the task that
+was created and never polled to its end all pass unseen by the assertions below.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ async def test_two_videos_one_of_them_watched(sora_mock: SoraMock) -> None:
             await client.create(model=MODEL, prompt=PROMPT, aspectRatio="wide")
         # `size` is for the Pro models only, and 12 frames are not offered: both pass quietly
         video = await client.generate(model=MODEL, prompt=PROMPT, size="high", nFrames=12)
-        await client.create(model=MODEL, prompt=PROMPT, style="noir")  # never polled
+        # a private video needs a VIP account: this one is not, so the video will be public
+        await client.create(model=MODEL, prompt=PROMPT, style="noir", isPublic=False)  # not polled
 
     assert video[4:8] == b"ftyp"
