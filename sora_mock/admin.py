@@ -18,6 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 from . import errors as e
 from . import ui
 from .config import describe
+from .deliveries import STATES
 from .faults import FaultRule
 from .journal import ROUTES
 from .responses import SIMULATOR, json_response
@@ -207,8 +208,25 @@ async def get_clock(request: web.Request) -> web.Response:
 async def advance_clock(request: web.Request) -> web.Response:
     body = await _body(request, AdvanceBody)
     sim = _sim(request)
-    sim.clock.advance(body.seconds)
+    sim.advance(body.seconds)
+    # every attempt this made due, and any in flight, has ended before the answer (A7)
+    await sim.deliveries.drain()
     return _reply(sim.clock_json())
+
+
+async def list_webhooks(request: web.Request) -> web.Response:
+    state = request.query.get("state")
+    if state is not None and state not in STATES:
+        raise e.AdminError(400, f"state must be one of: {', '.join(STATES)}.")
+    found = _sim(request).watchers.webhooks(
+        key=request.query.get("key"), task_id=request.query.get("taskId"), state=state
+    )
+    return _reply({"webhooks": [d.to_json() for d in found]})
+
+
+async def clear_webhooks(request: web.Request) -> web.Response:
+    _sim(request).deliveries.clear(request.query.get("key"))
+    return _reply({"webhooks": []})
 
 
 async def list_faults(request: web.Request) -> web.Response:
@@ -285,6 +303,8 @@ def create_admin_app() -> web.Application:
     admin.router.add_post("/faults", add_fault)
     admin.router.add_delete("/faults", clear_faults)
     admin.router.add_delete("/faults/{rule_id}", delete_fault)
+    admin.router.add_get("/webhooks", list_webhooks)
+    admin.router.add_delete("/webhooks", clear_webhooks)
     admin.router.add_get("/requests", list_requests)
     admin.router.add_delete("/requests", clear_requests)
     ui.add_routes(admin)

@@ -20,18 +20,26 @@ from aiohttp import web
 
 from . import errors as e
 from . import varied
-from .contract import Violation, bearer_token, check_task_id
 from .faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, FaultRule, Request
 from .journal import Exchange
 from .jsonbody import BodyError, parse_object
 from .logs import REQUESTS, log_request
 from .responses import JSON, REQUEST_LOG, SIMULATOR, envelope_error, json_response
+from .rules.check import check_task_id
+from .rules.common import Violation, bearer_token
 from .simulator import Simulator
 
 CREATE_PATH: Final = "/api/v1/video/sora-pro"
 CHECK_PATH: Final = "/api/video-generations/check-result"
 CREDITS_PATH: Final = "/api/get-user-credits"
 FILES_PATH: Final = "/files/{task_id}.mp4"
+SORA_VIDEO_PATH: Final = "/api/v1/video/sora-video"
+ROUTE_OF_PATH: Final = {
+    CREATE_PATH: "create",
+    SORA_VIDEO_PATH: "sora_video",
+    CHECK_PATH: "check_result",
+    CREDITS_PATH: "credits",
+}
 FAULT_HEADER: Final = "X-Sora-Mock-Fault"
 VIDEO: Final = (Path(__file__).parent / "assets" / "result.mp4").read_bytes()
 HTML_PAGE: Final = (
@@ -180,7 +188,6 @@ async def _admit(
 
 async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResponse:
     sim = request.app[SIMULATOR]
-    started = time.perf_counter()
     x = _exchange(request, sim, route)
     response: web.StreamResponse | None
     try:
@@ -197,24 +204,21 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
         response = None
     except asyncio.CancelledError:  # the client went away (or the server is stopping)
         x.code = None
-        _finish(request, sim, x, started)
+        _finish(request, sim, x)
         raise
     if response is not None:
         x.http_status = response.status
     if route == "files":
         x.code = None  # a file link has no envelope code (D)
-    _finish(request, sim, x, started)
+    _finish(request, sim, x)
     return response if response is not None else web.Response(status=204)
 
 
 async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
     """An unknown route (404) or a wrong method on a known one (405), in the envelope."""
     sim = request.app[SIMULATOR]
-    started = time.perf_counter()
     path = request.path
-    route = {CREATE_PATH: "create", CHECK_PATH: "check_result", CREDITS_PATH: "credits"}.get(
-        path, "unknown"
-    )
+    route = ROUTE_OF_PATH.get(path, "unknown")
     allowed = getattr(exc, "allowed_methods", None)
     if allowed and path.startswith("/files/"):  # a wrong method on a file link: plain HTTP
         route = "files"
@@ -238,7 +242,7 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
         response = envelope_error(sim, err)
         x.code = err.code
     x.http_status = response.status
-    _finish(request, sim, x, started)
+    _finish(request, sim, x)
     return response
 
 
@@ -359,7 +363,12 @@ def _drop(transport: asyncio.Transport | None, *, reset: bool) -> None:
 # -- after the answer ------------------------------------------------------------------------
 
 
-def _finish(request: web.Request, sim: Simulator, x: Exchange, started: float) -> None:
+def _finish(request: web.Request, sim: Simulator, x: Exchange) -> None:
+    """Journal and log the exchange, once (a stream's row is written when it starts)."""
+    if x.journaled:
+        return
+    x.journaled = True
+    started = x.started
     if x.generation == sim.generation:
         sim.journal.add(x)
     sink = request.app.get(REQUEST_LOG)

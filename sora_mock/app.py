@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import admin, api
+from . import admin, api, api_sora_video
 from .config import Settings, build
 from .responses import SIMULATOR
 from .simulator import Simulator
@@ -21,8 +22,21 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> web.Applic
     # The handlers read bodies themselves, to the end even when too large (A1), so aiohttp's
     # own limit only guards the admin routes.
     app = web.Application(middlewares=[unmatched_routes], client_max_size=settings.max_body_bytes)
-    app[SIMULATOR] = Simulator(settings)
+    sim = app[SIMULATOR] = Simulator(settings)
     api.add_routes(app)
+    api_sora_video.add_routes(app)
+
+    async def stopping(app: web.Application) -> None:
+        """Before the handlers are waited for: end the streams, stop the deliveries' pump."""
+        sim.streams.end_all()
+        sim.deliveries.stop()
+
+    async def deliveries(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await sim.deliveries.close()  # the one client session closes with the app (A7)
+
+    app.on_shutdown.append(stopping)
+    app.cleanup_ctx.append(deliveries)
     app.router.add_get("/openapi.json", openapi_document)
     app.add_subapp("/__mock/", admin.create_admin_app())
     return app

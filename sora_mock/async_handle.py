@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .client import SoraMock
+from .receiver import WebhookReceiver
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,3 +72,8 @@ class AsyncSoraMock:
     fail = _off_the_loop(SoraMock.fail)
     cancel = _off_the_loop(SoraMock.cancel)
     reset = _off_the_loop(SoraMock.reset)
+    webhooks = _off_the_loop(SoraMock.webhooks)
+
+    def webhook_receiver(self, status: int | None = None) -> WebhookReceiver:
+        """The test's receiver (it runs on a thread of its own: nothing here blocks the loop)."""
+        return self.sync.webhook_receiver(status)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .async_handle import AsyncSoraMock
 
+from .receiver import WebhookReceiver
+
 
 class SoraMockError(Exception):
     """The admin API refused a call; `status` is the HTTP status, the message its error."""
@@ -39,6 +41,7 @@ class SoraMock:
         self.shared = shared
         self._fault_ids: list[str] = []
         self._start_balance: int | None = None
+        self._receiver: WebhookReceiver | None = None
         self._start_vip = False
         # `.aio` runs calls on worker threads: one request at a time on the one connection
         self._lock = threading.Lock()
@@ -75,7 +78,11 @@ class SoraMock:
         return self._conn
 
     def close(self) -> None:
-        """Close the handle's keep-alive connection (the fixture does this after each test)."""
+        """Close the handle's connection and stop its receiver (the fixture does this after
+        each test)."""
+        if self._receiver is not None:
+            self._receiver.stop()
+            self._receiver = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -212,6 +219,26 @@ class SoraMock:
             "POST", f"/tasks/{urllib.parse.quote(task_id, safe='')}/fail", body
         )
         return task
+
+    def webhook_receiver(self, status: int | None = None) -> WebhookReceiver:
+        """A receiver on loopback of this test's own; the same one on every call.
+
+        It answers 200 unless `status` says otherwise; a later call changes its status only when
+        `status` is given. With the manual clock a delivery has arrived when `.advance()`
+        returns, since the advance waits for every attempt it made due.
+        """
+        if self._receiver is None:
+            self._receiver = WebhookReceiver(200 if status is None else status).start()
+        elif status is not None:
+            self._receiver.status = status
+        return self._receiver
+
+    def webhooks(self, state: str | None = None) -> list[dict[str, Any]]:
+        """This test's key's webhook deliveries (A7), oldest first; `state` filters."""
+        rows: list[dict[str, Any]] = self._call("GET", "/webhooks", key=self.api_key, state=state)[
+            "webhooks"
+        ]
+        return rows
 
     def cancel(
         self, task_id: str, failure_reason: str | None = None, error_message: str | None = None

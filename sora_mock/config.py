@@ -12,9 +12,9 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .clock import ClockMode
-from .contract import DEFAULT_PRICING, MODELS, PriceTable
 from .errors import mask_key
 from .faults import FaultRule
+from .pricing import DEFAULT_PRICING, PriceTable, priced_models
 from .variants import Setting as VariantsSetting
 from .variants import normalize as normalize_variants
 from .variants import read_text as read_variants
@@ -78,6 +78,13 @@ class Settings(BaseModel):
     fault_header: bool = True
     faults: list[FaultRule] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
+    webhook_allow_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1", "localhost"]
+    )
+    webhook_retries: NonNegInt = 3
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 5.0
+    webhook_on_failure: bool = False
+    sse_interval_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     variants: VariantsSetting = "contract"
 
     @field_validator("accounts", mode="before")
@@ -118,6 +125,15 @@ class Settings(BaseModel):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("webhook_allow_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        """Compared case-insensitively and without an IPv6 address's brackets (A7)."""
+        hosts = [host.strip().strip("[]").lower() for host in value]
+        if any(not host for host in hosts):
+            raise ValueError("a host must not be blank")
+        return hosts
+
     @field_validator("variants", mode="before")
     @classmethod
     def _variants(cls, value: Any) -> Any:
@@ -157,22 +173,24 @@ def merge_pricing(overrides: Mapping[str, Any]) -> PriceTable:
         model: {k: dict(v) if isinstance(v, dict) else v for k, v in prices.items()}
         for model, prices in DEFAULT_PRICING.items()
     }
+    models = priced_models()
     for model, prices in overrides.items():
-        spec = MODELS.get(model)
+        spec = models.get(model)
         if spec is None:
             raise ValueError(f"unknown model {model!r}")
+        sized, allowed = spec
         if not isinstance(prices, Mapping):
             raise ValueError(f"pricing.{model} must be a table")
         for name, value in prices.items():
             where = f"pricing.{model}.{name}"
-            if spec.sized:
+            if sized:
                 if name not in ("standard", "high") or not isinstance(value, Mapping):
                     raise ValueError(f"{where}: {model} is priced per size (standard, high)")
                 for frames, price in value.items():
-                    n = _frames(f"{where}.{frames}", frames, spec.frames)
+                    n = _frames(f"{where}.{frames}", frames, allowed)
                     table[model][name][n] = _price(f"{where}.{frames}", price)
             else:
-                table[model][_frames(where, name, spec.frames)] = _price(where, value)
+                table[model][_frames(where, name, allowed)] = _price(where, value)
     return table
 
 
@@ -180,7 +198,7 @@ class ConfigError(Exception):
     """A setting that stops start-up; the message names it."""
 
 
-_TABLES: Final = ("accounts", "pricing", "faults")
+_TABLES: Final = ("accounts", "pricing", "faults", "webhook_allow_hosts")
 _BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
 
 

@@ -73,6 +73,23 @@ MSG_UNKNOWN_FIELDS: Final = "Unknown field(s) in strict mode: {fields}."
 MSG_TASK_ID: Final = "taskId must be a non-blank string."
 MSG_VIP_ONLY: Final = "{field} is for VIP accounts only, and this account is not VIP (strict mode)."
 
+# the sibling route's own rules (CONTRACT A6)
+MSG_HTTP_URL: Final = "{field} must be an absolute http or https URL with a host."
+MSG_DURATION: Final = "duration must be an integer or a string of digits (allowed: {choices})."
+MSG_REMIX_TARGET: Final = (
+    "remixTargetId must name the result_pid of a succeeded task of this API key."
+)
+MSG_CHARACTERS_ARRAY: Final = "characters must be an array of {url, timestamps} objects."
+MSG_CHARACTERS_TOO_MANY: Final = "characters may have at most {limit} items; got {count}."
+MSG_CHARACTER_OBJECT: Final = "characters[{index}] must be an object with url and timestamps."
+MSG_CHARACTER_TIMESTAMPS: Final = (
+    "characters[{index}].timestamps must be '<a>,<b>', two decimal numbers "
+    "with 0 <= a < b <= {limit}."
+)
+MSG_WEBHOOK: Final = (
+    "webHook must be an absolute http or https URL with a host ('' or '-1' for none)."
+)
+
 # warnings and normalizations (journal only)
 WARN_NOT_APPLICABLE: Final = "{field} does not apply to model {model}; ignored."
 WARN_IMAGE_URL_IGNORED: Final = "imageUrl is ignored because imageData is given."
@@ -84,6 +101,9 @@ WARN_VIP_PUBLIC: Final = (
 )
 WARN_VIP_DROPPED: Final = "{field} is for VIP accounts only and this account is not VIP: dropped."
 NORM_NFRAMES: Final = "nFrames {given} normalized to {value} for model {model}."
+WARN_URL_IGNORED: Final = "url is ignored because imageData is given."
+WARN_CHARACTER_KEYS_DROPPED: Final = "characters[{index}]: keys {keys} dropped."
+NORM_DURATION: Final = "duration {given} normalized to {value}."
 
 
 class ApiError(Exception):

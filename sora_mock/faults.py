@@ -14,10 +14,22 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import errors as e
 
-Route = Literal["create", "check_result", "credits", "files", "any"]
+Route = Literal["create", "sora_video", "check_result", "credits", "files", "webhook", "any"]
 Action = Literal[
-    "error", "delay", "timeout", "reset", "malformed", "html", "fail_task", "cancel_task"
+    "error",
+    "delay",
+    "timeout",
+    "reset",
+    "malformed",
+    "html",
+    "fail_task",
+    "cancel_task",
+    "drop",
+    "duplicate",
 ]
+# what a rule may do to an outbound webhook delivery (A7), and what only a delivery can undergo
+DELIVERY_ACTIONS: Final = frozenset(("drop", "delay", "duplicate", "error"))
+DELIVERY_ONLY: Final = frozenset(("drop", "duplicate"))
 DEFAULT_TIMEOUT_MS: Final = 60_000
 DEFAULT_FAILURE_REASON: Final = "injected_failure"
 DEFAULT_CANCEL_REASON: Final = "injected_cancel"
@@ -67,6 +79,14 @@ class FaultRule(BaseModel):
             raise ValueError("every must be true or an integer >= 1")
         if isinstance(self.delay_ms, list) and self.delay_ms[0] > self.delay_ms[1]:
             raise ValueError("delay_ms [min, max] needs min <= max")
+        if self.route == "webhook":
+            if self.action not in DELIVERY_ACTIONS:
+                allowed = ", ".join(sorted(DELIVERY_ACTIONS))
+                raise ValueError(f"action {self.action!r} cannot act on a webhook; use {allowed}")
+            if self.header is not None:
+                raise ValueError("header cannot match a webhook delivery: it has no request")
+        elif self.action in DELIVERY_ONLY:
+            raise ValueError(f"action {self.action!r} needs route 'webhook'")
         return self
 
 
@@ -198,7 +218,7 @@ def draw_delay(rule: FaultRule, rng: random.Random, default: float) -> float:
 
 
 def _matches(rule: FaultRule, req: Request) -> bool:
-    if rule.route not in ("any", req.route):
+    if rule.route != req.route and (rule.route != "any" or req.route == "webhook"):
         return False
     if rule.api_key is not None and rule.api_key != req.token:
         return False

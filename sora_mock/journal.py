@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any, Final
 
-from .contract import Violation
 from .errors import mask_key
+from .rules.common import Violation
 
 IMAGE_DATA_KEPT: Final = 64
 TEXT_KEPT: Final = 1024
 JSON_KEPT: Final = 64 * 1024  # a larger JSON body is kept as text, so the ring stays bounded
-ROUTES: Final = ("create", "check_result", "credits", "files", "unknown")
+ROUTES: Final = ("create", "sora_video", "check_result", "credits", "files", "unknown")
 
 
 def mask_authorization(value: str) -> str:
@@ -45,6 +46,8 @@ class Exchange:
     warnings: list[str] = field(default_factory=list)
     normalizations: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    started: float = field(default_factory=perf_counter)  # for the log line's ms
+    journaled: bool = False
     sequence: int = 0  # the answer's number for the variants' draw (G); counted only then
     variant: dict[str, str] | None = None  # the points consulted and their forms (G)
 

@@ -16,11 +16,13 @@ from pydantic import BaseModel
 
 from . import __version__, schemas
 from .admin import AccountBody, AdvanceBody, FailBody
-from .contract import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES
+from .deliveries import STATES
 from .errors import dumps
 from .faults import FaultRule
 from .journal import ROUTES
 from .responses import json_response
+from .rules import sora_video as a6
+from .rules.sora_pro import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES
 from .variants import POINTS
 
 REF = "#/components/schemas/{model}"
@@ -94,6 +96,43 @@ def create_body_schema() -> dict[str, Any]:
     return {"oneOf": variants}
 
 
+def video_body_schema() -> dict[str, Any]:
+    """A6's body. The VIP inputs `remixTargetId` and `characters` are described, not typed:
+    only a result_pid of the caller's own succeeded task is a valid `remixTargetId`, and a
+    character's timestamps depend on the duration, which no schema here can say; a generated
+    example of either would be refused, and a pattern tight enough to be always valid would
+    make valid requests look invalid."""
+    url = {"type": "string", "pattern": IMAGE_URL}
+    return {
+        "type": "object",
+        "description": "Also, for VIP accounts: `remixTargetId`, the result_pid of a succeeded "
+        "task of the same key; `characters`, at most 5 of {url, timestamps: '<a>,<b>'} with "
+        "0 <= a < b <= duration. nFrames, size, removeWatermark, shots and imageUrl are unknown "
+        "fields here.",
+        "required": ["model", "prompt"],
+        "properties": {
+            "model": {"type": "string", "enum": list(a6.MODELS)},
+            "prompt": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            "imageData": {"type": "string", "pattern": IMAGE_DATA},
+            "url": {"description": "The legacy reference image URL; ignored with imageData."},
+            "aspectRatio": {"type": "string", "enum": list(a6.ASPECT_RATIOS), "default": "9:16"},
+            "duration": {
+                "description": "Seconds, 10 or 15; other integers are normalized to the nearer.",
+                "default": a6.DEFAULT_DURATION,
+                "oneOf": [{"type": "integer"}, {"type": "string", "pattern": "^[0-9]+$"}],
+            },
+            "isPublic": {"type": "boolean", "default": True},
+            "webHook": {
+                "description": "Receives the final result (A7); '' or '-1' for none.",
+                "anyOf": [{"type": "string", "enum": list(a6.NO_WEBHOOK)}, url],
+            },
+            "shutProgress": {"type": "boolean", "default": False},
+        },
+        "if": {"required": ["imageData"]},
+        "else": {"properties": {"url": url}},
+    }
+
+
 def _json(schema: dict[str, Any] | type[BaseModel]) -> dict[str, Any]:
     body = _ref(schema) if isinstance(schema, type) else schema
     return {"content": {"application/json": {"schema": body}}}
@@ -153,6 +192,15 @@ def document() -> dict[str, Any]:
                 "Create a generation task: validate, charge, return its taskId.",
                 s.CreateEnvelope,
                 body=create_body_schema(),
+                provider=True,
+            )
+        },
+        "/api/v1/video/sora-video": {
+            "post": _op(
+                "Create a task on the sibling route (sora-2, sora-2-pro, sora-2-stable). With "
+                "`Accept: text/event-stream` the answer is an SSE stream of the task's progress.",
+                s.VideoCreateEnvelope,
+                body=video_body_schema(),
                 provider=True,
             )
         },
@@ -259,6 +307,22 @@ def document() -> dict[str, Any]:
             "parameters": [_path("id", "A rule id.")],
             "delete": _op("Remove one rule.", s.Deleted),
         },
+        "/__mock/webhooks": {
+            "get": _op(
+                "Webhook deliveries (A7), oldest first.",
+                s.Webhooks,
+                params=[
+                    _query("key", {"type": "string"}),
+                    _query("taskId", {"type": "string"}),
+                    _query("state", {"enum": list(STATES)}),
+                ],
+            ),
+            "delete": _op(
+                "Forget finished deliveries (or one key's); pending ones go on.",
+                s.Webhooks,
+                params=[_query("key", {"type": "string"})],
+            ),
+        },
         "/__mock/requests": {
             "get": _op(
                 "The request journal, oldest first.",
@@ -282,7 +346,7 @@ def document() -> dict[str, Any]:
         s.AdminErrorBody,
         s.Health, s.ResetDone, s.Account, s.Accounts, s.Ledger, s.TaskRecord, s.Tasks, s.Clock,
         s.StoredFault, s.Faults, s.Deleted, s.Journal, AccountBody, FailBody, AdvanceBody,
-        FaultRule,
+        FaultRule, s.VideoCreateEnvelope, s.Webhooks,
     ]  # fmt: skip
     components: dict[str, Any] = {}
     for model in models:

@@ -50,6 +50,11 @@ def collect(handle: SoraMock) -> Findings | None:
             found["normalizations"].append({"route": route, "message": text})
     for task in handle.tasks(seen_final=False):
         found["never_final"].append({"taskId": task["taskId"], "status": task["status"]})
+    for delivery in handle.webhooks():
+        if delivery["state"] != "delivered":
+            found["unacknowledged"].append(
+                {"id": delivery["id"], "taskId": delivery["taskId"], "state": delivery["state"]}
+            )
     return found if any(found.values()) else None
 
 

@@ -188,7 +188,7 @@ class ViolationOut(_Strict):
 
 class JournalRow(_Strict):
     time: float
-    route: Literal["create", "check_result", "credits", "files", "unknown"]
+    route: Literal["create", "sora_video", "check_result", "credits", "files", "unknown"]
     method: str
     path: str
     key: str | None
@@ -209,3 +209,40 @@ class JournalRow(_Strict):
 
 class Journal(_Strict):
     requests: list[JournalRow]
+
+
+class VideoCreated(_Strict):
+    """A6's union answer: `{"id"}` of one documented version and the fields of the other."""
+
+    id: Hex32
+    taskId: Hex32
+    status: Literal["pending"]
+    progress: Literal[0]
+    estimate_seconds: Annotated[int, Field(ge=1)]
+
+
+class VideoCreateEnvelope(_Strict):
+    code: int
+    message: str
+    data: VideoCreated | None
+
+
+class DeliveryAttempt(_Strict):
+    time: float
+    http_status: int | None
+    error: str | None
+
+
+class Delivery(_Strict):
+    id: Annotated[str, Field(pattern=r"^wh_[0-9]{8,}$")]
+    taskId: str
+    key: str
+    url: str
+    event: Literal["succeeded", "failed", "cancelled"]
+    attempts: list[DeliveryAttempt]
+    state: Literal["pending", "delivered", "failed", "refused", "dropped"]
+    fault: list[str] | None
+
+
+class Webhooks(_Strict):
+    webhooks: list[Delivery]

@@ -16,13 +16,17 @@ from typing import Any
 from . import errors as e
 from .clock import Clock, make_clock
 from .config import Settings
-from .contract import Checked, bearer_token, check_create, price_of
 from .faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, FaultRule, Faults
 from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
+from .pricing import price_of
+from .rules.common import bearer_token
+from .rules.sora_pro import check_create
+from .rules.sora_video import VideoChecked, check_sora_video
 from .tasks import FINAL, REFUNDED, Status, Task
 from .variants import Variants
+from .watchers import Watchers
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
 DEFAULT_ADMIN_CANCEL: str = "cancelled_by_admin"
@@ -42,6 +46,17 @@ class Simulator:
         # one tuple of parameter names per task shape, shared by the tasks of that shape
         self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.generation = 0
+        self.watchers = Watchers(
+            settings,
+            self.clock,
+            self.faults,
+            pids=self.result_pid,
+            observe=self.observe,
+            find=self._find,
+        )
+        # the HTTP layer's handles on them: the streams it writes, the deliveries it drains
+        self.streams = self.watchers.streams
+        self.deliveries = self.watchers.deliveries
         self.reset()
 
     def reset(self) -> None:
@@ -66,6 +81,7 @@ class Simulator:
         self.journal.clear()
         self.clock.reset()
         self.faults.reset(self.settings.faults)
+        self.watchers.reset()
 
     def now(self) -> float:
         return self.clock.now()
@@ -103,6 +119,56 @@ class Simulator:
             first = checked.violations[0]
             raise e.ApiError(first.code, first.message)
         now = self.clock.now()
+        self._check_concurrency(key, now)
+        assert checked.model is not None
+        model = checked.model.name
+        price = price_of(self.pricing, model, checked.n_frames, checked.size)
+        return self._open_task(key, model, price, checked.params, now, fail)
+
+    def create_video_task(
+        self,
+        key: str,
+        body: dict[str, Any],
+        x: Exchange,
+        fail: FaultRule | None = None,
+        base_url: str = "",
+    ) -> tuple[Task, VideoChecked]:
+        """A6: validate, the VIP rule, the concurrency limit shared with A2, credits, the task.
+
+        `base_url` is the create request's scheme and host: the base of the webhook's result
+        URL unless `public_base_url` is set (A7).
+        """
+        checked = check_sora_video(
+            body,
+            strict=self.settings.strict,
+            max_image_bytes=self.settings.max_image_bytes,
+            is_own_result=lambda pid: self._own_result(key, pid),
+            vip=self.ledger.accounts[key].vip,
+        )
+        x.warnings, x.normalizations, x.violations = (
+            checked.warnings,
+            checked.normalizations,
+            checked.violations,
+        )
+        if checked.violations:
+            first = checked.violations[0]
+            raise e.ApiError(first.code, first.message)
+        now = self.clock.now()
+        self._check_concurrency(key, now)
+        assert checked.model is not None
+        price = price_of(self.pricing, checked.model, checked.duration, None)
+        task = self._open_task(key, checked.model, price, checked.params, now, fail)
+        task.route = "sora-video"
+        kept: dict[str, Any] = {
+            k: checked.params[k] for k in ("remixTargetId", "characters") if k in checked.params
+        }
+        task.metadata = kept or None
+        if checked.webhook is not None:
+            self.watchers.watch(task, checked.webhook, base_url)
+            self.observe(task, now)  # no queue and no run: it is final, and due, at once
+        return task, checked
+
+    def _check_concurrency(self, key: str, now: float) -> None:
         limit = self.settings.max_concurrent_tasks
         if self._active_count(key, now) >= limit:
             raise e.ApiError(
@@ -110,12 +176,29 @@ class Simulator:
                 e.MSG_TOO_MANY_TASKS.format(limit=limit),
                 headers={"Retry-After": str(self._retry_after(key, now))},
             )
-        return self._open_task(key, checked, now, fail)
 
-    def _open_task(self, key: str, checked: Checked, now: float, fail: FaultRule | None) -> Task:
-        assert checked.model is not None
-        model = checked.model.name
-        price = price_of(self.pricing, model, checked.n_frames, checked.size)
+    def _own_result(self, key: str, pid: str) -> bool:
+        """Whether `pid` is the result_pid of a succeeded task of `key` (A6's remixTargetId).
+
+        A scan of the store, paid only by requests that name a remix target.
+        """
+        now = self.clock.now()
+        return any(
+            task.key == key
+            and self.observe(task, now)[0] == "succeeded"
+            and self.result_pid(task.task_id) == pid
+            for task in list(self.tasks.values())
+        )
+
+    def _open_task(  # noqa: PLR0917 (the task's parts, each from a different step)
+        self,
+        key: str,
+        model: str,
+        price: int,
+        params: dict[str, Any],
+        now: float,
+        fail: FaultRule | None,
+    ) -> Task:
         self.book_due_refunds(key, now)
         account = self.ledger.accounts[key]
         if account.balance < price:
@@ -126,13 +209,13 @@ class Simulator:
         n = self._counters.get(key, 0) + 1
         task_id = self._task_ids(key, n)
         self._counters[key] = n
-        names = tuple(checked.params)
+        names = tuple(params)
         task = Task(
             task_id=task_id,
             key=key,
             model=model,
             param_names=self._param_names.setdefault(names, names),
-            param_values=tuple(checked.params.values()),
+            param_values=tuple(params.values()),
             price=price,
             charge_no=self.ledger.charge(key, price, task_id, now),
             created_at=now,
@@ -166,6 +249,7 @@ class Simulator:
         if self.clock.mode == "poll" and task.forced is None:
             task.poll_offset += self.settings.poll_step_seconds
             self.observe(task, now)  # by its own time it may be final now: no longer active
+        self.streams.poke(task_id)
         return result
 
     def credits(self, key: str) -> dict[str, Any]:
@@ -173,6 +257,9 @@ class Simulator:
         self.book_due_refunds(key)
         account = self.ledger.accounts[key]
         return {"left_credits": account.balance, "is_vip": account.vip}
+
+    def _find(self, task_id: str) -> Task | None:
+        return self.tasks.get(task_id)  # `tasks` is a new dict after every reset
 
     def owner_of(self, task_id: str) -> str | None:
         task = self.tasks.get(task_id)
@@ -200,7 +287,15 @@ class Simulator:
                 task.refund_no = self.ledger.refund(
                     task.key, task.price, task.task_id, task.final_at
                 )
+            if status in FINAL and self.watchers.watched(task.task_id):
+                self.watchers.ended(task, now)
         return status, progress
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on; deliveries fall due and streams look again (the caller drains)."""
+        self.clock.advance(seconds)
+        self.watchers.look()
+        self.streams.poke()
 
     def _settle(self, task: Task) -> None:
         """The task no longer counts against its key's concurrency limit."""
@@ -269,6 +364,7 @@ class Simulator:
                 oldest_final = self.tasks[task_id]
         victim = oldest_final or next(iter(self.tasks.values()))
         del self.tasks[victim.task_id]
+        self.watchers.forget(victim.task_id)
         self._settle(victim)
 
     def finish(
@@ -295,6 +391,7 @@ class Simulator:
         else:
             task.forced = ("succeeded", 100)
         self.observe(task, now)
+        self.streams.poke(task_id)
         return task
 
     # -- control plane -------------------------------------------------------------------------
@@ -338,10 +435,12 @@ class Simulator:
                 tasks[:] = [t for t in tasks if self.observe(t, now)[0] not in FINAL]
 
     def accounts(self) -> list[Account]:
+        self.watchers.look()
         self.book_due_refunds(None)
         return list(self.ledger.accounts.values())
 
     def account(self, key: str) -> Account:
+        self.watchers.look()
         self.book_due_refunds(key)
         account = self.ledger.accounts.get(key)
         if account is None:

@@ -85,3 +85,27 @@ async def until(ready: Callable[[], Awaitable[bool]]) -> None:
     started = time.perf_counter()
     while not await ready():
         assert time.perf_counter() - started < 1.0, "gave up waiting"
+
+
+SORA_VIDEO: Final = "/api/v1/video/sora-video"
+VIDEO_BODY: Final[dict[str, Any]] = {"model": "sora-2", "prompt": "a fox in the snow"}
+
+
+async def create_video(client: Client, body: Any = None, key: str = KEY) -> dict[str, Any]:
+    """Create a task on the sibling route and return the envelope (asserting nothing)."""
+    _, envelope = await post_json(client, SORA_VIDEO, VIDEO_BODY if body is None else body, key)
+    return envelope
+
+
+async def create_video_ok(client: Client, body: Any = None, key: str = KEY) -> str:
+    envelope = await create_video(client, body, key)
+    assert envelope["code"] == 0, envelope
+    task_id: str = envelope["data"]["taskId"]
+    return task_id
+
+
+async def webhooks(client: Client, **query: str) -> list[dict[str, Any]]:
+    response = await client.get("/__mock/webhooks", params=query)
+    assert response.status == 200, await response.text()
+    rows: list[dict[str, Any]] = (await response.json())["webhooks"]
+    return rows

@@ -16,6 +16,12 @@ key). The provider's docs give no way to avoid that; the client accepts the risk
 lost task costs the caller more than a rare duplicate.
 
 `sleep` is injected so that tests can record the delays instead of waiting them out.
+
+The sibling route (`create_video`, models `sora-2`, `sora-2-pro`, `sora-2-stable`) can POST the
+final result to a `webHook`. A webhook is a hint, not a promise: it can be lost, or arrive
+twice. `wait_video` takes what the app's `WebhookInbox` holds, and falls back to polling when
+no delivery has come within `webhook_grace` seconds; the inbox keeps one result per task and
+ignores a delivery it has seen (by its delivery id) or a second one for the same task.
 """
 
 from __future__ import annotations
@@ -47,10 +53,12 @@ __all__ = [
     "Unauthorized",
     "VideoClient",
     "WaitTimeout",
+    "WebhookInbox",
 ]
 
 CREATE_PATH: Final = "/api/v1/video/sora-pro"
 CHECK_PATH: Final = "/api/video-generations/check-result"
+SORA_VIDEO_PATH: Final = "/api/v1/video/sora-video"
 SERVER_ERROR_CODES: Final = frozenset({500, 502, 503, 504})
 IN_PROGRESS: Final = frozenset({"pending", "running"})
 
@@ -176,6 +184,28 @@ class WaitTimeout(ApiError):
         )
 
 
+# -- webhooks ---------------------------------------------------------------------------------
+
+
+class WebhookInbox:
+    """The app's side of the webhook: what its endpoint received, kept idempotently."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, dict[str, Any]] = {}
+        self.duplicates = 0
+        self._seen: set[str] = set()
+
+    def accept(self, delivery_id: str, payload: Mapping[str, Any]) -> bool:
+        """Record one delivery; False (and nothing changes) for one already handled."""
+        task_id = payload.get("taskId") or payload.get("id")
+        if delivery_id in self._seen or not isinstance(task_id, str) or task_id in self.results:
+            self.duplicates += 1
+            return False
+        self._seen.add(delivery_id)
+        self.results[task_id] = dict(payload)
+        return True
+
+
 # -- the client ---------------------------------------------------------------------------------
 
 
@@ -238,6 +268,43 @@ class VideoClient:
         if not isinstance(task_id, str) or not task_id:
             raise MalformedResponse(f"create answered without a taskId: {data!r}")
         return task_id
+
+    async def create_video(self, *, webhook: str | None = None, **params: Any) -> str:
+        """Create a task on the sibling route (`sora-2`, ...); `webhook` receives the result."""
+        body = {**params, "webHook": webhook if webhook is not None else "-1"}
+        data = await self._retrying("create_video", lambda: self._post(SORA_VIDEO_PATH, body))
+        task_id = data.get("taskId") or data.get("id")
+        if not isinstance(task_id, str) or not task_id:
+            raise MalformedResponse(f"create_video answered without a taskId: {data!r}")
+        return task_id
+
+    async def wait_video(
+        self,
+        task_id: str,
+        inbox: WebhookInbox,
+        *,
+        refresh: Callable[[], object] = lambda: None,
+        webhook_grace: float = 30.0,
+    ) -> dict[str, Any]:
+        """The task's final result from its webhook; after `webhook_grace` seconds without
+        one, from polling instead. `refresh` lets the inbox take in what arrived meanwhile.
+
+        A webhook result is the final event (`status`, `results`); a polled one is the
+        check-result answer. Either way a failed task raises `TaskFailed`.
+        """
+        waited = 0.0
+        while True:
+            refresh()
+            payload = inbox.results.get(task_id)
+            if payload is not None:
+                if payload.get("status") != "succeeded":
+                    raise TaskFailed(task_id, payload)
+                return payload
+            if waited >= webhook_grace:
+                log.warning("no webhook for %s after %g s: polling", task_id, waited)
+                return await self.wait(task_id)
+            await self._sleep(self.poll_interval)
+            waited += self.poll_interval
 
     async def status(self, task_id: str) -> dict[str, Any]:
         """One check-result call: the task's status, progress and result URLs."""

@@ -19,7 +19,19 @@ import pytest
 from sora_mock import errors
 
 from ..conftest import MakeClient
-from ..helpers import CHECK, CREATE, KEY, PRICE, START, TEXT_BODY, Client, admin, auth, create_ok
+from ..helpers import (
+    CHECK,
+    CREATE,
+    KEY,
+    PRICE,
+    SORA_VIDEO,
+    START,
+    TEXT_BODY,
+    Client,
+    admin,
+    auth,
+    create_ok,
+)
 
 VALID: Final = json.dumps(TEXT_BODY).encode()
 CREDITS: Final = "/api/get-user-credits"
@@ -68,7 +80,13 @@ async def ledger_state(client: Client) -> dict[str, Any]:
 async def assert_healthy(client: Client) -> None:
     """The server answers, and every admin listing still serializes."""
     assert {"status": "ok"} == await get_json(client, "/__mock/health")
-    for path in ("/__mock/accounts", "/__mock/tasks", "/__mock/requests", "/__mock/clock"):
+    for path in (
+        "/__mock/accounts",
+        "/__mock/tasks",
+        "/__mock/requests",
+        "/__mock/clock",
+        "/__mock/webhooks",
+    ):
         await get_json(client, path)
 
 
@@ -152,7 +170,7 @@ NOT_OBJECTS: Final = [
 ]
 
 
-@pytest.mark.parametrize("path", [CREATE, CHECK])
+@pytest.mark.parametrize("path", [CREATE, SORA_VIDEO, CHECK])
 @pytest.mark.parametrize("raw", [pytest.param(raw, id=name) for name, raw in NOT_OBJECTS])
 async def test_a_body_that_is_not_a_json_object_is_a_400_and_changes_nothing(
     seeded: Client, path: str, raw: bytes
@@ -210,6 +228,56 @@ async def test_twenty_thousand_shots_are_one_400_about_the_count(seeded: Client)
     assert 1 == len(row["violations"])
     await assert_healthy(seeded)
     assert before == await ledger_state(seeded)
+
+
+async def test_twenty_thousand_characters_are_one_400_about_the_count(seeded: Client) -> None:
+    characters = [{"url": "http://a/b", "timestamps": "0,1"}] * 20_000
+    body = json.dumps({"model": "sora-2", "prompt": "p", "characters": characters}).encode()
+    before = await ledger_state(seeded)
+
+    envelope = await post_raw(seeded, SORA_VIDEO, body)
+
+    assert (400, errors.MSG_CHARACTERS_TOO_MANY.format(limit=5, count=20_000)) == (
+        envelope["code"],
+        envelope["message"],
+    )
+    await assert_healthy(seeded)
+    assert before == await ledger_state(seeded)
+
+
+def video_body(**fields: str) -> bytes:
+    """The sibling route's body with some fields replaced by raw JSON texts."""
+    parts = {"model": '"sora-2"', "prompt": '"a fox"', **fields}
+    return ("{" + ", ".join(f'"{k}": {v}' for k, v in parts.items()) + "}").encode()
+
+
+VIDEO_ACCEPTED: Final = [
+    ("30-digit duration", video_body(duration=DIGITS_30), {"duration": 15}),
+    ("negative 30-digit duration", video_body(duration="-" + DIGITS_30), {"duration": 10}),
+    ("5,000-digit duration string", video_body(duration=f'"{"9" * 5000}"'), {"duration": 15}),
+    ("NUL escaped in the prompt", video_body(prompt='"a\\u0000b"'), {"prompt": "a\x00b"}),
+    (
+        "a webhook to an unlisted host",
+        video_body(webHook='"http://169.254.169.254/latest"'),
+        {"webHook": "http://169.254.169.254/latest"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "params"),
+    [pytest.param(raw, params, id=name) for name, raw, params in VIDEO_ACCEPTED],
+)
+async def test_a_hostile_but_valid_sibling_body_is_accepted_and_normalized(
+    seeded: Client, raw: bytes, params: dict[str, Any]
+) -> None:
+    envelope = await post_raw(seeded, SORA_VIDEO, raw)
+
+    assert 0 == envelope["code"], envelope
+    task = await last_task(seeded)
+    assert envelope["data"]["taskId"] == task["taskId"]
+    assert params == {name: task["params"][name] for name in params}
+    await assert_healthy(seeded)
 
 
 # -- hostile but valid: accepted, and normalized as A2 says -------------------------------------
@@ -314,7 +382,7 @@ def stream(total: int, chunk: int, sent: list[int]) -> AsyncIterator[bytes]:
     return chunks()
 
 
-@pytest.mark.parametrize("path", [CREATE, CHECK])
+@pytest.mark.parametrize("path", [CREATE, SORA_VIDEO, CHECK])
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 async def test_a_body_over_max_body_bytes_is_a_413(
     make_client: MakeClient, path: str, framing: str

@@ -47,6 +47,11 @@ CONTRACT_SETTINGS: Final = (
     "faults",
     "log_format",
     "variants",
+    "webhook_allow_hosts",
+    "webhook_retries",
+    "webhook_timeout_seconds",
+    "webhook_on_failure",
+    "sse_interval_seconds",
 )
 
 # Each setting as text (the form of SORA_MOCK_<NAME> and of a flag), and the value it means.
@@ -78,6 +83,11 @@ AS_TEXT: Final[dict[str, tuple[str, Any]]] = {
     "faults": ('[{"action": "reset", "route": "files"}]', [{"action": "reset", "route": "files"}]),
     "log_format": ("json", "json"),
     "variants": ("random", "random"),
+    "webhook_allow_hosts": ('["hooks.internal", "[::1]"]', ["hooks.internal", "::1"]),
+    "webhook_retries": ("0", 0),
+    "webhook_timeout_seconds": ("0.25", 0.25),
+    "webhook_on_failure": ("true", True),
+    "sse_interval_seconds": ("0.5", 0.5),
 }
 
 
@@ -126,6 +136,11 @@ def test_the_settings_are_exactly_the_contracts() -> None:
         ("faults", []),
         ("log_format", "text"),
         ("variants", "contract"),
+        ("webhook_allow_hosts", ["127.0.0.1", "::1", "localhost"]),
+        ("webhook_retries", 3),
+        ("webhook_timeout_seconds", 5),
+        ("webhook_on_failure", False),
+        ("sse_interval_seconds", 1),
     ],
 )
 def test_with_no_source_every_setting_has_the_contract_default(name: str, expected: Any) -> None:
@@ -346,6 +361,13 @@ BAD_VALUES: Final = [
     ("file", "error_status = 201", "error_status"),
     ("file", "error_status = true", "error_status"),
     ("env", "text/plain", "log_format"),
+    ("env", "localhost", "webhook_allow_hosts"),
+    ("flag", '[""]', "webhook_allow_hosts"),
+    ("flag", "-1", "webhook_retries"),
+    ("file", "webhook_timeout_seconds = 0", "webhook_timeout_seconds"),
+    ("env", "0", "sse_interval_seconds"),
+    ("flag", '[{"route": "webhook", "action": "timeout"}]', "faults"),
+    ("file", '[[faults]]\nroute = "create"\naction = "drop"', "faults"),
 ]
 
 

@@ -16,9 +16,10 @@ from typing import Any, Final
 import pytest
 
 from sora_mock.errors import mask_key
+from sora_mock.receiver import WebhookReceiver
 from sora_mock.server import MockServer
 
-from ..helpers import CHECK, CREATE, KEY, OTHER_KEY, TEXT_BODY, auth
+from ..helpers import CHECK, CREATE, KEY, OTHER_KEY, SORA_VIDEO, TEXT_BODY, auth
 
 CHROMIUM: Final = Path("/usr/bin/chromium")
 CHROMIUM_ARGS: Final = [
@@ -472,3 +473,28 @@ def test_screenshot_of_the_page_with_real_data(server: MockServer, page: Page) -
     picture = page.screenshot(full_page=True, animations="disabled")
     if not SCREENSHOT.exists() or SCREENSHOT.read_bytes() != picture:
         SCREENSHOT.write_bytes(picture)
+
+
+def test_a_sora_video_task_shows_its_route_and_its_webhook_delivery(
+    server: MockServer, page: Page
+) -> None:
+    with WebhookReceiver(status=500) as receiver:
+        body = {"model": "sora-2", "prompt": "an owl", "webHook": receiver.url}
+        _, envelope = call(server, "POST", SORA_VIDEO, body, **auth())
+        task_id = envelope["data"]["taskId"]
+        row = task_row(page, task_id)
+        expect(row.locator(".badge.route")).to_have_text("sora-video")
+        expect(row.locator(".delivery")).to_have_count(0)  # nothing is due before it ends
+        page.get_by_label("Seconds").fill("5")
+        page.get_by_label("Seconds").press("Enter")
+        delivery = row.locator(".delivery")
+        expect(delivery.locator(".delivery-state")).to_have_text("pending")
+        expect(delivery).to_contain_text("1 attempt")
+        expect(delivery).to_contain_text("HTTP 500")
+        receiver.status = 200
+        page.get_by_label("Seconds").fill("1")
+        page.get_by_label("Seconds").press("Enter")
+        expect(delivery.locator(".delivery-state")).to_have_text("delivered")
+        expect(delivery).to_contain_text("2 attempts")
+        expect(delivery.locator(".attempt")).to_have_text(["5 s HTTP 500", "6 s HTTP 200"])
+        assert 2 == len(receiver.received)

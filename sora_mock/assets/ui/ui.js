@@ -301,6 +301,7 @@
         "div",
         { class: "task-head" },
         h("code", { class: "task-id" }, task.taskId),
+        task.route && h("span", { class: "badge route" }, task.route),
         h("span", { class: `badge status ${task.status}` }, task.status),
       ),
       h(
@@ -334,6 +335,7 @@
         ],
         task.error_message && [h("dt", {}, "message"), h("dd", {}, task.error_message)],
       ),
+      task.delivery && deliveryBlock(task.delivery),
       h(
         "details",
         { class: "params", fid: "params", open: true },
@@ -382,7 +384,38 @@
     );
   }
 
-  function renderTasks(tasks) {
+  // A task's webhook delivery (A7): its state, and each attempt with its answer or error.
+  function deliveryBlock(delivery) {
+    const count = delivery.attempts.length;
+    const attempts = delivery.attempts.map((a) =>
+      h(
+        "li",
+        { class: "attempt" },
+        h("span", { class: "num" }, seconds(a.time)),
+        " ",
+        a.http_status !== null ? `HTTP ${a.http_status}` : h("span", { class: "bad" }, a.error),
+      ),
+    );
+    return h(
+      "details",
+      { class: "delivery", fid: "delivery", open: true },
+      h(
+        "summary",
+        {},
+        "Webhook ",
+        h("code", {}, delivery.id),
+        " ",
+        h("span", { class: `badge delivery-state ${delivery.state}` }, delivery.state),
+        ` ${count} attempt${count === 1 ? "" : "s"}`,
+      ),
+      h("p", { class: "hint" }, h("code", {}, delivery.url)),
+      count > 0 && h("ol", { class: "attempts" }, attempts),
+    );
+  }
+
+  function renderTasks(tasks, deliveries) {
+    const byTask = new Map(deliveries.map((d) => [d.taskId, d]));
+    tasks = tasks.map((t) => (byTask.has(t.taskId) ? { ...t, delivery: byTask.get(t.taskId) } : t));
     const newest = tasks.slice().reverse(); // the API lists them in creation order
     show(byId("tasks-empty"), tasks.length === 0);
     byId("tasks-count").textContent =
@@ -519,12 +552,13 @@
   // -- polling -----------------------------------------------------------------------------
 
   async function load() {
-    const [clock, accounts, tasks, faults, requests] = await Promise.all([
+    const [clock, accounts, tasks, faults, requests, hooks] = await Promise.all([
       api("GET", "clock"),
       api("GET", "accounts"),
       api("GET", `tasks?limit=${SHOWN}`),
       api("GET", "faults"),
       api("GET", `requests?limit=${SHOWN}`),
+      api("GET", "webhooks"),
     ]);
     const ledgers = await Promise.all(
       state.ledgerKeys.map((key) =>
@@ -543,7 +577,7 @@
     renderClock(clock);
     renderAccounts(accounts.accounts);
     renderLedgers();
-    renderTasks(tasks.tasks);
+    renderTasks(tasks.tasks, hooks.webhooks);
     renderFaults(faults.faults);
     renderJournal(requests.requests);
   }

@@ -1,0 +1,47 @@
+"""B1's price tables and their lookup: per model and nFrames (A6: duration), and per size for
+the Pro text/image models. The settings' `pricing` is laid over `DEFAULT_PRICING` (config.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from .rules import sora_pro, sora_video
+
+# Prices in credits (B1): model -> nFrames -> price (Pro text/image: per size first). From the
+# provider's newest published list: 100/150 for Sora 2 and Sora 2 Stable, 375/675 for Sora 2 Pro
+# (both sizes: the list names no surcharge [mock decision]), 375/675/875 for storyboard.
+PriceTable = dict[str, dict[int, int] | dict[str, dict[int, int]]]
+DEFAULT_PRICING: Final[PriceTable] = {
+    "sora-2-text-to-video": {10: 100, 15: 150},
+    "sora-2-image-to-video": {10: 100, 15: 150},
+    "sora-2-text-to-video-stable": {10: 100, 15: 150},
+    "sora-2-image-to-video-stable": {10: 100, 15: 150},
+    "sora-2-pro-text-to-video": {
+        "standard": {10: 375, 15: 675},
+        "high": {10: 375, 15: 675},
+    },
+    "sora-2-pro-image-to-video": {
+        "standard": {10: 375, 15: 675},
+        "high": {10: 375, 15: 675},
+    },
+    "sora-2-pro-storyboard": {10: 375, 15: 675, 25: 875},
+    # A6, per duration in seconds: 100/150 for sora-2 and sora-2-stable, 375/675 for sora-2-pro
+    "sora-2": {10: 100, 15: 150},
+    "sora-2-pro": {10: 375, 15: 675},
+    "sora-2-stable": {10: 100, 15: 150},
+}
+
+
+def priced_models() -> dict[str, tuple[bool, tuple[int, ...]]]:
+    """Every model a `pricing` table may name: whether it is priced per size, and the nFrames
+    (A6: durations) it has prices for."""
+    models = {spec.name: (spec.sized, spec.frames) for spec in sora_pro.MODELS.values()}
+    models.update(dict.fromkeys(sora_video.MODELS, (False, sora_video.DURATIONS)))
+    return models
+
+
+def price_of(pricing: PriceTable, model: str, n_frames: int, size: str | None) -> int:
+    table: Any = pricing[model]
+    if size is not None:
+        table = table[size]
+    return int(table[n_frames])

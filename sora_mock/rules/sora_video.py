@@ -1,0 +1,257 @@
+"""A6: the rules of `POST /api/v1/video/sora-video`, in the contract's order of checks.
+
+Every field applies to all three models, so unlike A2 nothing here depends on the model but the
+price. Two rules need the simulation: `remixTargetId` must name a result of the key's own,
+which the caller answers through `is_own_result`; and the VIP rule needs the account's flag.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from .. import errors as e
+from .common import (
+    Violation,
+    check_http_url,
+    check_image_data,
+    choice,
+    integer_or_digits,
+    is_blank,
+    nearest_allowed,
+    vip_only,
+)
+
+MODELS: Final = ("sora-2", "sora-2-pro", "sora-2-stable")
+ASPECT_RATIOS: Final = ("9:16", "16:9")
+DURATIONS: Final = (10, 15)
+DEFAULT_DURATION: Final = 10
+MAX_CHARACTERS: Final = 5
+NO_WEBHOOK: Final = ("", "-1")  # public clients send "-1" for "I will poll" [mock decision]
+KNOWN_FIELDS: Final = frozenset(
+    (
+        "model",
+        "prompt",
+        "imageData",
+        "url",
+        "aspectRatio",
+        "duration",
+        "isPublic",
+        "remixTargetId",
+        "characters",
+        "webHook",
+        "shutProgress",
+    )
+)
+_NUMBER = r" *([0-9]+(?:\.[0-9]+)?) *"
+_TIMESTAMPS = re.compile(f"{_NUMBER},{_NUMBER}")
+
+
+@dataclass(slots=True)
+class VideoChecked:
+    """The outcome of validating one A6 body; `violations` empty means accepted."""
+
+    model: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    normalizations: list[str] = field(default_factory=list)
+    webhook: str | None = None
+    shut_progress: bool = False
+
+    @property
+    def duration(self) -> int:
+        return int(self.params["duration"])
+
+    def fail(self, name: str, message: str) -> None:
+        self.violations.append(Violation(name, message))
+
+
+def check_sora_video(
+    body: dict[str, Any],
+    *,
+    strict: bool,
+    max_image_bytes: int,
+    is_own_result: Callable[[str], bool],
+    vip: bool,
+) -> VideoChecked:
+    """Validate and normalize an A6 body; every violated rule is collected, the first answers.
+
+    `vip` is the account's flag: the VIP-only inputs (`isPublic: false`, `remixTargetId`,
+    `characters`, `[]` included) are validated first, then kept, dropped or a 403 (A2's rule).
+    """
+    out = VideoChecked()
+    _check_model_and_prompt(body, out)
+    _check_image(body, out, strict, max_image_bytes)
+    aspect = choice(body.get("aspectRatio", "9:16"), ASPECT_RATIOS)
+    if aspect is None:
+        out.fail(
+            "aspectRatio",
+            e.MSG_ONE_OF.format(field="aspectRatio", choices=", ".join(ASPECT_RATIOS)),
+        )
+    else:
+        out.params["aspectRatio"] = aspect
+    limit = _check_duration(body, out)
+    _check_is_public(body, out)
+    _check_remix(body, out, is_own_result)
+    _check_characters(body, out, limit)
+    _check_webhook(body, out)
+    shut = body.get("shutProgress", False)
+    if isinstance(shut, bool):
+        out.shut_progress = shut
+    else:
+        out.fail("shutProgress", e.MSG_BOOLEAN.format(field="shutProgress"))
+    unknown = [name for name in body if name not in KNOWN_FIELDS]
+    if unknown and strict:
+        out.fail(unknown[0], e.MSG_UNKNOWN_FIELDS.format(fields=", ".join(unknown)))
+    elif unknown:
+        out.warnings.extend(e.WARN_UNKNOWN_FIELD.format(field=name) for name in unknown)
+    if out.params.get("isPublic") is False:
+        vip_only(out, "isPublic", vip=vip, strict=strict, keep=True, warning=e.WARN_VIP_PUBLIC)
+    for name in ("remixTargetId", "characters"):
+        vip_only(out, name, vip=vip, strict=strict)
+    return out
+
+
+def _check_model_and_prompt(body: dict[str, Any], out: VideoChecked) -> None:
+    model = body.get("model")
+    if "model" not in body:
+        out.fail("model", e.MSG_REQUIRED.format(field="model"))
+    elif not isinstance(model, str) or choice(model, MODELS) is None:
+        out.fail("model", e.MSG_MODEL_UNKNOWN.format(choices=", ".join(MODELS)))
+    else:
+        out.model = choice(model, MODELS)
+    if "prompt" not in body:
+        out.fail("prompt", e.MSG_REQUIRED.format(field="prompt"))
+    elif is_blank(body["prompt"]):
+        out.fail("prompt", e.MSG_NOT_BLANK_STRING.format(field="prompt"))
+    else:
+        out.params["prompt"] = body["prompt"]
+
+
+def _check_image(body: dict[str, Any], out: VideoChecked, strict: bool, max_bytes: int) -> None:
+    if "imageData" in body:
+        checked = check_image_data(body["imageData"], strict, max_bytes)
+        if isinstance(checked, Violation):
+            out.violations.append(checked)
+        else:
+            out.params["imageData"] = checked
+        if "url" in body:
+            out.warnings.append(e.WARN_URL_IGNORED)
+    elif "url" in body:
+        url = check_http_url(body["url"], "url")
+        if isinstance(url, Violation):
+            out.violations.append(url)
+        else:
+            out.params["url"] = url
+
+
+def _check_duration(body: dict[str, Any], out: VideoChecked) -> int:
+    """Normalize `duration` as A2 normalizes nFrames; the limit the characters' times obey."""
+    if "duration" not in body:
+        out.params["duration"] = DEFAULT_DURATION
+        return DEFAULT_DURATION
+    raw = body["duration"]
+    number = integer_or_digits(raw)
+    if number is None:
+        out.fail("duration", e.MSG_DURATION.format(choices=", ".join(map(str, DURATIONS))))
+        return max(DURATIONS)
+    value = nearest_allowed(number, DURATIONS)
+    out.params["duration"] = value
+    if value != raw:
+        given = json.dumps(raw) if len(str(raw)) <= 40 else f"{str(raw)[:40]}…"
+        out.normalizations.append(e.NORM_DURATION.format(given=given, value=value))
+    return value
+
+
+def _check_is_public(body: dict[str, Any], out: VideoChecked) -> None:
+    value = body.get("isPublic", True)
+    if not isinstance(value, bool):
+        out.fail("isPublic", e.MSG_BOOLEAN.format(field="isPublic"))
+        return
+    out.params["isPublic"] = value
+
+
+def _check_remix(
+    body: dict[str, Any], out: VideoChecked, is_own_result: Callable[[str], bool]
+) -> None:
+    if "remixTargetId" not in body:
+        return
+    value = body["remixTargetId"]
+    if is_blank(value):
+        out.fail("remixTargetId", e.MSG_NOT_BLANK_STRING.format(field="remixTargetId"))
+    elif not is_own_result(value):
+        out.fail("remixTargetId", e.MSG_REMIX_TARGET)
+    else:
+        out.params["remixTargetId"] = value
+
+
+def _timestamps_ok(value: Any, limit: int) -> bool:
+    if not isinstance(value, str):
+        return False
+    found = _TIMESTAMPS.fullmatch(value)
+    if found is None:
+        return False
+    start, end = float(found.group(1)), float(found.group(2))
+    return 0 <= start < end <= limit
+
+
+def _check_characters(body: dict[str, Any], out: VideoChecked, limit: int) -> None:
+    if "characters" not in body:
+        return
+    raw = body["characters"]
+    if not isinstance(raw, list):
+        out.fail("characters", e.MSG_CHARACTERS_ARRAY)
+        return
+    if len(raw) > MAX_CHARACTERS:
+        message = e.MSG_CHARACTERS_TOO_MANY.format(limit=MAX_CHARACTERS, count=len(raw))
+        out.fail("characters", message)
+        return
+    kept: list[dict[str, Any]] = []
+    broken = False
+    for index, item in enumerate(raw):
+        where = f"characters[{index}]"
+        if not isinstance(item, dict):
+            out.fail(where, e.MSG_CHARACTER_OBJECT.format(index=index))
+            broken = True
+            continue
+        if "url" not in item:
+            out.fail(f"{where}.url", e.MSG_REQUIRED.format(field=f"{where}.url"))
+            broken = True
+        else:
+            url = check_http_url(item["url"], f"{where}.url")
+            if isinstance(url, Violation):
+                out.violations.append(url)
+                broken = True
+        if "timestamps" not in item:
+            out.fail(f"{where}.timestamps", e.MSG_REQUIRED.format(field=f"{where}.timestamps"))
+            broken = True
+        elif not _timestamps_ok(item["timestamps"], limit):
+            message = e.MSG_CHARACTER_TIMESTAMPS.format(index=index, limit=limit)
+            out.fail(f"{where}.timestamps", message)
+            broken = True
+        extra = sorted(k for k in item if k not in ("url", "timestamps"))
+        if extra:
+            out.warnings.append(
+                e.WARN_CHARACTER_KEYS_DROPPED.format(index=index, keys=", ".join(extra))
+            )
+        kept.append({"url": item.get("url"), "timestamps": item.get("timestamps")})
+    if not broken:
+        out.params["characters"] = kept
+
+
+def _check_webhook(body: dict[str, Any], out: VideoChecked) -> None:
+    if "webHook" not in body:
+        return
+    value = body["webHook"]
+    if isinstance(value, str) and value in NO_WEBHOOK:
+        return
+    url = check_http_url(value, "webHook")
+    if isinstance(url, Violation):
+        out.fail("webHook", e.MSG_WEBHOOK)
+    else:
+        out.params["webHook"] = url
+        out.webhook = url

@@ -1,0 +1,82 @@
+"""The fixture's webhook receiver (F): a delivery has arrived when `.advance()` returns."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from sora_mock.client import SoraMock
+
+SORA_VIDEO = "/api/v1/video/sora-video"
+
+
+def create(mock: SoraMock, **fields: Any) -> str:
+    body = {"model": "sora-2", "prompt": "a fox", **fields}
+    request = urllib.request.Request(
+        mock.url + SORA_VIDEO,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **mock.headers},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        envelope = json.loads(response.read())
+    assert 0 == envelope["code"], envelope
+    task_id: str = envelope["data"]["taskId"]
+    return task_id
+
+
+def test_the_receiver_holds_the_delivery_when_advance_returns(sora_mock: SoraMock) -> None:
+    hook = sora_mock.webhook_receiver()
+    task_id = create(sora_mock, webHook=hook.url)
+    sora_mock.advance(5)
+    [got] = hook.received
+    assert (task_id, "succeeded", "/webhook") == (got.json["taskId"], got.json["status"], got.path)
+    assert got.headers["X-Sora-Mock-Delivery"].startswith("wh_")
+    assert ["delivered"] == [d["state"] for d in sora_mock.webhooks()]
+    assert [] == sora_mock.webhooks(state="failed")
+
+
+def test_status_500_shows_the_retries_and_a_later_call_changes_it(sora_mock: SoraMock) -> None:
+    hook = sora_mock.webhook_receiver(status=500)
+    create(sora_mock, webHook=hook.url)
+    sora_mock.advance(5)
+    sora_mock.advance(1)
+    assert (2, 500) == (len(hook.received), hook.status)
+    assert ["pending"] == [d["state"] for d in sora_mock.webhooks()]
+    assert hook is sora_mock.webhook_receiver()  # no status given: unchanged
+    assert 500 == hook.status
+    assert hook is sora_mock.webhook_receiver(status=200)
+    sora_mock.advance(2)
+    [delivery] = sora_mock.webhooks(state="delivered")
+    assert [500, 500, 200] == [a["http_status"] for a in delivery["attempts"]]
+
+
+def test_webhooks_shows_only_this_tests_key(sora_mock: SoraMock) -> None:
+    assert [] == sora_mock.webhooks()
+
+
+@pytest.fixture
+def stopped_receiver_url(sora_mock: SoraMock) -> str:
+    url = sora_mock.webhook_receiver().url
+    sora_mock.close()  # what the fixture does after each test
+    return url
+
+
+def test_a_closed_handles_receiver_is_stopped(stopped_receiver_url: str) -> None:
+    request = urllib.request.Request(stopped_receiver_url, data=b"{}")
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(request, timeout=5)
+
+
+async def test_the_async_handle_waits_for_the_delivery_without_blocking_the_loop(
+    sora_mock: SoraMock,
+) -> None:
+    hook = sora_mock.aio.webhook_receiver()
+    task_id = await asyncio.to_thread(create, sora_mock, webHook=hook.url)
+    await sora_mock.aio.advance(5)
+    assert [task_id] == [r.json["taskId"] for r in hook.received]
+    assert ["delivered"] == [d["state"] for d in await sora_mock.aio.webhooks()]
