@@ -39,10 +39,13 @@ lint: $(TEST_STAMP)
 # whose summary stays the last line
 examples: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider examples/downstream
+	$(BIN)/python -m pytest -q -p no:cacheprovider examples/downstream --sora-mock-variants=random
 
-# schemathesis against a live server on loopback, from its own /openapi.json
+# schemathesis against a live server on loopback, from its own /openapi.json; then again with
+# every answer in a drawn documented form (variants = random), which the document describes too
 fuzz: $(TEST_STAMP)
 	bash .ci/schemathesis.sh
+	VARIANTS=random EXAMPLES=20 bash .ci/schemathesis.sh
 
 unit: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

@@ -11,6 +11,8 @@
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 EXAMPLES=${EXAMPLES:-50}
+# VARIANTS=random: every answer in a drawn documented form (G), each of which the document describes
+VARIANTS=${VARIANTS:-contract}
 pids=()
 logs=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -f "${logs[@]}"' EXIT
@@ -22,7 +24,7 @@ serve() {
   logs+=("$log")
   "$BIN/sora-mock" --port 0 --clock manual --error-status http --auto-provision false \
     --accounts '{"sk-fuzz-0001": 1000000000000}' --max-concurrent-tasks 1000000000 \
-    >"$log" 2>/dev/null &
+    --variants "$VARIANTS" >"$log" 2>/dev/null &
   pids+=($!)
   for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.1; done
   grep -o 'http://[^ ]*' "$log"
