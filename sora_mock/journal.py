@@ -7,6 +7,7 @@ so the hot path pays for one small object per request.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Final
@@ -34,7 +35,9 @@ class Exchange:
     route: str
     method: str
     path: str
-    headers: dict[str, str]
+    # the request's own header mapping, kept as it arrived (aiohttp's parser made it; nothing
+    # changes it): copied into a dict only when the journal is read
+    headers: Mapping[str, str]
     time: float
     generation: int
     key: str | None = None
@@ -69,7 +72,7 @@ class Exchange:
     def to_json(self) -> dict[str, Any]:
         headers = {
             name: mask_authorization(value) if name.lower() == "authorization" else value
-            for name, value in self.headers.items()
+            for name, value in dict(self.headers).items()  # a repeated name: its first value
         }
         return {
             "time": self.time,
