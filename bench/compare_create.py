@@ -90,11 +90,12 @@ def main() -> int:
             f"{statistics.mean(runs) / base:.2f}x baseline; server CPU {us:.0f} µs/request = "
             f"{base_cpu / us:.2f}x baseline by CPU"
         )
+    label = commit if args.before.startswith(commit) else f"{args.before} {commit}"
     names = [name for name in servers if name != "baseline"]
     before, after = (statistics.mean(rates[name]) / base for name in names)
     before_cpu, after_cpu = (base_cpu / statistics.mean(cpu[name]) for name in names)
     print(
-        f"| create-task, before ({args.before} {commit}) and after, one run "
+        f"| create-task, before ({label}) and after, one run "
         f"({args.repetitions} x {args.seconds} s, {load.name.split(',')[0]}) "
         f"| {before:.2f}x -> {after:.2f}x baseline by req/s "
         f"| {before_cpu:.2f}x -> {after_cpu:.2f}x baseline by server CPU |"

@@ -265,19 +265,28 @@ class Deliveries:
         return real if real != float("inf") else None
 
     async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            now = self._clock.now()
-            while self._alarms and self._alarms[0] <= now:
-                heapq.heappop(self._alarms)
-            self._look()
-            delivery = self._next(now)
-            if delivery is not None:
-                await self._attempt(delivery)
-                continue
-            self._idle.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._wait_seconds(now))
+        try:
+            while True:
+                self._wake.clear()
+                now = self._clock.now()
+                while self._alarms and self._alarms[0] <= now:
+                    heapq.heappop(self._alarms)
+                self._look()
+                delivery = self._next(now)
+                if delivery is not None:
+                    try:
+                        await self._attempt(delivery)
+                    except Exception:  # a bug here must not stop every later delivery
+                        LOG.exception(
+                            "webhook %s: the mock failed to make the attempt", delivery.id
+                        )
+                        delivery.state = "failed"
+                    continue
+                self._idle.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._wait_seconds(now))
+        finally:
+            self._idle.set()  # whatever ends the pump, no advance waits for it any longer
 
     async def _attempt(self, d: Delivery) -> None:
         """One counted attempt at its due time: refused, faulted, sent (once or twice)."""
