@@ -7,7 +7,7 @@ so the hot path pays for one small object per request.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Final
@@ -46,9 +46,11 @@ class Exchange:
     http_status: int | None = None
     fault: str | None = None
     task_id: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    normalizations: list[str] = field(default_factory=list)
-    violations: list[Violation] = field(default_factory=list)
+    # the validator's own lists when a body was validated; read-only empties until then, so a
+    # request does not make three lists it may never fill (to_json copies them)
+    warnings: Sequence[str] = ()
+    normalizations: Sequence[str] = ()
+    violations: Sequence[Violation] = ()
     started: float = field(default_factory=perf_counter)  # for the log line's ms
     journaled: bool = False
     sequence: int = 0  # the answer's number for the variants' draw (G); counted only then
@@ -86,8 +88,8 @@ class Exchange:
             "http_status": self.http_status,
             "fault": self.fault,
             "taskId": self.task_id,
-            "warnings": self.warnings,
-            "normalizations": self.normalizations,
+            "warnings": list(self.warnings),
+            "normalizations": list(self.normalizations),
             "violations": [{"field": v.field, "message": v.message} for v in self.violations],
             "variant": self.variant or {},
         }
