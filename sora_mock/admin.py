@@ -36,6 +36,7 @@ class AccountBody(BaseModel):
     # the schema says what a request may send: at least one of the two, neither of them null
     model_config = ConfigDict(
         extra="forbid",
+        defer_build=True,  # built by the first PUT, not at every start-up
         json_schema_extra={"anyOf": [{"required": ["balance"]}, {"required": ["vip"]}]},
     )
     balance: Annotated[int, Field(ge=0, strict=True)] | SkipJsonSchema[None] = None
@@ -66,7 +67,7 @@ class AccountBody(BaseModel):
 class FailBody(BaseModel):
     """The body of admin fail and cancel; each field optional."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     failure_reason: str | None = None
     error_message: str | None = None
 
@@ -75,7 +76,7 @@ MAX_ADVANCE = 10.0**9  # about 31 years: enough for any test, and the clock stay
 
 
 class AdvanceBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     seconds: Annotated[float, Field(ge=0, le=MAX_ADVANCE, allow_inf_nan=False, strict=True)]
 
 
