@@ -67,7 +67,7 @@ def lines(findings: Findings) -> list[str]:
     for item in findings.get("warnings", []):
         texts.append(f"{item['route']}: warning: {item['message']}")
     for item in findings.get("dropped_vip", []):
-        texts.append(f"{item['route']}: VIP input dropped: {item['message']}")
+        texts.append(f"{item['route']}: dropped: {item['message']}")
     for item in findings.get("normalizations", []):
         texts.append(f"{item['route']}: normalized: {item['message']}")
     for item in findings.get("never_final", []):

@@ -82,8 +82,8 @@ class Credits(_Strict):
 
 
 class CreditsEnvelope(_Strict):
-    code: int
-    message: str
+    code: Code
+    message: Message
     data: Credits | None
 
 
@@ -221,10 +221,27 @@ class VideoCreated(_Strict):
     estimate_seconds: Annotated[int, Field(ge=1)]
 
 
+class VideoCreatedId(_Strict):
+    """The variant create_id = 'id' (G): one documented version's answer alone."""
+
+    id: Hex32
+
+
+class VideoCreatedTaskId(_Strict):
+    """The variant create_id = 'taskId' (G): the other documented version's answer alone."""
+
+    taskId: Hex32
+    status: Literal["pending"]
+    progress: Literal[0]
+    estimate_seconds: Annotated[int, Field(ge=1)]
+
+
 class VideoCreateEnvelope(_Strict):
-    code: int
-    message: str
-    data: VideoCreated | None
+    """Success: the union (the contract, create_id = 'union'), or one form alone (G)."""
+
+    code: Code
+    message: Message
+    data: VideoCreated | VideoCreatedId | VideoCreatedTaskId | None
 
 
 class DeliveryAttempt(_Strict):

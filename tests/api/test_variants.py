@@ -11,7 +11,19 @@ from sora_mock import errors
 from sora_mock.variants import POINTS
 
 from ..conftest import MakeClient
-from ..helpers import CHECK, CREATE, KEY, TEXT_BODY, Client, admin, auth, create_ok, post_json
+from ..helpers import (
+    CHECK,
+    CREATE,
+    KEY,
+    SORA_VIDEO,
+    TEXT_BODY,
+    VIDEO_BODY,
+    Client,
+    admin,
+    auth,
+    create_ok,
+    post_json,
+)
 
 BAD_ASPECT: Final = {**TEXT_BODY, "aspectRatio": "square"}
 UNKNOWN_TASK: Final = "0123456789abcdef0123456789abcdef"
@@ -295,3 +307,47 @@ async def test_the_document_names_every_point_and_form(client: Client) -> None:
     assert {"type": "null"} in reason["anyOf"]
     assert "Success" in schemas["CreateEnvelope"]["properties"]["message"]["description"]
     assert "-1" in schemas["ErrorEnvelope"]["properties"]["code"]["description"]
+
+
+# -- the sibling route, its stream, a cancelled task -----------------------------------------
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/event-stream"])
+async def test_validation_code_covers_the_sibling_routes_field_rules(
+    make_client: MakeClient, accept: str
+) -> None:
+    client = await make_client(variants={"validation_code": "-1"})
+    bad = {**VIDEO_BODY, "aspectRatio": "4:3"}
+    status, rejected = await post_json(client, SORA_VIDEO, bad, Accept=accept)
+    assert (200, -1) == (status, rejected["code"])
+    assert "aspectRatio" in rejected["message"]
+    assert {"validation_code": "-1"} == await last_variant(client)
+
+
+async def test_a_stream_consults_no_point(make_client: MakeClient) -> None:
+    client = await make_client(variants="random", seed="stream")
+    headers = {**auth(), "Accept": "text/event-stream"}
+    async with client.post(SORA_VIDEO, json=VIDEO_BODY, headers=headers) as response:
+        first = await response.content.readline()
+        assert first.startswith(b"data: ")
+        [row] = await journal(client)
+        assert (0, {}) == (row["code"], row["variant"])
+
+
+async def test_a_cancelled_task_keeps_its_failure_reason(make_client: MakeClient) -> None:
+    client = await make_client(variants={"failure_reason": "null"})
+    task_id = await create_ok(client)
+    await admin(client, "POST", f"/tasks/{task_id}/cancel", {"failure_reason": "user_cancelled"})
+    _, cancelled = await post_json(client, CHECK, {"taskId": task_id})
+    assert ("cancelled", "user_cancelled") == (
+        cancelled["data"]["status"],
+        cancelled["data"]["failure_reason"],
+    )
+    assert {} == await last_variant(client)
+
+
+async def test_the_balance_route_takes_the_message_variant(make_client: MakeClient) -> None:
+    client = await make_client(variants={"message": "Success"})
+    _, credits = await post_json(client, "/api/get-user-credits", {})
+    assert ("Success", 0) == (credits["message"], credits["code"])
+    assert {"message": "Success"} == await last_variant(client)

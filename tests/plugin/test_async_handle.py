@@ -46,6 +46,12 @@ async def lifecycle(sora_mock):
     cancelled = await aio.cancel(private["data"]["taskId"], failure_reason="user")
     assert (cancelled["status"], cancelled["failure_reason"]) == ("cancelled", "user")
     assert await aio.balance() == 10000
+    receiver = aio.webhook_receiver()  # not a coroutine: its server has a thread of its own
+    hooked = {"model": "sora-2", "prompt": "a fox", "webHook": receiver.url}
+    video_id = (await post(aio, "/api/v1/video/sora-video", hooked))["data"]["taskId"]
+    await aio.advance(5)
+    assert [d["state"] for d in await aio.webhooks()] == ["delivered"]
+    assert [r.json["taskId"] for r in receiver.received] == [video_id]
 
 
 async def loop_keeps_running(sora_mock, monkeypatch):

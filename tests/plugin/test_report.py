@@ -39,7 +39,7 @@ def test_sloppy(sora_mock):
     assert create(sora_mock, aspectRatio="square")["code"] == 400
     first = create(sora_mock, size="high")["data"]["taskId"]
     create(sora_mock, size="high")
-    create(sora_mock, nFrames=12, seed=3)
+    create(sora_mock, nFrames=12, seed=3, isPublic=False)
     sora_mock.advance(5)
     assert post(sora_mock, CHECK, {"taskId": first})["data"]["status"] == "succeeded"
 """
@@ -65,6 +65,7 @@ def expected_lines() -> list[str]:
         f"  create: rejected (code 400): {aspect}",
         f"  create: warning: {size} (2 times)",
         f"  create: warning: {e.WARN_UNKNOWN_FIELD.format(field='seed')}",
+        f"  create: dropped: {e.WARN_VIP_PUBLIC}",
         f"  create: normalized: {e.NORM_NFRAMES.format(given=12, value=10, model=TEXT_MODEL)}",
     ]
 
@@ -86,9 +87,9 @@ def test_the_report_prints_each_tests_findings_grouped_and_short(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sora-mock-report", *workers)
     assert {"passed": 2} == outcomes(result)
     section = report_section(result.stdout.str())
-    assert expected_lines() == section[:5]
+    assert expected_lines() == section[:6]
     assert 2 == sum(1 for line in section if TASK_LINE.fullmatch(line))
-    assert ["", "-- 7 findings in 1 test"] == section[7:9]
+    assert ["", "-- 8 findings in 1 test"] == section[8:10]
     assert "test_clean" not in "\n".join(section)
 
 
@@ -138,11 +139,17 @@ def test_the_report_is_written_as_json_for_ci(pytester: pytest.Pytester) -> None
         }
     ] == test["rejected"]
     assert 3 == len(test["warnings"])
-    assert ([], []) == (test["dropped_vip"], test["unacknowledged"])
+    assert [{"route": "create", "message": e.WARN_VIP_PUBLIC}] == test["dropped_vip"]
+    assert [] == test["unacknowledged"]
     assert {"succeeded"} == {task["status"] for task in test["never_final"]}
-    assert {"tests": 1, "rejected": 1, "warnings": 3, "normalizations": 1, "never_final": 2} == {
-        k: v for k, v in written["totals"].items() if v
-    }
+    assert {
+        "tests": 1,
+        "rejected": 1,
+        "warnings": 3,
+        "dropped_vip": 1,
+        "normalizations": 1,
+        "never_final": 2,
+    } == {k: v for k, v in written["totals"].items() if v}
 
 
 def test_a_session_without_findings_prints_no_report(pytester: pytest.Pytester) -> None:
