@@ -330,8 +330,10 @@ async def soak_for(
                     await ticker
             report("end", servers, started)
             kept = {}
+            # 100,000 task records are a large answer to make on a loaded machine
+            listing = aiohttp.ClientTimeout(total=600)
             for server in servers:
-                async with session.get(f"{server.url}/__mock/tasks") as response:
+                async with session.get(f"{server.url}/__mock/tasks", timeout=listing) as response:
                     kept[server.name] = len((await response.json())["tasks"])
                 print(
                     f"soak: {server.name}: tasks kept {kept[server.name]:,}; ledger rows kept+"
@@ -343,14 +345,24 @@ async def soak_for(
             await stop_server(server.process)
         for task in drains:
             task.cancel()
+    return summarize(servers, minutes)
+
+
+def summarize(servers: Sequence[Server], minutes: float) -> int:
+    """Print the RSS table and each server's outcomes; 1 if any request met a 5xx or an error."""
     errors = 0
     print(f"soak: RSS over the {minutes:g} minutes (MiB)", flush=True)
-    print("  server  launch   start     end  growth  from launch", flush=True)
+    print(
+        "  server  launch   start     end  growth  from launch  per-minute readings (min..max)",
+        flush=True,
+    )
     for server in servers:
         rss = {k: v / 1024 for k, v in server.rss.items()}
+        ticks = [v for k, v in rss.items() if k not in ("launch", "warm", "start")]
         print(
             f"  {server.name:<6} {rss['launch']:7.1f} {rss['start']:7.1f} {rss['end']:7.1f} "
-            f"{rss['end'] - rss['start']:+7.1f} {rss['end'] - rss['launch']:+11.1f}",
+            f"{rss['end'] - rss['start']:+7.1f} {rss['end'] - rss['launch']:+11.1f}  "
+            f"{min(ticks):7.1f}..{max(ticks):.1f}",
             flush=True,
         )
     for server in servers:

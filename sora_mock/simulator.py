@@ -170,6 +170,9 @@ class Simulator:
 
     def _check_concurrency(self, key: str, now: float) -> None:
         limit = self.settings.max_concurrent_tasks
+        # a task a `cancel_task` rule ended as it left the queue may sit behind older running
+        # ones: observing the key's doomed tasks settles it before the count
+        self.book_due_refunds(key, now)
         if self._active_count(key, now) >= limit:
             raise e.ApiError(
                 e.TOO_MANY_TASKS,
@@ -277,7 +280,7 @@ class Simulator:
         if status != task.observed:
             task.record(status, now)
             if status in FINAL:
-                if task.forced is not None or task.poll_offset:
+                if task.forced is not None or task.poll_offset or task.cancels:
                     heapq.heappush(self._finals, (task.charge_no, task.task_id))
                 self._settle(task)
             if status in REFUNDED and task.refund_no is None:
@@ -308,8 +311,8 @@ class Simulator:
 
         Tasks finish in the order they were made (one queue and run time per simulation, and
         the poll clock observes what it moves), so final ones leave from the front of the
-        queue; one finished early (failed, finished by the admin API, forgotten) is counted
-        as settled until it reaches the front.
+        queue; one finished early (finished by the admin API, cancelled by a fault as it left
+        the queue, forgotten) is counted as settled until it reaches the front.
         """
         queue = self._active.get(key)
         if not queue:
@@ -348,7 +351,8 @@ class Simulator:
         out of creation order. Every task runs for the same queue and run seconds, so one that
         finishes on its own has every older task finished too and is found among the oldest;
         only a task finished by the admin API or moved on by polls (the poll clock) can finish
-        ahead of older ones, and only those go on the heap. Both are cheap, so a full store of
+        ahead of older ones, as can one a `cancel_task` rule ends as it leaves the queue, and
+        only those go on the heap. Both are cheap, so a full store of
         tasks that never finish costs a bounded scan per create, not O(n).
         """
         oldest_final: Task | None = None

@@ -205,6 +205,37 @@ async def test_admin_fail_of_a_task_a_rule_would_cancel_wins(client: Client) -> 
     assert [("charge", -PRICE), ("refund", PRICE)] == await ledger_reasons(client)
 
 
+async def test_a_fault_cancelled_task_behind_a_running_one_frees_its_slot(
+    make_client: MakeClient,
+) -> None:
+    """It ends at queue_seconds, before the older task that is still running."""
+    client = await make_client(max_concurrent_tasks=2)
+    await admin(client, "POST", "/faults", {"action": "cancel_task", "nth": 2})
+    running = await create_ok(client)
+    await create_ok(client)
+    await advance(client, 1.5)
+    await create_ok(client)  # the cancelled one no longer counts: 2 active, not 3
+    assert "running" == (await check(client, running))["data"]["status"]
+    response = await client.post(
+        "/api/v1/video/sora-pro", json=TEXT_BODY, headers={"Authorization": f"Bearer {KEY}"}
+    )
+    assert 429 == (await response.json())["code"]
+
+
+async def test_a_full_store_forgets_a_fault_cancelled_task_before_older_running_ones(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(max_tasks=2, max_concurrent_tasks=10)
+    await admin(client, "POST", "/faults", {"action": "cancel_task", "nth": 2})
+    running = await create_ok(client)
+    cancelled = await create_ok(client)
+    await advance(client, 1.5)
+    await create_ok(client)
+    kept = [t["taskId"] for t in (await admin(client, "GET", "/tasks"))["tasks"]]
+    assert running in kept
+    assert cancelled not in kept
+
+
 @pytest.mark.parametrize("clock", ["manual", "poll"])
 async def test_on_the_poll_clock_the_second_poll_sees_it_cancelled(
     make_client: MakeClient, clock: str

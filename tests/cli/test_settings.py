@@ -361,6 +361,16 @@ BAD_VALUES: Final = [
     ("file", "error_status = 201", "error_status"),
     ("file", "error_status = true", "error_status"),
     ("env", "text/plain", "log_format"),
+    ("env", '{"sk-a": {"balance": 5, "vip": "yes"}}', "accounts"),
+    ("flag", '{"sk-a": {"balance": -5}}', "accounts"),
+    ("flag", '{"sk-a": {"balance": "5"}}', "accounts"),
+    ("env", '{"sk-a": {"colour": "red"}}', "accounts"),
+    ("env", '{"sk-a": true}', "accounts"),
+    ("env", '{"sk-a": [5]}', "accounts"),
+    ("file", '[accounts]\n"sk-a" = { vip = 1 }', "accounts"),
+    ("flag", "maybe", "default_vip"),
+    ("env", "-1", "ledger_size"),
+    ("file", "ledger_size = 1.5", "ledger_size"),
     ("env", "localhost", "webhook_allow_hosts"),
     ("flag", '[""]', "webhook_allow_hosts"),
     ("flag", "-1", "webhook_retries"),
@@ -369,6 +379,15 @@ BAD_VALUES: Final = [
     ("flag", '[{"route": "webhook", "action": "timeout"}]', "faults"),
     ("file", '[[faults]]\nroute = "create"\naction = "drop"', "faults"),
 ]
+
+
+def test_a_bad_account_entry_names_the_setting_but_never_the_whole_key() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(environ={"SORA_MOCK_ACCOUNTS": '{"sk-secret-key-0001": {"vip": "yes"}}'})
+    message = str(caught.value)
+    assert "accounts" in message
+    assert "sk-secret-key-0001" not in message
+    assert "0001" in message  # masked, as everywhere (D)
 
 
 @pytest.mark.parametrize(("source", "value", "name"), BAD_VALUES)

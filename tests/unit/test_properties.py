@@ -1,5 +1,5 @@
 """Properties of the create-task rules (CONTRACT A2, B1's VIP rule, B3 `params`), on the pure
-validator.
+validator, and of the bounded ledger (B1), on the pure ledger.
 
 Hypothesis generates the payloads; every expectation is computed here, independently of
 `sora_mock.contract`, from the contract's text: which fields apply to which model, their
@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from sora_mock import errors
 from sora_mock.contract import MODELS, ModelSpec, check_create, nearest_allowed
+from sora_mock.ledger import Ledger
 
 MAX_IMAGE: Final = 10 * 1024 * 1024
 KNOWN: Final = frozenset(
@@ -792,3 +793,49 @@ def test_c_huge_nframes_clamp_to_the_ends(
 ) -> None:
     for spec in MODELS.values():
         assert end(spec.frames) == _normalized(spec, raw)[0]
+
+
+# -- (d) the bounded ledger keeps the newest rows and the invariant (B1) ---------------------------
+
+# one booking: a charge of a task's price, its refund, or an admin `set` to a balance
+Booking = tuple[str, int]
+bookings = st.lists(
+    st.one_of(
+        st.tuples(st.just("charge"), st.integers(0, 900)),
+        st.tuples(st.just("refund"), st.integers(0, 900)),
+        st.tuples(st.just("set"), st.integers(0, 2**70)),
+    ),
+    max_size=60,
+)
+
+
+@fast
+@given(size=st.integers(0, 8), start=st.integers(0, 10**6), steps=bookings)
+def test_d_the_ledger_keeps_the_newest_rows_and_folds_the_rest(
+    size: int, start: int, steps: list[Booking]
+) -> None:
+    """Against a reference that keeps every row: the kept rows are its newest `size`, the
+    opening balance is the balance before them, and the invariant holds against it."""
+    ledger = Ledger(size)
+    account = ledger.open("sk-property", start)
+    every: list[tuple[str, int, int]] = []  # (reason, delta, balance_after) of each row booked
+    for n, (reason, amount) in enumerate(steps):
+        task_id = f"{n:032x}"
+        before = account.balance
+        if reason == "charge" and amount <= before:
+            ledger.charge("sk-property", amount, task_id, float(n))
+        elif reason == "refund":
+            ledger.refund("sk-property", amount, task_id, float(n))
+        elif reason == "set":
+            ledger.set_balance("sk-property", amount, float(n))
+        if len(account.transactions) + account.transactions.folded > len(every):
+            every.append((reason, account.balance - before, account.balance))
+
+    kept = [(t.reason, t.delta, t.balance_after) for t in account.transactions]
+    newest = every[max(0, len(every) - size) :] if size else []
+    assert newest == kept
+    assert len(every) - len(kept) == account.transactions.folded
+    opening = every[-len(kept) - 1][2] if len(every) > len(kept) else start
+    assert opening == account.transactions.opening_balance
+    assert account.balance == opening + sum(delta for _, delta, _ in kept)
+    assert all(after >= 0 for _, _, after in kept)
