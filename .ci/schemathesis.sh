@@ -8,9 +8,11 @@
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 EXAMPLES=${EXAMPLES:-50}
+# VARIANTS=random: every answer in a drawn documented form (G), each of which the document describes
+VARIANTS=${VARIANTS:-contract}
 log=$(mktemp)
 "$BIN/sora-mock" --port 0 --clock manual --error-status http --auto-provision false \
-  --accounts '{"sk-fuzz-0001": 1000000000000}' --max-concurrent-tasks 1000000000 >"$log" 2>/dev/null &
+  --accounts '{"sk-fuzz-0001": 1000000000000}' --max-concurrent-tasks 1000000000 --variants "$VARIANTS" >"$log" 2>/dev/null &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.1; done

@@ -58,10 +58,11 @@ def main() -> int:
     load = choose("auto", cores.load, CONNECTIONS)
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         commit = export(args.before, Path(tmp))
+        label = commit if args.before.startswith(commit) else f"{args.before} {commit}"
         before_argv = [PYTHON, "-c", RUN_FROM, tmp, "--port", "0", *FLAGS]
         servers = {
             "baseline": Server(baseline_argv("asyncio"), cores.server),
-            f"before ({args.before} {commit})": Server(before_argv, cores.server),
+            f"before ({label})": Server(before_argv, cores.server),
             "after (this tree)": Server(sora_mock_argv(*FLAGS), cores.server),
         }
         for server in servers.values():
@@ -90,7 +91,6 @@ def main() -> int:
             f"{statistics.mean(runs) / base:.2f}x baseline; server CPU {us:.0f} µs/request = "
             f"{base_cpu / us:.2f}x baseline by CPU"
         )
-    label = commit if args.before.startswith(commit) else f"{args.before} {commit}"
     names = [name for name in servers if name != "baseline"]
     before, after = (statistics.mean(rates[name]) / base for name in names)
     before_cpu, after_cpu = (base_cpu / statistics.mean(cpu[name]) for name in names)

@@ -91,7 +91,7 @@ async def _stream(
                 event, final = sim.watchers.stream_event(task, base)
                 if final:
                     await response.write(encode(event))
-                    sim.streams.finals[task.task_id] = event
+                    sim.streams.sent_final(task.task_id, event)
                     task.seen_final = True  # the client was shown it (F's report)
                     break
                 if not shut and event != watch.last:

@@ -146,7 +146,6 @@ class Deliveries:
         """Forget every delivery; one not yet made is cancelled, one in flight is abandoned."""
         self._cancel_pump()
         self.records: deque[Delivery] = deque(maxlen=self._settings.journal_size)
-        self._by_task: dict[str, Delivery] = {}
         self._due: list[tuple[float, int, Delivery]] = []
         self._alarms: list[float] = []
         self._counter = 0
@@ -172,7 +171,6 @@ class Deliveries:
             f"wh_{self._counter:08d}", task_id, key, url, event, payload, model, prompt, due
         )
         self.records.append(delivery)
-        self._by_task[task_id] = delivery
         heapq.heappush(self._due, (due, self._counter, delivery))
         self.kick()
         return delivery
@@ -201,9 +199,6 @@ class Deliveries:
         self.kick()
         if self._pump is not None:
             await self._idle.wait()
-
-    def of_task(self, task_id: str) -> Delivery | None:
-        return self._by_task.get(task_id)
 
     def query(
         self, *, key: str | None = None, task_id: str | None = None, state: str | None = None

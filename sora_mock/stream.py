@@ -59,10 +59,17 @@ class Watch:
 
 
 class Streams:
-    def __init__(self) -> None:
+    def __init__(self, kept: int = 1000) -> None:
         self._open: dict[str, set[Watch]] = {}
-        # the final events sent, by taskId: what a client saw through its stream (F's report)
+        # the newest final events sent, by taskId: what a client saw through its stream (F's
+        # report also has the task's `seen_final`); bounded, like the journal
         self.finals: dict[str, dict[str, Any]] = {}
+        self._kept = kept
+
+    def sent_final(self, task_id: str, event: dict[str, Any]) -> None:
+        self.finals[task_id] = event
+        if len(self.finals) > self._kept:
+            del self.finals[next(iter(self.finals))]
 
     def open(self, task_id: str) -> Watch:
         watch = Watch(task_id)

@@ -37,7 +37,7 @@ class Watchers:
         self._pids = pids
         self._observe = observe
         self._find = find
-        self.streams = Streams()
+        self.streams = Streams(settings.journal_size)
         self.deliveries = Deliveries(
             settings, clock, faults, look=self.look, delivered=self._delivered
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from typing import Any
 
+import aiohttp
 import pytest
 
 from sora_mock import errors as e
@@ -25,6 +27,7 @@ from ..helpers import (
     Client,
     admin,
     advance,
+    auth,
     balance,
     check,
     create_ok,
@@ -501,3 +504,27 @@ async def test_cancel_task_on_sora_video_cancels_it_as_it_leaves_the_queue(
     await advance(client, 1)
     data = (await check(client, tid))["data"]
     assert ("cancelled", 0, True) == (data["status"], data["progress"], data["credits_refunded"])
+
+
+@pytest.mark.parametrize(
+    ("preset", "status"), [("task_failed", "failed"), ("task_cancelled", "cancelled")]
+)
+async def test_the_fault_header_presets_shape_a_sibling_task(
+    client: Client, preset: str, status: str
+) -> None:
+    _, envelope = await post_json(client, SORA_VIDEO, VIDEO_BODY, **{"X-Sora-Mock-Fault": preset})
+    tid = envelope["data"]["taskId"]
+    await advance(client, 5)
+    assert status == (await check(client, tid))["data"]["status"]
+
+
+@pytest.mark.parametrize("action", ["reset", "malformed", "html"])
+async def test_an_injected_broken_answer_on_sora_video_charges_nothing(
+    client: Client, action: str
+) -> None:
+    start = await balance_after_open(client)
+    await admin(client, "POST", "/faults", {"route": "sora_video", "action": action})
+    with contextlib.suppress(aiohttp.ClientError):  # the reset: no answer at all
+        await client.post(SORA_VIDEO, json=VIDEO_BODY, headers=auth())
+    assert start == await balance(client)
+    assert [] == (await admin(client, "GET", "/tasks"))["tasks"]
