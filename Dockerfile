@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /build
 COPY pyproject.toml README.md ./
 COPY sora_mock ./sora_mock
-RUN pip install --no-cache-dir /build && rm -rf /build
+RUN pip install --no-cache-dir "/build[fast]" && rm -rf /build
 
 WORKDIR /
 USER 10001:10001

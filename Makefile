@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[fast]'
 	touch $(RUN_STAMP)
 
 $(DIST_STAMP): pyproject.toml | $(BIN)/python
@@ -23,7 +23,7 @@ $(DIST_STAMP): pyproject.toml | $(BIN)/python
 
 # the test extra includes the runtime and the build tools, so it stands for their stamps too
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
 	touch $(TEST_STAMP) $(DIST_STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)

@@ -42,7 +42,10 @@ def create(url, headers):
 
 @pytest.fixture(scope="session")
 def plain_server():
-    settings = {{"clock": "manual", "default_balance": 10**12, "max_concurrent_tasks": 10**9}}
+    # port 0, as the fixture's own servers: 8000 (the default) may be taken on a shared machine
+    settings = {{
+        "clock": "manual", "port": 0, "default_balance": 10**12, "max_concurrent_tasks": 10**9
+    }}
     with MockServer(**settings) as server:
         yield server.url
 """

@@ -92,6 +92,9 @@ def summary(results: Results) -> str:
         cpu = by_cpu = "—"
         if t.cpu_us is not None and base.cpu_us is not None:
             cpu, by_cpu = f"{t.cpu_us:.0f}", f"{base.cpu_us / t.cpu_us:.2f}"
+            if t.target is not None:  # the stabler figure on a shared machine
+                met = base.cpu_us / t.cpu_us >= t.target
+                target += f" (by CPU: {_verdict(met)})"
         lines.append(
             f"| {t.name}: {t.what} | {per_run} | {t.rps:,.0f} | {ratio:.2f} | {target} "
             f"| {t.p50_ms:.2f} | {t.p99_ms:.2f} | {cpu} | {by_cpu} |"
@@ -113,7 +116,7 @@ def summary(results: Results) -> str:
         lines.append(
             f"| fixture cost per test ({f.tests} tests; `sora_mock` {min(f.fixture_seconds):.2f} s"
             f" vs plain server {min(f.plain_seconds):.2f} s, best of {len(f.fixture_seconds)}) "
-            f"| {per:.2f} ms/test | ≤ 1 ms: {_verdict(per <= 1.0)} |"
+            f"| {per:.2f} ms/test | ≤ 0.8 ms: {_verdict(per <= 0.8)} |"
         )
     if results.memory is not None:
         m = results.memory

@@ -160,10 +160,10 @@ def throughput(mode: Mode, load: LoadGenerator, cores: Cores, results: Results) 
                 CREATE_PATH,
                 CREATE_BODY,
             ),
-            Step("create", "the seed's first example", create, CREATE_PATH, CREATE_BODY, 0.75),
-            Step("check-result", "an existing task", check, CHECK_PATH, check_body, 0.85),
+            Step("create", "the seed's first example", create, CREATE_PATH, CREATE_BODY, 0.60),
+            Step("check-result", "an existing task", check, CHECK_PATH, check_body, 0.75),
             Step(
-                "rejected", "aspectRatio 'square' (400)", reject, CREATE_PATH, REJECTED_BODY, 0.80
+                "rejected", "aspectRatio 'square' (400)", reject, CREATE_PATH, REJECTED_BODY, 0.70
             ),
         ]
         runs: dict[str, list[Load]] = {step.name: [] for step in plan}

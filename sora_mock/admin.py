@@ -1,7 +1,7 @@
 """The control plane under /__mock/ (CONTRACT D): plain JSON, plain HTTP statuses.
 
-A sub-application with its own middleware, so the admin token and the `{"error": ...}` shape
-never touch the provider routes.
+Its routes share the main router under /__mock, each handler wrapped in the token check and the
+`{"error": ...}` shape, so neither touches the provider routes.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class AccountBody(BaseModel):
     # the schema says what a request may send: at least one of the two, neither of them null
     model_config = ConfigDict(
         extra="forbid",
+        defer_build=True,  # built by the first PUT, not at every start-up
         json_schema_extra={"anyOf": [{"required": ["balance"]}, {"required": ["vip"]}]},
     )
     balance: Annotated[int, Field(ge=0, strict=True)] | SkipJsonSchema[None] = None
@@ -66,7 +67,7 @@ class AccountBody(BaseModel):
 class FailBody(BaseModel):
     """The body of admin fail and cancel; each field optional."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     failure_reason: str | None = None
     error_message: str | None = None
 
@@ -75,7 +76,7 @@ MAX_ADVANCE = 10.0**9  # about 31 years: enough for any test, and the clock stay
 
 
 class AdvanceBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     seconds: Annotated[float, Field(ge=0, le=MAX_ADVANCE, allow_inf_nan=False, strict=True)]
 
 
@@ -98,18 +99,21 @@ def unmatched(exc: web.HTTPException) -> web.Response:
     return _error(exc.status, "No such admin route.")
 
 
-@web.middleware
-async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    sim = request.config_dict[SIMULATOR]
-    token = sim.settings.admin_token
-    if token is not None and request.path not in OPEN_ROUTES:
-        given = request.headers.get(TOKEN_HEADER, "")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return _error(401, f"The admin API needs the header {TOKEN_HEADER}.")
-    try:
-        return await handler(request)
-    except e.AdminError as err:
-        return _error(err.status, err.message)
+def _guarded(handler: Handler) -> Handler:
+    """The admin token (unless the route is open), and AdminError as `{"error": ...}`."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        token = request.app[SIMULATOR].settings.admin_token
+        if token is not None and request.path not in OPEN_ROUTES:
+            given = request.headers.get(TOKEN_HEADER, "")
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return _error(401, f"The admin API needs the header {TOKEN_HEADER}.")
+        try:
+            return await handler(request)
+        except e.AdminError as err:
+            return _error(err.status, err.message)
+
+    return guarded
 
 
 async def _body(request: web.Request, model: type[M]) -> M:
@@ -283,29 +287,49 @@ async def clear_requests(request: web.Request) -> web.Response:
     return _reply({"requests": []})
 
 
-def create_admin_app() -> web.Application:
-    admin = web.Application(middlewares=[_guard])
-    admin.router.add_get("/health", health)
-    admin.router.add_post("/reset", reset)
-    admin.router.add_get("/accounts", list_accounts)
-    admin.router.add_get("/accounts/{key}", get_account)
-    admin.router.add_put("/accounts/{key}", put_account)
-    admin.router.add_post("/accounts/{key}", open_account)
-    admin.router.add_get("/accounts/{key}/ledger", ledger)
-    admin.router.add_get("/tasks", list_tasks)
-    admin.router.add_get("/tasks/{task_id}", get_task)
-    admin.router.add_post("/tasks/{task_id}/succeed", succeed_task)
-    admin.router.add_post("/tasks/{task_id}/fail", fail_task)
-    admin.router.add_post("/tasks/{task_id}/cancel", cancel_task)
-    admin.router.add_get("/clock", get_clock)
-    admin.router.add_post("/clock/advance", advance_clock)
-    admin.router.add_get("/faults", list_faults)
-    admin.router.add_post("/faults", add_fault)
-    admin.router.add_delete("/faults", clear_faults)
-    admin.router.add_delete("/faults/{rule_id}", delete_fault)
-    admin.router.add_get("/webhooks", list_webhooks)
-    admin.router.add_delete("/webhooks", clear_webhooks)
-    admin.router.add_get("/requests", list_requests)
-    admin.router.add_delete("/requests", clear_requests)
-    ui.add_routes(admin)
-    return admin
+PREFIX: Final = "/__mock"
+
+
+def add_routes(app: web.Application) -> None:
+    """The admin routes on the main router, each behind the token check.
+
+    Not a sub-application: its middleware would make aiohttp run the middleware chain of every
+    provider request too (issue 17). Unknown admin paths and wrong methods are the catch-alls'
+    and method routes' of `routing`, answered before the token check as before.
+    """
+
+    def get(path: str, handler: Handler) -> None:
+        app.router.add_get(PREFIX + path, _guarded(handler))
+
+    def post(path: str, handler: Handler) -> None:
+        app.router.add_post(PREFIX + path, _guarded(handler))
+
+    def put(path: str, handler: Handler) -> None:
+        app.router.add_put(PREFIX + path, _guarded(handler))
+
+    def delete(path: str, handler: Handler) -> None:
+        app.router.add_delete(PREFIX + path, _guarded(handler))
+
+    get("/health", health)
+    post("/reset", reset)
+    get("/accounts", list_accounts)
+    get("/accounts/{key}", get_account)
+    put("/accounts/{key}", put_account)
+    post("/accounts/{key}", open_account)
+    get("/accounts/{key}/ledger", ledger)
+    get("/tasks", list_tasks)
+    get("/tasks/{task_id}", get_task)
+    post("/tasks/{task_id}/succeed", succeed_task)
+    post("/tasks/{task_id}/fail", fail_task)
+    post("/tasks/{task_id}/cancel", cancel_task)
+    get("/clock", get_clock)
+    post("/clock/advance", advance_clock)
+    get("/faults", list_faults)
+    post("/faults", add_fault)
+    delete("/faults", clear_faults)
+    delete("/faults/{rule_id}", delete_fault)
+    get("/webhooks", list_webhooks)
+    delete("/webhooks", clear_webhooks)
+    get("/requests", list_requests)
+    delete("/requests", clear_requests)
+    ui.add_routes(get)

@@ -162,9 +162,7 @@ async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.Strea
 
 def _exchange(request: web.Request, sim: Simulator, route: str) -> Exchange:
     """The journal row of a provider request, started as it arrives."""
-    x = Exchange(
-        route, request.method, request.path, dict(request.headers), sim.now(), sim.generation
-    )
+    x = Exchange(route, request.method, request.path, request.headers, sim.now(), sim.generation)
     x.key = bearer_token(request.headers.get("Authorization"))
     if sim.variants.active:  # every journaled provider request is numbered, in arrival order
         x.sequence = sim.sequence
@@ -232,7 +230,9 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
             message = e.MSG_METHOD_NOT_ALLOWED.format(
                 method=request.method, path=path, allowed=", ".join(sorted(allowed))
             )
-            err = e.ApiError(e.METHOD_NOT_ALLOWED, message, headers={"Allow": ",".join(allowed)})
+            err = e.ApiError(
+                e.METHOD_NOT_ALLOWED, message, headers={"Allow": ",".join(sorted(allowed))}
+            )
         else:
             err = e.ApiError(
                 e.NOT_FOUND, e.MSG_UNKNOWN_ROUTE.format(method=request.method, path=path)

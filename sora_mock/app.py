@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
 from . import admin, api, api_sora_video
@@ -20,8 +20,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> web.Applic
         base = settings.model_dump(exclude_unset=True) if settings is not None else {}
         settings = build({**base, **overrides})
     # The handlers read bodies themselves, to the end even when too large (A1), so aiohttp's
-    # own limit only guards the admin routes.
-    app = web.Application(middlewares=[unmatched_routes], client_max_size=settings.max_body_bytes)
+    # own limit only guards the admin routes. No middleware and no sub-application: aiohttp
+    # then calls each handler directly (unknown routes and wrong methods have routes of their
+    # own, see `_unmatched_routes`).
+    app = web.Application(client_max_size=settings.max_body_bytes)
     sim = app[SIMULATOR] = Simulator(settings)
     api.add_routes(app)
     api_sora_video.add_routes(app)
@@ -38,7 +40,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> web.Applic
     app.on_shutdown.append(stopping)
     app.cleanup_ctx.append(deliveries)
     app.router.add_get("/openapi.json", openapi_document)
-    app.add_subapp("/__mock/", admin.create_admin_app())
+    admin.add_routes(app)
+    _unmatched_routes(app)
     return app
 
 
@@ -49,15 +52,40 @@ async def openapi_document(request: web.Request) -> web.StreamResponse:
     return await openapi.handler(request)
 
 
-@web.middleware
-async def unmatched_routes(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Unknown routes and wrong methods, answered before auth and before the body is read."""
-    exc = request.match_info.http_exception
-    if exc is None:
-        return await handler(request)
-    if request.path == "/__mock" or request.path.startswith("/__mock/"):
-        return admin.unmatched(exc)
-    return await api.unmatched(request, exc)
+def _unmatched_routes(app: web.Application) -> None:
+    """Unknown routes and wrong methods, answered before auth and before the body is read.
+
+    Routes of their own rather than a middleware, so that known routes pay nothing for them:
+    every known path gets a route for any other method (its 405), added after its own, and
+    catch-all resources, added last, answer every other path (404). aiohttp tries resources
+    from the longest matching path prefix down, in the order they were added.
+    """
+    for resource in list(app.router.resources()):
+        assert isinstance(resource, web.Resource)  # every route here is added by path
+        allowed = frozenset(route.method for route in resource)
+        resource.add_route(hdrs.METH_ANY, _method_not_allowed(allowed))
+    for path in (admin.PREFIX, admin.PREFIX + "/{tail:.*}", "/{tail:.*}"):
+        app.router.add_route(hdrs.METH_ANY, path, _not_found)
+
+
+def _is_admin(request: web.Request) -> bool:
+    return request.path == admin.PREFIX or request.path.startswith(admin.PREFIX + "/")
+
+
+def _method_not_allowed(allowed: frozenset[str]) -> Handler:
+    async def method_not_allowed(request: web.Request) -> web.StreamResponse:
+        exc = web.HTTPMethodNotAllowed(request.method, allowed)
+        if _is_admin(request):
+            return admin.unmatched(exc)
+        return await api.unmatched(request, exc)
+
+    return method_not_allowed
+
+
+async def _not_found(request: web.Request) -> web.StreamResponse:
+    if _is_admin(request):
+        return admin.unmatched(web.HTTPNotFound())
+    return await api.unmatched(request, web.HTTPNotFound())
 
 
 __all__ = ["Simulator", "create_app"]

@@ -8,7 +8,7 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from difflib import get_close_matches
 from typing import Final, Literal, NoReturn, get_args, get_origin
 
@@ -179,6 +179,18 @@ async def serve(settings: Settings) -> None:
         request_log.flush()
 
 
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (`pip install 'sora-mock[fast]'`), else None:
+    asyncio's own. Only the command line (and so the container) picks it; an embedded server
+    runs on whatever loop its caller has."""
+    try:
+        import uvloop  # noqa: PLC0415 (optional, and only the command line wants it)
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -195,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure(settings.log_format)
     try:
-        asyncio.run(serve(settings))
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            runner.run(serve(settings))
     except OSError as exc:  # the host does not resolve, or the port is taken: a bad value
         where = f"{settings.host}:{settings.port}"
         print(

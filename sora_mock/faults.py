@@ -7,6 +7,7 @@ a connection open, reset it or write a broken body.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final, Literal
 
@@ -201,7 +202,7 @@ class Request:
 
     route: str
     token: str | None
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: dict[str, Any] | None
 
 

@@ -7,6 +7,7 @@ so the hot path pays for one small object per request.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Final
@@ -34,7 +35,9 @@ class Exchange:
     route: str
     method: str
     path: str
-    headers: dict[str, str]
+    # the request's own header mapping, kept as it arrived (aiohttp's parser made it; nothing
+    # changes it): copied into a dict only when the journal is read
+    headers: Mapping[str, str]
     time: float
     generation: int
     key: str | None = None
@@ -43,9 +46,11 @@ class Exchange:
     http_status: int | None = None
     fault: str | None = None
     task_id: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    normalizations: list[str] = field(default_factory=list)
-    violations: list[Violation] = field(default_factory=list)
+    # the validator's own lists when a body was validated; read-only empties until then, so a
+    # request does not make three lists it may never fill (to_json copies them)
+    warnings: Sequence[str] = ()
+    normalizations: Sequence[str] = ()
+    violations: Sequence[Violation] = ()
     started: float = field(default_factory=perf_counter)  # for the log line's ms
     journaled: bool = False
     sequence: int = 0  # the answer's number for the variants' draw (G); counted only then
@@ -69,7 +74,7 @@ class Exchange:
     def to_json(self) -> dict[str, Any]:
         headers = {
             name: mask_authorization(value) if name.lower() == "authorization" else value
-            for name, value in self.headers.items()
+            for name, value in dict(self.headers).items()  # a repeated name: its first value
         }
         return {
             "time": self.time,
@@ -83,8 +88,8 @@ class Exchange:
             "http_status": self.http_status,
             "fault": self.fault,
             "taskId": self.task_id,
-            "warnings": self.warnings,
-            "normalizations": self.normalizations,
+            "warnings": list(self.warnings),
+            "normalizations": list(self.normalizations),
             "violations": [{"field": v.field, "message": v.message} for v in self.violations],
             "variant": self.variant or {},
         }

@@ -295,7 +295,12 @@ def sora_mock(
         handle.close()
         return
     server = sora_mock_servers.get(sora_mock_settings)
-    handle = SoraMock(server.url, api_key, admin_token=server.settings.admin_token)
+    handle = SoraMock(
+        server.url,
+        api_key,
+        admin_token=server.settings.admin_token,
+        in_process=server.reset_and_open,
+    )
     handle.reset()
     seen = len(server.errors)
     yield handle

@@ -7,9 +7,11 @@ so that the pytest fixture can raise them in the test that caused them.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -17,6 +19,8 @@ from aiohttp.typedefs import Handler
 from .app import create_app
 from .config import Settings
 from .responses import SIMULATOR
+
+T = TypeVar("T")
 
 
 class MockServer:
@@ -76,6 +80,36 @@ class MockServer:
             await self._stop.wait()
         finally:
             await runner.cleanup()
+
+    def call(self, fn: Callable[[], T], timeout: float = 10.0) -> T:
+        """Run `fn` on the server's event loop thread and return what it returns.
+
+        The simulation is only ever touched from that thread; this is how the fixture resets
+        it between tests without an HTTP round trip.
+        """
+        if self._loop is None or self._loop.is_closed():
+            raise RuntimeError("the sora-mock server is not running")
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                done.set_result(fn())
+            except BaseException as exc:  # raised in the caller's thread instead
+                done.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(run)
+        return done.result(timeout)
+
+    def reset_and_open(self, key: str) -> tuple[int, bool]:
+        """What POST /__mock/reset then POST /__mock/accounts/{key} do: (balance, vip)."""
+
+        def reset() -> tuple[int, bool]:
+            sim = self.app[SIMULATOR]
+            sim.reset()
+            account = sim.open_account(key)
+            return account.balance, account.vip
+
+        return self.call(reset)
 
     @property
     def settings(self) -> Settings:

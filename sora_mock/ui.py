@@ -7,11 +7,13 @@ files named in `ASSETS` can be reached: a request names a file, never a path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from . import errors as e
 from .faults import PRESETS
@@ -62,7 +64,8 @@ async def presets(request: web.Request) -> web.Response:
     )
 
 
-def add_routes(admin: web.Application) -> None:
-    admin.router.add_get("/ui", index)
-    admin.router.add_get("/ui/presets.json", presets)
-    admin.router.add_get("/ui/{name}", asset)
+def add_routes(get: Callable[[str, Handler], None]) -> None:
+    """The inspector's GET routes, through the admin API's `get` (its prefix and guard)."""
+    get("/ui", index)
+    get("/ui/presets.json", presets)
+    get("/ui/{name}", asset)

@@ -8,7 +8,6 @@ that are ignored (with a warning) when they do not apply to the chosen model.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -256,13 +255,19 @@ def _check_frames(body: dict[str, Any], spec: ModelSpec | None, out: Checked) ->
             Violation("nFrames", e.MSG_NFRAMES.format(model=model, choices=choices))
         )
     elif spec is not None:
-        value = nearest_allowed(number, allowed)
+        value = number if number in allowed else nearest_allowed(number, allowed)
         out.params["nFrames"] = value
         if value != raw:
-            given = json.dumps(raw) if len(str(raw)) <= 40 else f"{str(raw)[:40]}…"
+            # what json.dumps gives for an int or a string of digits, without its cost
+            given = _as_json(raw) if len(str(raw)) <= 40 else f"{str(raw)[:40]}…"
             out.normalizations.append(
                 e.NORM_NFRAMES.format(given=given, value=value, model=spec.name)
             )
+
+
+def _as_json(raw: int | str) -> str:
+    """An nFrames value as JSON: digits need no escaping, so a string is only quoted."""
+    return f'"{raw}"' if isinstance(raw, str) else str(raw)
 
 
 def _check_size(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:

@@ -7,6 +7,7 @@ waited for with `proc.wait(timeout=...)`.
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import os
 import queue
@@ -340,3 +341,28 @@ def test_a_host_that_cannot_be_listened_on_stops_start_up_naming_it() -> None:
     assert (2, "") == (result.returncode, result.stdout)
     assert "'host'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_server_runs_on_uvloop_when_the_fast_extra_is_installed(
+    start_server: StartServer,
+) -> None:
+    """`sora-mock[fast]` (the container installs it): the command line serves on uvloop."""
+    proc, url = start_server()
+    assert (200, {"status": "ok"}) == call(url, "GET", "/__mock/health")
+    maps = Path(f"/proc/{proc.pid}/maps").read_text()
+    assert ("uvloop" in maps) == (importlib.util.find_spec("uvloop") is not None)
+    _, stderr = stop(proc)
+    assert "Traceback" not in stderr
+
+
+def test_without_uvloop_the_server_runs_on_asyncio(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """Without the extra (here: uvloop made unimportable) the same server starts on asyncio."""
+    (tmp_path / "uvloop.py").write_text('raise ImportError("not installed (shadowed)")\n')
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
+    proc, url = start_server(env={"PYTHONPATH": path})
+    assert (200, {"status": "ok"}) == call(url, "GET", "/__mock/health")
+    assert "uvloop" not in Path(f"/proc/{proc.pid}/maps").read_text()
+    _, stderr = stop(proc)
+    assert "Traceback" not in stderr

@@ -34,11 +34,12 @@ def installs(lines: list[str]) -> list[str]:
 
 
 def test_make_run_installs_the_runtime_alone(tmp_path: Path) -> None:
-    assert ["-e ."] == installs(dry_run("run", tmp_path / "venv"))
+    # the runtime and uvloop, which the server uses when present; no test tools
+    assert ["-e '.[fast]'"] == installs(dry_run("run", tmp_path / "venv"))
 
 
 def test_make_test_installs_the_test_extra(tmp_path: Path) -> None:
-    assert ["-e '.[test]'"] == installs(dry_run("test", tmp_path / "venv"))
+    assert ["-e '.[test,fast]'"] == installs(dry_run("test", tmp_path / "venv"))
 
 
 def test_make_dist_builds_without_the_test_tools(tmp_path: Path) -> None:
