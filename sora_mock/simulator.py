@@ -22,7 +22,7 @@ from .journal import Exchange, Journal
 from .ledger import Account, Ledger
 from .pricing import price_of
 from .rules.common import bearer_token
-from .rules.sora_pro import check_create
+from .rules.sora_pro import Checked, check_create
 from .rules.sora_video import VideoChecked, check_sora_video
 from .tasks import FINAL, REFUNDED, Status, Task
 from .variants import Variants
@@ -110,14 +110,7 @@ class Simulator:
             max_image_bytes=self.settings.max_image_bytes,
             vip=self.ledger.accounts[key].vip,
         )
-        x.warnings, x.normalizations, x.violations = (
-            checked.warnings,
-            checked.normalizations,
-            checked.violations,
-        )
-        if checked.violations:
-            first = checked.violations[0]
-            raise e.ApiError(first.code, first.message)
+        _journal_checks(x, checked)
         now = self.clock.now()
         self._check_concurrency(key, now)
         assert checked.model is not None
@@ -145,14 +138,7 @@ class Simulator:
             is_own_result=lambda pid: self._own_result(key, pid),
             vip=self.ledger.accounts[key].vip,
         )
-        x.warnings, x.normalizations, x.violations = (
-            checked.warnings,
-            checked.normalizations,
-            checked.violations,
-        )
-        if checked.violations:
-            first = checked.violations[0]
-            raise e.ApiError(first.code, first.message)
+        _journal_checks(x, checked)
         now = self.clock.now()
         self._check_concurrency(key, now)
         assert checked.model is not None
@@ -470,3 +456,15 @@ class Simulator:
 
     def clock_json(self) -> dict[str, Any]:
         return {"now": self.clock.now(), "mode": self.clock.mode, "speed": self.clock.speed}
+
+
+def _journal_checks(x: Exchange, checked: Checked | VideoChecked) -> None:
+    """What validation found goes on the journal row; the first violation is the answer."""
+    x.warnings, x.normalizations, x.violations = (
+        checked.warnings,
+        checked.normalizations,
+        checked.violations,
+    )
+    if checked.violations:
+        first = checked.violations[0]
+        raise e.ApiError(first.code, first.message)

@@ -79,10 +79,6 @@ KNOWN_FIELDS: Final = frozenset(
     )
 )
 
-# Prices in credits (B1): model -> nFrames -> price (Pro text/image: per size first). From the
-# provider's newest published list: 100/150 for Sora 2 and Sora 2 Stable, 375/675 for Sora 2 Pro
-# (both sizes: the list names no surcharge [mock decision]), 375/675/875 for storyboard.
-
 
 @dataclass(slots=True)
 class Checked:
