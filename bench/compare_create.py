@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
 from load import CREATE_PATH, choose
-from procs import PYTHON, ROOT, Cores, Server, baseline_argv, sora_mock_argv
+from procs import PYTHON, ROOT, Cores, Server, baseline_argv, export_package, sora_mock_argv
 from run import CONNECTIONS, CREATE, CREATE_BODY, FLAGS
 
 RUN_FROM = "import sys; sys.path.insert(0, sys.argv.pop(1)); from sora_mock.cli import main; "
@@ -30,14 +28,7 @@ RUN_FROM += "raise SystemExit(main(sys.argv[1:]))"
 
 def export(revision: str, into: Path) -> str:
     """`sora_mock/` at `revision`, unpacked under `into`; returns the commit's short hash."""
-    archive = subprocess.run(  # noqa: S603 (our own argv, no shell)
-        ["git", "archive", "--format=tar", revision, "sora_mock"],  # noqa: S607 (git on PATH)
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
+    export_package(revision, into)
     short = subprocess.run(  # noqa: S603
         ["git", "rev-parse", "--short", revision],  # noqa: S607
         cwd=ROOT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import selectors
@@ -9,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -41,6 +43,20 @@ class Cores:
         if self.server is None:
             return "not pinned (fewer than 2 cores or no taskset)"
         return f"server on CPU {self.server}, load generator on CPU {self.load} (taskset)"
+
+
+def export_package(ref: str, into: Path) -> Path:
+    """`sora_mock/` as it is at git `ref`, unpacked under `into`: an older revision to measure
+    beside the working tree in one run."""
+    archive = subprocess.run(  # noqa: S603 (git with our own arguments)
+        ["git", "archive", "--format=tar", ref, "sora_mock"],  # noqa: S607 (git on PATH)
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
 
 
 def pinned(cpu: int | None, argv: list[str]) -> list[str]:

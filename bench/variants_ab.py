@@ -11,36 +11,20 @@ machine is shared, so only ratios within one run mean anything.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 import statistics
-import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Final
 
 from load import CHECK_PATH, CREATE_PATH, Load, choose
-from procs import PYTHON, ROOT, Cores, Server
+from procs import PYTHON, Cores, Server, export_package
 from run import CONNECTIONS, CREATE, CREATE_BODY, FLAGS, REJECTED_BODY
 
 CASES: Final = ("create", "check-result", "rejected")
 CORES: Final = Cores.plan()
 LOAD: Final = choose("auto", CORES.load, CONNECTIONS)
-
-
-def export(ref: str, into: Path) -> Path:
-    """The package as it is at `ref`: `git archive` of sora_mock/ unpacked into `into`."""
-    archive = subprocess.run(  # noqa: S603 (git with our own arguments)
-        ["git", "archive", "--format=tar", ref, "sora_mock"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def argv(package_root: Path | None, *flags: str) -> list[str]:
@@ -73,7 +57,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sora-ab-") as tmp:
-        old = export(args.ref, Path(tmp))
+        old = export_package(args.ref, Path(tmp))
         sides = {
             f"{args.ref}, contract": argv(old),
             "this tree, contract": argv(None, "--variants", "contract"),

@@ -15,10 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import io
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +23,7 @@ from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
+from procs import export_package
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,14 +36,7 @@ SETTINGS: Final = {"clock": "manual", "default_balance": 10**12, "max_concurrent
 
 def import_ref(ref: str, into: Path) -> Any:
     """The package at `ref`, importable as `sora_mock_at_ref`."""
-    archive = subprocess.run(  # noqa: S603 (git with our own arguments)
-        ["git", "archive", "--format=tar", ref, "sora_mock"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
+    export_package(ref, into)
     (into / "sora_mock").rename(into / "sora_mock_at_ref")
     sys.path.insert(0, str(into))
     return importlib.import_module("sora_mock_at_ref")
