@@ -21,8 +21,8 @@ from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
 from .pricing import price_of
-from .rules.common import bearer_token
-from .rules.sora_pro import Checked, check_create
+from .rules.common import Collected, bearer_token
+from .rules.sora_pro import check_create
 from .rules.sora_video import VideoChecked, check_sora_video
 from .tasks import FINAL, REFUNDED, Status, Task
 from .variants import Variants
@@ -458,7 +458,7 @@ class Simulator:
         return {"now": self.clock.now(), "mode": self.clock.mode, "speed": self.clock.speed}
 
 
-def _journal_checks(x: Exchange, checked: Checked | VideoChecked) -> None:
+def _journal_checks(x: Exchange, checked: Collected) -> None:
     """What validation found goes on the journal row; the first violation is the answer."""
     x.warnings, x.normalizations, x.violations = (
         checked.warnings,

@@ -7,8 +7,8 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from .. import errors as e
@@ -32,12 +32,15 @@ class Violation:
     code: int = e.BAD_REQUEST  # the envelope code it is answered with: 400, or 403 (VIP)
 
 
-class Collected(Protocol):
-    """What a route's validation collects: the params kept, the violations, the warnings."""
+@dataclass(slots=True)
+class Collected:
+    """What a route's validation collects; `violations` empty means accepted. Each route's
+    outcome adds its own fields (Checked, A2; VideoChecked, A6)."""
 
-    params: dict[str, Any]
-    violations: list[Violation]
-    warnings: list[str]
+    params: dict[str, Any] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    normalizations: list[str] = field(default_factory=list)
 
 
 def nearest_allowed(value: int, allowed: tuple[int, ...]) -> int:

@@ -9,12 +9,13 @@ that are ignored (with a warning) when they do not apply to the chosen model.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from .. import errors as e
 from .common import (
+    Collected,
     Violation,
     check_image_data,
     choice,
@@ -81,14 +82,10 @@ KNOWN_FIELDS: Final = frozenset(
 
 
 @dataclass(slots=True)
-class Checked:
-    """The outcome of validating one create request; `violations` empty means accepted."""
+class Checked(Collected):
+    """The outcome of validating one A2 create request."""
 
     model: ModelSpec | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    violations: list[Violation] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    normalizations: list[str] = field(default_factory=list)
 
     @property
     def n_frames(self) -> int:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from .. import errors as e
 from .common import (
+    Collected,
     Violation,
     check_http_url,
     check_image_data,
@@ -51,14 +52,10 @@ _TIMESTAMPS = re.compile(f"{_NUMBER},{_NUMBER}")
 
 
 @dataclass(slots=True)
-class VideoChecked:
-    """The outcome of validating one A6 body; `violations` empty means accepted."""
+class VideoChecked(Collected):
+    """The outcome of validating one A6 body."""
 
     model: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    violations: list[Violation] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    normalizations: list[str] = field(default_factory=list)
     webhook: str | None = None
     shut_progress: bool = False
 
