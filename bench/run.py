@@ -28,7 +28,15 @@ from typing import Any, Final
 
 import fixture_cost
 from load import CHECK_PATH, CREATE_PATH, Load, LoadGenerator, choose
-from procs import BENCH, Cores, Server, baseline_argv, sora_mock_argv, start_up_seconds
+from procs import (
+    BENCH,
+    Cores,
+    Server,
+    baseline_argv,
+    byte_compile,
+    sora_mock_argv,
+    start_up_seconds,
+)
 from profiling import profile_create
 from report import Memory, Results, StartUp, Throughput, render, summary
 
@@ -246,7 +254,8 @@ def start_up(mode: Mode, cores: Cores, loop: str) -> list[StartUp]:
         "baseline (python bench/baseline_app.py)": baseline_argv(baseline_loop),
         "sora_mock (python -m sora_mock)": sora_mock_argv(*FLAGS),
     }
-    if mode.start_ups > 1:  # warm the page cache and __pycache__, not timed
+    byte_compile()  # as pip leaves an installed package: the start-up is not the compiler's
+    if mode.start_ups > 1:  # warm the page cache, not timed
         for argv in commands.values():
             start_up_seconds(argv, cores.server)
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -298,7 +307,9 @@ def method(mode: Mode, name: str, load: LoadGenerator) -> list[str]:
         "sora_mock was found to use (uvloop if its extension is mapped into the sora_mock "
         "process, else asyncio's default policy).",
         f"Start-up: exec to the first 200 on /__mock/health, median of {mode.start_ups} after "
-        "one untimed start each, alternating, the server pinned as above.",
+        "one untimed start each, alternating, the server pinned as above; sora_mock's tree is "
+        "byte-compiled first (`compileall`), as pip leaves an installed package, since "
+        "PYTHONDONTWRITEBYTECODE would otherwise make every start compile it from source.",
         f"Fixture cost: {mode.tests} generated tests, each one create request over urllib, "
         "using `sora_mock` in one file and a session-scoped `MockServer` (started once, never "
         "reset) in the other; `pytest -p no:cacheprovider -q` in a temp dir, pinned to the "

@@ -1,12 +1,39 @@
 """sora_mock: an offline simulator of the Sora 2 Pro video-generation task API."""
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .app import create_app  # the version above comes first: openapi.py imports it
-from .apphandle import AppHandle
-from .config import ConfigError, Settings
-from .errors import ApiError
-from .simulator import Simulator
+if TYPE_CHECKING:
+    from .app import create_app
+    from .apphandle import AppHandle
+    from .config import ConfigError, Settings
+    from .errors import ApiError
+    from .simulator import Simulator
+
+# Each name is imported on first use (PEP 562): `python -m sora_mock` imports this package
+# first, and the command line needs neither the fixture's handle nor its HTTP client.
+_HOMES = {
+    "ApiError": ".errors",
+    "AppHandle": ".apphandle",
+    "ConfigError": ".config",
+    "Settings": ".config",
+    "Simulator": ".simulator",
+    "create_app": ".app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ApiError",

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import Annotated, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from . import errors as e
 from . import ui
@@ -25,59 +23,12 @@ from .responses import SIMULATOR, json_response
 from .simulator import Simulator
 from .tasks import Status
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 TOKEN_HEADER: Final = "X-Sora-Mock-Admin-Token"  # noqa: S105 (a header name, not a secret)
 OPEN_ROUTES: Final = frozenset(("/__mock/health", *ui.PATHS))
-M = TypeVar("M", bound=BaseModel)
-
-
-class AccountBody(BaseModel):
-    """`PUT /__mock/accounts/{key}`: a balance, the VIP flag, or both (at least one)."""
-
-    # the schema says what a request may send: at least one of the two, neither of them null
-    model_config = ConfigDict(
-        extra="forbid",
-        defer_build=True,  # built by the first PUT, not at every start-up
-        json_schema_extra={"anyOf": [{"required": ["balance"]}, {"required": ["vip"]}]},
-    )
-    balance: Annotated[int, Field(ge=0, strict=True)] | SkipJsonSchema[None] = None
-    vip: Annotated[bool, Field(strict=True)] | SkipJsonSchema[None] = None
-
-    @field_validator("balance", mode="before")
-    @classmethod
-    def _integral_number(cls, value: Any) -> Any:
-        """873.0 is an integer in JSON Schema; "873" and 873.5 are not."""
-        if value is None:
-            raise ValueError("must be a whole number of credits >= 0, not null")
-        return int(value) if isinstance(value, float) and value.is_integer() else value
-
-    @field_validator("vip", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("must be true or false, not null")
-        return value
-
-    @model_validator(mode="after")
-    def _something(self) -> AccountBody:
-        if self.balance is None and self.vip is None:
-            raise ValueError("give balance, vip or both")
-        return self
-
-
-class FailBody(BaseModel):
-    """The body of admin fail and cancel; each field optional."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    failure_reason: str | None = None
-    error_message: str | None = None
-
-
-MAX_ADVANCE = 10.0**9  # about 31 years: enough for any test, and the clock stays finite
-
-
-class AdvanceBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    seconds: Annotated[float, Field(ge=0, le=MAX_ADVANCE, allow_inf_nan=False, strict=True)]
+M = TypeVar("M", bound="BaseModel")
 
 
 def _reply(value: Any, status: int = 200) -> web.Response:
@@ -126,6 +77,8 @@ async def _body(request: web.Request, model: type[M]) -> M:
         value = json.loads(raw or b"{}")
     except (ValueError, RecursionError):
         raise e.AdminError(400, "The body must be JSON.") from None
+    from pydantic import ValidationError  # noqa: PLC0415 (a body's first check loads pydantic)
+
     try:
         return model.model_validate(value)
     except ValidationError as exc:
@@ -155,6 +108,8 @@ async def get_account(request: web.Request) -> web.Response:
 
 
 async def put_account(request: web.Request) -> web.Response:
+    from .admin_bodies import AccountBody  # noqa: PLC0415 (pydantic's models load on first use)
+
     body = await _body(request, AccountBody)
     account = _sim(request).set_account(request.match_info["key"], body.balance, body.vip)
     return _reply(account.to_json())
@@ -197,6 +152,8 @@ async def cancel_task(request: web.Request) -> web.Response:
 
 
 async def _end_task(request: web.Request, status: Status) -> web.Response:
+    from .admin_bodies import FailBody  # noqa: PLC0415 (pydantic's models load on first use)
+
     body = await _body(request, FailBody)
     sim = _sim(request)
     task = sim.finish(
@@ -210,6 +167,8 @@ async def get_clock(request: web.Request) -> web.Response:
 
 
 async def advance_clock(request: web.Request) -> web.Response:
+    from .admin_bodies import AdvanceBody  # noqa: PLC0415 (pydantic's models load on first use)
+
     body = await _body(request, AdvanceBody)
     sim = _sim(request)
     sim.advance(body.seconds)

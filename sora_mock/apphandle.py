@@ -13,7 +13,7 @@ from typing import Any, Final, TypeVar
 from aiohttp import web
 
 from . import errors as e
-from .admin import AccountBody, AdvanceBody
+from .admin_bodies import AccountBody, AdvanceBody
 from .client import SoraMockError
 from .faults import FaultRule
 from .responses import SIMULATOR

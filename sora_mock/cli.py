@@ -9,7 +9,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from difflib import get_close_matches
 from typing import Final, Literal, NoReturn, get_args, get_origin
 
 from aiohttp import web
@@ -143,6 +142,8 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         flag = word.split("=", 1)[0]
         if not flag.startswith("-"):
             parser.error(f"unexpected argument {flag!r} (settings are flags: --name VALUE)")
+        from difflib import get_close_matches  # noqa: PLC0415 (only a mistyped flag needs it)
+
         known = [flag_name(name) for name in Settings.model_fields] + ["--config", "--version"]
         near = closest(flag, known) or next(iter(get_close_matches(flag, known, 1)), None)
         hint = f" (did you mean {near}?)" if near else ""

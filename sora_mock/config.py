@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -279,6 +278,8 @@ def _fail(message: str) -> str:
 
 
 def read_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    import tomllib  # noqa: PLC0415 (only a start with a file reads TOML)
+
     shown = os.fspath(path)
     try:
         raw = Path(path).read_bytes()

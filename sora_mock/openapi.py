@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from . import __version__, schemas
-from .admin import AccountBody, AdvanceBody, FailBody
+from .admin_bodies import AccountBody, AdvanceBody, FailBody
 from .deliveries import STATES
 from .errors import dumps
 from .faults import FaultRule
