@@ -1,16 +1,22 @@
 """The ceiling of the stack: a bare aiohttp app that answers the seed's success JSON.
 
-It never reads the request body and returns pre-encoded bytes, so what it costs per request is
-aiohttp itself. It starts like `python -m sora_mock` (port 0, the same runner options, the same
-kind of listening line) and runs on the event loop that sora_mock used in the same bench run.
+By default it never reads the request body and returns pre-encoded bytes, so what it costs per
+request is aiohttp itself: the baseline of every ratio. `--reads` makes it the reference rows,
+handlers that do only the first steps of a create and keep nothing: `body` reads the body,
+`json` also decodes it with `json.loads`, `pydantic` validates it into a pydantic model of the
+create request (what the issue's 0.69x was measured with). It starts like `python -m sora_mock`
+(port 0, the same runner options, the same kind of listening line) and runs on the event loop
+that sora_mock used in the same bench run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -20,27 +26,71 @@ HEALTH_PATH = "/__mock/health"
 SUCCESS = b'{"code":0,"message":"ok","data":{"taskId":"281e5b0a9c4d7e1f2b3a6c8d0e4f39b9"}}'
 HEALTHY = b'{"status":"ok"}'
 LOOPS = ("asyncio", "uvloop")
+READS = ("nothing", "body", "json", "pydantic")
 
 
 async def create(request: web.Request) -> web.Response:
     return web.Response(body=SUCCESS, content_type="application/json")
 
 
+async def create_reading_body(request: web.Request) -> web.Response:
+    await request.read()
+    return web.Response(body=SUCCESS, content_type="application/json")
+
+
+async def create_decoding_json(request: web.Request) -> web.Response:
+    json.loads(await request.read())
+    return web.Response(body=SUCCESS, content_type="application/json")
+
+
+def pydantic_handler() -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A handler validating the create body with a pydantic model (imported only for it)."""
+    from pydantic import BaseModel, ConfigDict  # noqa: PLC0415 (only this handler needs it)
+
+    class CreateRequest(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        model: Literal[
+            "sora-2-text-to-video",
+            "sora-2-image-to-video",
+            "sora-2-text-to-video-stable",
+            "sora-2-image-to-video-stable",
+            "sora-2-pro-text-to-video",
+            "sora-2-pro-image-to-video",
+            "sora-2-pro-storyboard",
+        ]
+        prompt: str | None = None
+        imageUrl: str | None = None
+        aspectRatio: Literal["portrait", "landscape"] = "landscape"
+        nFrames: int | str = 10
+        size: Literal["standard", "high"] = "standard"
+        removeWatermark: bool = True
+        isPublic: bool = True
+        shots: list[dict[str, Any]] | None = None
+
+    async def create_validating(request: web.Request) -> web.Response:
+        CreateRequest.model_validate_json(await request.read())
+        return web.Response(body=SUCCESS, content_type="application/json")
+
+    return create_validating
+
+
 async def health(request: web.Request) -> web.Response:
     return web.Response(body=HEALTHY, content_type="application/json")
 
 
-def create_app() -> web.Application:
+def create_app(reads: str = "nothing") -> web.Application:
+    handlers = {"nothing": create, "body": create_reading_body, "json": create_decoding_json}
     app = web.Application()
-    app.router.add_post(CREATE_PATH, create)
+    app.router.add_post(CREATE_PATH, handlers[reads] if reads in handlers else pydantic_handler())
     app.router.add_get(HEALTH_PATH, health)
     return app
 
 
-async def serve(host: str, port: int) -> None:
+async def serve(host: str, port: int, reads: str = "nothing") -> None:
     """Serve until SIGINT or SIGTERM, as sora_mock's command line does."""
     runner = web.AppRunner(
-        create_app(), access_log=None, handle_signals=False, shutdown_timeout=0.5
+        create_app(reads), access_log=None, handle_signals=False, shutdown_timeout=0.5
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -73,9 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--loop", choices=LOOPS, default="asyncio")
+    parser.add_argument("--reads", choices=READS, default="nothing", help="see the docstring")
     args = parser.parse_args(argv)
     with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
-        runner.run(serve(args.host, args.port))
+        runner.run(serve(args.host, args.port, args.reads))
     return 0
 
 

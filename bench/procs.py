@@ -78,8 +78,8 @@ def sora_mock_argv(*flags: str) -> list[str]:
     return [PYTHON, "-m", "sora_mock", "--port", "0", *flags]
 
 
-def baseline_argv(loop: str) -> list[str]:
-    return [PYTHON, str(BENCH / "baseline_app.py"), "--port", "0", "--loop", loop]
+def baseline_argv(loop: str, reads: str = "nothing") -> list[str]:
+    return [PYTHON, str(BENCH / "baseline_app.py"), "--port", "0", "--loop", loop, "--reads", reads]
 
 
 class Server:

@@ -71,6 +71,7 @@ class Results:
     memory: Memory | None = None
     checks: list[str] = field(default_factory=list)
     profile: Profile | None = None
+    instructions: list[str] = field(default_factory=list)  # rendered by bench/instructions.py
 
 
 def _verdict(ok: bool) -> str:
@@ -196,6 +197,8 @@ def render(results: Results) -> str:
             "core for part of the run: req/s and p99 of that run understate it, while server "
             "CPU µs/request (and the ratio by CPU in the table above) stays comparable.",
         ]
+    if results.instructions:
+        out += ["", "## Instructions per request", "", *results.instructions]
     if results.checks:
         out += ["", "## Checks of what was measured", ""]
         out += [f"- {line}" for line in results.checks]

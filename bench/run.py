@@ -27,9 +27,11 @@ from pathlib import Path
 from typing import Any, Final
 
 import fixture_cost
+import instructions
 from load import CHECK_PATH, CREATE_PATH, Load, LoadGenerator, choose
 from procs import (
     BENCH,
+    ROOT,
     Cores,
     Server,
     baseline_argv,
@@ -60,6 +62,13 @@ FLAGS: Final = [
     str(BALANCE),
 ]
 CONNECTIONS: Final = 50
+# bench/baseline_app.py --reads: a bare handler that only reads the body, also decodes it, or
+# validates it with pydantic; it keeps nothing and answers the baseline's fixed bytes
+REFERENCES: Final = {
+    "body": "bare aiohttp that reads the body",
+    "json": "bare aiohttp, reads and json.loads the body",
+    "pydantic": "bare aiohttp, reads and validates with a pydantic model",
+}
 # a saturated server below this share of a core in a run was not alone on it: run again
 BUSY_ENOUGH: Final = 0.9
 STARTED: Final = time.perf_counter()
@@ -77,14 +86,15 @@ class Mode:
     memory_points: tuple[int, ...]
     profile_seconds: int
     retries: int  # runs done again, in all, because the server was not alone on its core
+    instructed: int  # requests counted under callgrind, per server
     # 1: one thing at a time. The smoke runs the independent steps side by side: its numbers
     # mean nothing, and wrk cannot run for less than a second.
     workers: int
 
 
 MODES: Final = {
-    "full": Mode(10, 3, 2, 5, 500, 2, (100_000, 200_000), 5, retries=3, workers=1),
-    "smoke": Mode(1, 0, 1, 1, 20, 1, (2_000,), 1, retries=0, workers=4),
+    "full": Mode(10, 3, 2, 5, 500, 2, (100_000, 200_000), 5, retries=3, instructed=2000, workers=1),
+    "smoke": Mode(1, 0, 1, 1, 20, 1, (2_000,), 1, retries=0, instructed=20, workers=4),
 }
 
 
@@ -147,6 +157,11 @@ def throughput(mode: Mode, load: LoadGenerator, cores: Cores, results: Results) 
         loop = "uvloop" if create.uses_uvloop() else "asyncio (default policy)"
         baseline_loop = "uvloop" if loop == "uvloop" else "asyncio"
         baseline = stack.enter_context(Server(baseline_argv(baseline_loop), cores.server))
+        # reference rows: what aiohttp itself costs once a handler reads, decodes or validates
+        references = [
+            stack.enter_context(Server(baseline_argv(baseline_loop, reads), cores.server))
+            for reads in REFERENCES
+        ]
 
         first = create.post(CREATE_PATH, CREATE)
         price = BALANCE - create.get("/__mock/accounts/sk-bench")["balance"]
@@ -168,6 +183,10 @@ def throughput(mode: Mode, load: LoadGenerator, cores: Cores, results: Results) 
                 CREATE_PATH,
                 CREATE_BODY,
             ),
+            *(
+                Step(f"reference: {reads}", what, server, CREATE_PATH, CREATE_BODY)
+                for (reads, what), server in zip(REFERENCES.items(), references, strict=True)
+            ),
             Step("create", "the seed's first example", create, CREATE_PATH, CREATE_BODY, 0.60),
             Step("check-result", "an existing task", check, CHECK_PATH, check_body, 0.75),
             Step(
@@ -180,7 +199,7 @@ def throughput(mode: Mode, load: LoadGenerator, cores: Cores, results: Results) 
         with ThreadPoolExecutor(mode.workers) as pool:
             if mode.warm_up:
                 warm = list(pool.map(lambda s: s.run(load, mode.warm_up), plan))
-                warm_creates = warm[1].requests
+                warm_creates = warm[1 + len(REFERENCES)].requests
             retries = [mode.retries if load.saturates else 0]
             for _ in range(mode.repetitions):
                 done = pool.map(lambda s: s.measure(load, mode.seconds, retries), plan)
@@ -263,6 +282,57 @@ def start_up(mode: Mode, cores: Cores, loop: str) -> list[StartUp]:
         for name, argv in commands.items():
             times[name].append(start_up_seconds(argv, cores.server))
     return [StartUp(name, seconds) for name, seconds in times.items()]
+
+
+def count_instructions(mode: Mode, loop: str) -> list[str]:
+    """The baseline, the reference handlers and the three requests, under callgrind, one at a
+    time (a count does not depend on what else runs, but valgrind is slow)."""
+    baseline_loop = "uvloop" if loop == "uvloop" else "asyncio"
+    plan: list[tuple[str, str, list[str], str, bytes | None, float | None]] = [
+        (
+            "baseline",
+            "bare aiohttp, body unread",
+            baseline_argv(baseline_loop),
+            CREATE_PATH,
+            CREATE_BODY,
+            None,
+        ),
+        *(
+            (
+                f"reference: {reads}",
+                what,
+                baseline_argv(baseline_loop, reads),
+                CREATE_PATH,
+                CREATE_BODY,
+                None,
+            )
+            for reads, what in REFERENCES.items()
+        ),
+        (
+            "create",
+            "the seed's first example",
+            sora_mock_argv(*FLAGS),
+            CREATE_PATH,
+            CREATE_BODY,
+            0.60,
+        ),
+        ("check-result", "an existing task", sora_mock_argv(*FLAGS), CHECK_PATH, None, 0.75),
+        (
+            "rejected",
+            "aspectRatio 'square' (400)",
+            sora_mock_argv(*FLAGS),
+            CREATE_PATH,
+            REJECTED_BODY,
+            0.70,
+        ),
+    ]
+    counts = [
+        instructions.Count(
+            name, what, instructions.count(argv, path, body, mode.instructed, ROOT), target
+        )
+        for name, what, argv, path, body, target in plan
+    ]
+    return instructions.render(counts, mode.instructed)
 
 
 def memory(mode: Mode, load: LoadGenerator, cores: Cores, rate: float) -> Memory:
@@ -362,6 +432,9 @@ def main() -> int:
         results.fixture = fixture.result()
         results.memory = rss.result()
         results.profile = profile.result()
+    if instructions.available():
+        say("instructions per request (callgrind)")
+        results.instructions = count_instructions(mode, loop)
     say("done")
     results.machine["load average at the end"] = ", ".join(f"{n:.2f}" for n in os.getloadavg())
 
