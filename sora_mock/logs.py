@@ -47,37 +47,45 @@ def text_line(x: Exchange, ms: float) -> str:
 
 
 class RequestLog:
-    """Request lines for one server, batched per event-loop iteration."""
+    """Request lines for one server, batched per event-loop iteration.
+
+    A request only leaves its row, its time and the second it ended; the lines are made from
+    them when the batch is written (CONTRACT E's line, from the journal's row).
+    """
 
     def __init__(self, stream: TextIO, log_format: str) -> None:
         self._stream = stream
         self._json = log_format == "json"
-        self._lines: list[str] = []
+        self._pending: list[tuple[Exchange, float, int]] = []
         self._second = -1
         self._stamp = ""
 
-    def _now(self) -> str:
-        second = int(time.time())
+    def _stamp_of(self, second: int) -> str:
         if second != self._second:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
         return self._stamp
 
     def add(self, x: Exchange, ms: float) -> None:
-        if self._json:
-            line = json.dumps({"time": self._now(), "level": "INFO", **fields(x, ms)})
-        else:
-            line = f"{self._now()} {text_line(x, ms)}"
-        if not self._lines:
+        if not self._pending:
             asyncio.get_running_loop().call_soon(self.flush)
-        self._lines.append(line)
+        self._pending.append((x, ms, int(time.time())))
 
     def flush(self) -> None:
-        if self._lines:
-            self._lines.append("")
-            self._stream.write("\n".join(self._lines))
-            self._lines.clear()
-            self._stream.flush()
+        if not self._pending:
+            return
+        stamp = self._stamp_of
+        if self._json:
+            lines = [
+                json.dumps({"time": stamp(second), "level": "INFO", **fields(x, ms)})
+                for x, ms, second in self._pending
+            ]
+        else:
+            lines = [f"{stamp(second)} {text_line(x, ms)}" for x, ms, second in self._pending]
+        self._pending.clear()
+        lines.append("")
+        self._stream.write("\n".join(lines))
+        self._stream.flush()
 
 
 class TextFormatter(logging.Formatter):

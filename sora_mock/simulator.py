@@ -79,6 +79,9 @@ class Simulator:
         self._settled: dict[str, int] = {}
         # per key: tasks a fault will fail or cancel, not yet refunded
         self._doomed: dict[str, list[Task]] = {}
+        # whether a task may have finished ahead of older ones without being observed (a
+        # `cancel_task` rule's, or one the poll clock moved on): then forgetting scans for it
+        self._unseen_early_finals = self.clock.mode == "poll"
         self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
         self.sequence = 0  # journaled provider requests so far, numbered for the variants (G)
         self.journal.clear()
@@ -191,7 +194,8 @@ class Simulator:
         now: float,
         fail: FaultRule | None,
     ) -> Task:
-        self.book_due_refunds(key, now)
+        """The charge and the task; the caller has checked the concurrency limit at `now`,
+        which booked the key's due refunds, so the balance seen here is current."""
         account = self.ledger.accounts[key]
         if account.balance < price:
             raise e.ApiError(
@@ -202,21 +206,23 @@ class Simulator:
         task_id = self._task_ids(key, n)
         self._counters[key] = n
         names = tuple(params)
-        task = Task(
-            task_id=task_id,
-            key=key,
-            model=model,
-            param_names=self._param_names.setdefault(names, names),
-            param_values=tuple(params.values()),
-            price=price,
-            charge_no=self.ledger.charge(key, price, task_id, now),
-            created_at=now,
-            queue_seconds=self.settings.queue_seconds,
-            run_seconds=self.settings.run_seconds,
+        settings = self.settings
+        task = Task(  # positional, in the order of Task's fields: the create path's hottest call
+            task_id,
+            key,
+            model,
+            self._param_names.setdefault(names, names),
+            tuple(params.values()),
+            price,
+            self.ledger.charge(key, price, task_id, now),
+            now,
+            settings.queue_seconds,
+            settings.run_seconds,
         )
         if fail is not None:
             self._doomed.setdefault(key, []).append(task)
             cancel = fail.action == "cancel_task"
+            self._unseen_early_finals |= cancel
             default = DEFAULT_CANCEL_REASON if cancel else DEFAULT_FAILURE_REASON
             task.planned_failure = (
                 "cancelled" if cancel else "failed",
@@ -226,7 +232,10 @@ class Simulator:
         if len(self.tasks) >= self.settings.max_tasks:
             self._forget_one(now)
         self.tasks[task_id] = task
-        self._active.setdefault(key, deque()).append(task)
+        queue = self._active.get(key)
+        if queue is None:
+            queue = self._active[key] = deque()
+        queue.append(task)
         return task
 
     def check_result(self, key: str, task_id: str, base_url: str) -> dict[str, Any]:
@@ -342,10 +351,14 @@ class Simulator:
         only a task finished by the admin API or moved on by polls (the poll clock) can finish
         ahead of older ones, as can one a `cancel_task` rule ends as it leaves the queue, and
         only those go on the heap. Both are cheap, so a full store of
-        tasks that never finish costs a bounded scan per create, not O(n).
+        tasks that never finish costs a bounded scan per create, not O(n), and only where
+        such a task can exist unobserved (a `cancel_task` rule has fired, or the poll clock):
+        otherwise the oldest task alone says whether any task finished on its own.
         """
         oldest_final: Task | None = None
-        for task in itertools.islice(self.tasks.values(), FORGET_SCAN):
+        # without early finishers, a task that is not final has no final one behind it
+        scan = FORGET_SCAN if self._unseen_early_finals else 1
+        for task in itertools.islice(self.tasks.values(), scan):
             if self.observe(task, now)[0] in FINAL:
                 oldest_final = task
                 break
@@ -421,6 +434,8 @@ class Simulator:
         observes it (B3); a balance is such a read, so its refund shows before anyone looks
         at the task itself.
         """
+        if key is not None and not self._doomed.get(key):
+            return  # the key has no task a fault will end: nothing can be due
         now = self.clock.now() if now is None else now
         for owner in [key] if key is not None else list(self._doomed):
             tasks = self._doomed.get(owner)

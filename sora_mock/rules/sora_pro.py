@@ -18,7 +18,6 @@ from .common import (
     Collected,
     Violation,
     check_image_data,
-    choice,
     integer_or_digits,
     is_blank,
     nearest_allowed,
@@ -142,56 +141,125 @@ def _check_shots(raw: Any, warnings: list[str]) -> list[dict[str, Any]] | list[V
     return broken or shots
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The checks of one model, worked out once: which fields it validates, and the warning
+    each field that does not apply earns (in the order the contract's checks meet them)."""
+
+    spec: ModelSpec | None
+    frames: tuple[int, ...]
+    # not-applicable fields before the model's own warnings (image, shots), and after them
+    early: tuple[tuple[str, str], ...]
+    late: tuple[tuple[str, str], ...]
+    flags: tuple[str, ...]
+
+
+def _plan(spec: ModelSpec | None) -> _Plan:
+    if spec is None:  # no model: only its own checks run, and nothing is "not applicable"
+        return _Plan(None, (10, 15, 25), (), (), ("removeWatermark", "isPublic"))
+    ignored = [
+        *(("prompt",) if spec.kind == "storyboard" else ()),
+        *(("imageData", "imageUrl") if spec.kind != "image" else ()),
+        *(("size",) if not spec.sized else ()),
+        *(("removeWatermark",) if not spec.watermark else ()),
+        *(("shots",) if spec.kind != "storyboard" else ()),
+    ]
+    warned = [(name, e.WARN_NOT_APPLICABLE.format(field=name, model=spec.name)) for name in ignored]
+    # an image model warns about imageUrl in its image check, before size and the flags; a
+    # storyboard warns about its shots after every other field
+    split = 0 if spec.kind == "image" else len(warned)
+    flags = ("removeWatermark", "isPublic") if spec.watermark else ("isPublic",)
+    return _Plan(spec, spec.frames, tuple(warned[:split]), tuple(warned[split:]), flags)
+
+
+_PLANS: Final = {name: _plan(spec) for name, spec in MODELS.items()}
+_NO_MODEL: Final = _plan(None)
+_MODEL_REQUIRED: Final = Violation("model", e.MSG_REQUIRED.format(field="model"))
+_MODEL_UNKNOWN: Final = Violation("model", e.MSG_MODEL_UNKNOWN.format(choices=", ".join(MODELS)))
+_ASPECT_RATIO: Final = Violation(
+    "aspectRatio", e.MSG_ONE_OF.format(field="aspectRatio", choices=", ".join(ASPECT_RATIOS))
+)
+_SIZE: Final = Violation("size", e.MSG_ONE_OF.format(field="size", choices=", ".join(SIZES)))
+_SHARED: Final = {choice: choice for choice in (*ASPECT_RATIOS, *SIZES)}
+_FLAG: Final = {
+    name: Violation(name, e.MSG_BOOLEAN.format(field=name))
+    for name in ("removeWatermark", "isPublic")
+}
+
+
 def check_create(
     body: dict[str, Any], *, strict: bool, max_image_bytes: int, vip: bool = False
 ) -> Checked:
     """Validate and normalize a create-task body in the contract's order of checks.
 
     Every violated rule is collected (the journal lists them all); the first one is the answer.
-    `vip` is the account's flag, for the VIP-only inputs (`isPublic: false`).
+    `vip` is the account's flag, for the VIP-only inputs (`isPublic: false`). The model's plan
+    (`_PLANS`) says which checks run; the messages that do not depend on the body are made once.
     """
-    out = Checked()
     model = body.get("model")
-    spec = MODELS.get(model) if isinstance(model, str) else None
-    if "model" not in body:
-        out.violations.append(Violation("model", e.MSG_REQUIRED.format(field="model")))
-    elif spec is None:
-        choices = ", ".join(MODELS)
-        out.violations.append(Violation("model", e.MSG_MODEL_UNKNOWN.format(choices=choices)))
-    out.model = spec
-    _check_prompt(body, spec, out)
-    _check_image(body, spec, out, strict, max_image_bytes)
-    _check_aspect_ratio(body, out)
-    _check_frames(body, spec, out)
-    _check_size(body, spec, out)
-    _check_flags(body, spec, out)
-    _check_storyboard(body, spec, out)
-    unknown = [name for name in body if name not in KNOWN_FIELDS]
-    if unknown and strict:
-        message = e.MSG_UNKNOWN_FIELDS.format(fields=", ".join(unknown))
-        out.violations.append(Violation(unknown[0], message))
-    elif unknown:
-        out.warnings.extend(e.WARN_UNKNOWN_FIELD.format(field=name) for name in unknown)
+    plan = _PLANS.get(model) if isinstance(model, str) else None
+    out = Checked()
+    if plan is None:
+        plan = _NO_MODEL
+        out.violations.append(_MODEL_UNKNOWN if "model" in body else _MODEL_REQUIRED)
+    spec = out.model = plan.spec
+    for name, warning in plan.early:
+        if name in body:
+            out.warnings.append(warning)
+    if spec is not None:
+        if spec.kind != "storyboard":
+            _check_prompt(body, spec, out)
+        if spec.kind == "image":
+            _check_image(body, spec, out, strict, max_image_bytes)
+    _check_choices(body, plan, out)
+    if spec is not None and spec.kind == "storyboard":
+        _check_storyboard(body, spec, out)
+    for name, warning in plan.late:
+        if name in body:
+            out.warnings.append(warning)
+    if not body.keys() <= KNOWN_FIELDS:
+        _check_unknown(body, strict, out)
     if out.params.get("isPublic") is False:
         vip_only(out, "isPublic", vip=vip, strict=strict, keep=True, warning=e.WARN_VIP_PUBLIC)
     return out
 
 
-def _not_applicable(
-    body: dict[str, Any], spec: ModelSpec | None, out: Checked, *names: str
-) -> None:
-    """Fields that do not apply are not validated and not passed on, only noted."""
-    if spec is None:
-        return
-    for name in names:
-        if name in body:
-            out.warnings.append(e.WARN_NOT_APPLICABLE.format(field=name, model=spec.name))
+def _check_unknown(body: dict[str, Any], strict: bool, out: Checked) -> None:
+    unknown = [name for name in body if name not in KNOWN_FIELDS]
+    if strict:
+        message = e.MSG_UNKNOWN_FIELDS.format(fields=", ".join(unknown))
+        out.violations.append(Violation(unknown[0], message))
+    else:
+        out.warnings.extend(e.WARN_UNKNOWN_FIELD.format(field=name) for name in unknown)
 
 
-def _check_prompt(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
-    if spec is None or spec.kind == "storyboard":
-        _not_applicable(body, spec, out, "prompt")
-    elif "prompt" not in body:
+def _check_choices(body: dict[str, Any], plan: _Plan, out: Checked) -> None:
+    """aspectRatio, nFrames, size and the flags. A valid choice is kept as the constant
+    itself, so 100,000 kept tasks share one string (the `in` of a tuple never hashes the
+    value, which may be any JSON)."""
+    params = out.params
+    ratio = body.get("aspectRatio", "landscape")
+    if ratio in ASPECT_RATIOS:
+        params["aspectRatio"] = _SHARED[ratio]
+    else:
+        out.violations.append(_ASPECT_RATIO)
+    _check_frames(body, plan.spec, plan.frames, out)
+    if plan.spec is not None and plan.spec.sized:
+        size = body.get("size", "standard")
+        if size in SIZES:
+            params["size"] = _SHARED[size]
+        else:
+            out.violations.append(_SIZE)
+    for name in plan.flags:
+        value = body.get(name, True)
+        if value is True or value is False:
+            params[name] = value
+        else:
+            out.violations.append(_FLAG[name])
+
+
+def _check_prompt(body: dict[str, Any], spec: ModelSpec, out: Checked) -> None:
+    if "prompt" not in body:
         message = e.MSG_REQUIRED_FOR_MODEL.format(field="prompt", model=spec.name)
         out.violations.append(Violation("prompt", message))
     elif is_blank(body["prompt"]):
@@ -201,11 +269,8 @@ def _check_prompt(body: dict[str, Any], spec: ModelSpec | None, out: Checked) ->
 
 
 def _check_image(
-    body: dict[str, Any], spec: ModelSpec | None, out: Checked, strict: bool, max_bytes: int
+    body: dict[str, Any], spec: ModelSpec, out: Checked, strict: bool, max_bytes: int
 ) -> None:
-    if spec is None or spec.kind != "image":
-        _not_applicable(body, spec, out, "imageData", "imageUrl")
-        return
     checked: dict[str, Any] | str | Violation
     if "imageData" in body:
         checked = check_image_data(body["imageData"], strict, max_bytes)
@@ -224,17 +289,9 @@ def _check_image(
         out.params[name] = checked
 
 
-def _check_aspect_ratio(body: dict[str, Any], out: Checked) -> None:
-    value = choice(body.get("aspectRatio", "landscape"), ASPECT_RATIOS)
-    if value is not None:
-        out.params["aspectRatio"] = value
-    else:
-        message = e.MSG_ONE_OF.format(field="aspectRatio", choices=", ".join(ASPECT_RATIOS))
-        out.violations.append(Violation("aspectRatio", message))
-
-
-def _check_frames(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
-    allowed = spec.frames if spec else (10, 15, 25)
+def _check_frames(
+    body: dict[str, Any], spec: ModelSpec | None, allowed: tuple[int, ...], out: Checked
+) -> None:
     if "nFrames" not in body:
         if spec is not None:
             out.params["nFrames"] = spec.default_frames
@@ -263,35 +320,8 @@ def _as_json(raw: int | str) -> str:
     return f'"{raw}"' if isinstance(raw, str) else str(raw)
 
 
-def _check_size(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
-    if spec is None or not spec.sized:
-        _not_applicable(body, spec, out, "size")
-        return
-    value = choice(body.get("size", "standard"), SIZES)
-    if value is not None:
-        out.params["size"] = value
-    else:
-        message = e.MSG_ONE_OF.format(field="size", choices=", ".join(SIZES))
-        out.violations.append(Violation("size", message))
-
-
-def _check_flags(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
-    names: tuple[str, ...] = ("removeWatermark", "isPublic")
-    if spec is not None and not spec.watermark:
-        _not_applicable(body, spec, out, "removeWatermark")
-        names = ("isPublic",)
-    for name in names:
-        value = body.get(name, True)
-        if isinstance(value, bool):
-            out.params[name] = value
-        else:
-            out.violations.append(Violation(name, e.MSG_BOOLEAN.format(field=name)))
-
-
-def _check_storyboard(body: dict[str, Any], spec: ModelSpec | None, out: Checked) -> None:
-    if spec is None or spec.kind != "storyboard":
-        _not_applicable(body, spec, out, "shots")
-    elif "shots" not in body:
+def _check_storyboard(body: dict[str, Any], spec: ModelSpec, out: Checked) -> None:
+    if "shots" not in body:
         message = e.MSG_REQUIRED_FOR_MODEL.format(field="shots", model=spec.name)
         out.violations.append(Violation("shots", message))
     else:

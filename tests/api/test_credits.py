@@ -180,16 +180,17 @@ async def test_it_writes_one_log_line(client: Client, caplog: pytest.LogCaptureF
 # -- result_pid (A3) -----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("seed", ["pid-seed", "p" * 100], ids=["short", "over-a-block"])
 async def test_result_pid_is_set_only_when_succeeded_by_its_hmac_rule(
-    make_client: MakeClient,
+    make_client: MakeClient, seed: str
 ) -> None:
-    client = await make_client(seed="pid-seed")
+    client = await make_client(seed=seed)
     task_id = await create_ok(client)
     running = (await check(client, task_id))["data"]
     assert (None, []) == (running["result_pid"], running["result_pids"])
     await advance(client, 5)
     done = (await check(client, task_id))["data"]
-    pid = expected_pid(task_id, "pid-seed")
+    pid = expected_pid(task_id, seed)
     assert (pid, [pid], {}) == (done["result_pid"], done["result_pids"], done["metadata"])
     assert pid == (await admin(client, "GET", f"/tasks/{task_id}"))["result_pid"]
     assert pid != expected_pid(task_id)  # the seed is part of it

@@ -250,6 +250,20 @@ async def test_task_ids_are_the_hmac_of_seed_key_and_counter(make_client: MakeCl
     assert expected_id("team-seed", OTHER_KEY, 1) == other
 
 
+@pytest.mark.parametrize(
+    "seed",
+    ["", "x", "s" * 63, "s" * 64, "s" * 65, "long-" * 40, "zaad-ü-種"],
+    ids=["empty", "one", "63", "64", "65", "200", "non-ascii"],
+)
+async def test_task_ids_are_the_hmac_for_seeds_of_any_length(
+    make_client: MakeClient, seed: str
+) -> None:
+    """HMAC pads a key up to SHA-256's 64-byte block and hashes a longer one first: the ids
+    follow B2 on both sides of that edge, and for a seed that is not ASCII."""
+    client = await make_client(seed=seed)
+    assert [expected_id(seed, KEY, n) for n in (1, 2)] == [await create_ok(client) for _ in "ab"]
+
+
 async def test_the_default_seed_is_sora_mock(client: Client) -> None:
     assert expected_id("sora-mock", KEY, 1) == await create_ok(client)
 
