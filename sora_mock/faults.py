@@ -107,11 +107,11 @@ PRESETS: Final = Presets()
 
 
 def __getattr__(name: str) -> Any:
-    """`FaultRule` (a pydantic model) is imported from here on first use (PEP 562)."""
-    if name == "FaultRule":
-        from .fault_rule import FaultRule  # noqa: PLC0415 (see the docstring)
+    """`FaultRule` and `HeaderMatch` (pydantic models) are imported on first use (PEP 562)."""
+    if name in ("FaultRule", "HeaderMatch"):
+        from . import fault_rule  # noqa: PLC0415 (see the docstring)
 
-        return FaultRule
+        return getattr(fault_rule, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

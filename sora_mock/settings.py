@@ -277,6 +277,19 @@ class Settings:
         settings._fill(obj)
         return settings
 
+    @classmethod
+    def _made(cls, values: Mapping[str, Any], given: frozenset[str], model: Any) -> Settings:
+        settings = cls.__new__(cls)
+        for name in FIELDS:
+            object.__setattr__(settings, name, values[name])
+        object.__setattr__(settings, "model_fields_set", given)
+        object.__setattr__(settings, "_model", model)
+        return settings
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """copy, deepcopy and pickle as the model's: by value, not by setting attributes."""
+        return (Settings._made, (self._values(), self.model_fields_set, self._model))
+
     def _fill(self, values: Any) -> None:
         checked = hand_checked(values) if isinstance(values, dict) else None
         model = None

@@ -7,7 +7,9 @@ decide one differently.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 from typing import Any, Final, get_origin
 
 import pytest
@@ -232,3 +234,15 @@ def test_what_the_model_decides_beyond_the_hand_check_is_kept_whole() -> None:
     assert (made.accounts["sk-a"].balance, made.accounts["sk-b"].vip) == (5, True)
     assert made.price_table["sora-2-text-to-video"] == {10: 7, 15: 150}
     assert made.model_dump(exclude_unset=True) == model.model_dump(exclude_unset=True)
+
+
+@pytest.mark.parametrize(
+    "values", [{}, {"clock": "manual", "port": "9"}, {"faults": [{"action": "html"}]}]
+)
+def test_a_copy_or_a_pickle_is_an_equal_settings_object(values: dict[str, Any]) -> None:
+    made = Settings(**values)
+    for twin in (copy.copy(made), copy.deepcopy(made), pickle.loads(pickle.dumps(made))):  # noqa: S301 (our own bytes)
+        assert type(twin) is Settings
+        assert twin == made
+        assert twin.model_fields_set == made.model_fields_set
+        assert twin.model_dump(exclude_unset=True) == made.model_dump(exclude_unset=True)
