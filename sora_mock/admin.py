@@ -17,7 +17,6 @@ from . import errors as e
 from . import ui
 from .config import describe
 from .deliveries import STATES
-from .faults import FaultRule
 from .journal import ROUTES
 from .responses import SIMULATOR, json_response
 from .simulator import Simulator
@@ -199,6 +198,8 @@ async def list_faults(request: web.Request) -> web.Response:
 
 
 async def add_fault(request: web.Request) -> web.Response:
+    from .fault_rule import FaultRule  # noqa: PLC0415 (pydantic's models load on first use)
+
     rule = await _body(request, FaultRule)
     return _reply(_sim(request).faults.add(rule).to_json(), 201)
 

@@ -14,13 +14,13 @@ import struct
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import hdrs, web
 
 from . import errors as e
 from . import varied
-from .faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, FaultRule, Request
+from .faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, Request
 from .journal import Exchange
 from .jsonbody import BodyError, parse_object
 from .logs import REQUESTS, log_request
@@ -28,6 +28,9 @@ from .responses import JSON, REQUEST_LOG, SIMULATOR, envelope_error, json_respon
 from .rules.check import check_task_id
 from .rules.common import Violation, bearer_token
 from .simulator import Simulator
+
+if TYPE_CHECKING:  # a pydantic model, loaded on first use rather than at start-up
+    from .fault_rule import FaultRule
 
 CREATE_PATH: Final = "/api/v1/video/sora-pro"
 CHECK_PATH: Final = "/api/video-generations/check-result"

@@ -15,7 +15,7 @@ from aiohttp import web
 from . import errors as e
 from .admin_bodies import AccountBody, AdvanceBody
 from .client import SoraMockError
-from .faults import FaultRule
+from .fault_rule import FaultRule
 from .responses import SIMULATOR
 from .simulator import Simulator
 

@@ -1,4 +1,5 @@
-"""Settings (CONTRACT E): one frozen model, filled from defaults < TOML file < env < flags."""
+"""Settings (CONTRACT E): one frozen object, filled from defaults < TOML file < env < flags,
+and the one-line errors that name a bad value's setting and source."""
 
 from __future__ import annotations
 
@@ -7,191 +8,20 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from .clock import ClockMode
 from .errors import mask_key
-from .faults import FaultRule
-from .pricing import DEFAULT_PRICING, PriceTable, priced_models
-from .variants import Setting as VariantsSetting
-from .variants import normalize as normalize_variants
+from .settings import Settings as Settings  # noqa: PLC0414 (re-exported: imported from here)
+from .settings import hand_checked
 from .variants import read_text as read_variants
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 ENV_PREFIX: Final = "SORA_MOCK_"
 ENV_CONFIG: Final = "SORA_MOCK_CONFIG"
 # read by the command line when present and no other file is named (the container's mount point)
 DEFAULT_CONFIG: Final = Path("/etc/sora-mock/config.toml")
-MiB: Final = 1024 * 1024
-
-NonNegInt = Annotated[int, Field(ge=0)]
-PosInt = Annotated[int, Field(ge=1)]
-
-
-class AccountEntry(BaseModel):
-    """An `accounts` entry written as a table: `{balance = n, vip = true}` (B1). What it leaves
-    out comes from `default_balance` and `default_vip`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    balance: Annotated[int, Field(ge=0, strict=True)] | None = None
-    vip: Annotated[bool, Field(strict=True)] | None = None
-
-    @field_validator("balance", "vip", mode="before")
-    @classmethod
-    def _given(cls, value: Any) -> Any:
-        """A field that is written is a value: leave it out for the default, never null."""
-        if value is None:
-            raise ValueError("leave it out for the default; it cannot be null")
-        return value
-
-
-class Settings(BaseModel):
-    """Every setting of CONTRACT E with its default. Frozen: one simulation, one configuration."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    host: str = "127.0.0.1"
-    port: Annotated[int, Field(ge=0, le=65535)] = 8000
-    seed: str = "sora-mock"
-    strict: bool = False
-    error_status: Literal["200", "http"] = "200"
-    auto_provision: bool = True
-    default_balance: NonNegInt = 10_000
-    default_vip: bool = False
-    accounts: dict[str, AccountEntry] = Field(default_factory=dict)
-    pricing: dict[str, Any] = Field(default_factory=dict)
-    queue_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
-    run_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 4.0
-    clock: ClockMode = "real"
-    speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
-    poll_step_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 2.5
-    max_concurrent_tasks: PosInt = 20
-    max_body_bytes: PosInt = 16 * MiB
-    max_image_bytes: PosInt = 10 * MiB
-    max_tasks: PosInt = 100_000
-    ledger_size: NonNegInt = 10_000
-    journal_size: NonNegInt = 1000
-    admin_token: str | None = None
-    public_base_url: str | None = None
-    fault_header: bool = True
-    faults: list[FaultRule] = Field(default_factory=list)
-    log_format: Literal["text", "json"] = "text"
-    webhook_allow_hosts: list[str] = Field(
-        default_factory=lambda: ["127.0.0.1", "::1", "localhost"]
-    )
-    webhook_retries: NonNegInt = 3
-    webhook_timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 5.0
-    webhook_on_failure: bool = False
-    sse_interval_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
-    variants: VariantsSetting = "contract"
-
-    @field_validator("accounts", mode="before")
-    @classmethod
-    def _bare_balances(cls, value: Any) -> Any:
-        """`"sk-..." = 500` is short for `{balance = 500}`; the key is never echoed (D)."""
-        if not isinstance(value, Mapping):
-            return value
-        entries: dict[Any, Any] = {}
-        for key, entry in value.items():
-            if isinstance(entry, int) and not isinstance(entry, bool):
-                entries[key] = {"balance": entry}
-            elif isinstance(entry, Mapping):
-                entries[key] = entry
-            else:
-                raise ValueError(
-                    "each entry must be a whole number of credits or a table {balance, vip}, "
-                    f"got {type(entry).__name__}"
-                )
-        return entries
-
-    @field_validator("error_status", mode="before")
-    @classmethod
-    def _status_number(cls, value: Any) -> Any:
-        return "200" if value == 200 and not isinstance(value, bool) else value
-
-    @field_validator("admin_token", "public_base_url", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: Any) -> Any:
-        return None if value == "" else value
-
-    @field_validator("public_base_url")
-    @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
-
-    @field_validator("webhook_allow_hosts")
-    @classmethod
-    def _hosts(cls, value: list[str]) -> list[str]:
-        """Compared case-insensitively and without an IPv6 address's brackets (A7)."""
-        hosts = [host.strip().strip("[]").lower() for host in value]
-        if any(not host for host in hosts):
-            raise ValueError("a host must not be blank")
-        return hosts
-
-    @field_validator("variants", mode="before")
-    @classmethod
-    def _variants(cls, value: Any) -> Any:
-        return normalize_variants(value)  # raises ValueError naming the point or form
-
-    @field_validator("pricing")
-    @classmethod
-    def _pricing(cls, value: dict[str, Any]) -> dict[str, Any]:
-        merge_pricing(value)  # raises ValueError naming the bad entry
-        return value
-
-    @property
-    def price_table(self) -> PriceTable:
-        return merge_pricing(self.pricing)
-
-
-def _price(where: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where} must be a whole number of credits >= 0, got {value!r}")
-    return value
-
-
-def _frames(where: str, name: Any, allowed: tuple[int, ...]) -> int:
-    try:
-        frames = int(name)
-    except (TypeError, ValueError):
-        frames = -1
-    if frames not in allowed:
-        allowed_text = ", ".join(map(str, allowed))
-        raise ValueError(f"{where}: nFrames {name!r} is not one of {allowed_text}")
-    return frames
-
-
-def merge_pricing(overrides: Mapping[str, Any]) -> PriceTable:
-    """The default price table with `overrides` laid over it, checked entry by entry."""
-    table: dict[str, Any] = {
-        model: {k: dict(v) if isinstance(v, dict) else v for k, v in prices.items()}
-        for model, prices in DEFAULT_PRICING.items()
-    }
-    models = priced_models()
-    for model, prices in overrides.items():
-        spec = models.get(model)
-        if spec is None:
-            raise ValueError(f"unknown model {model!r}")
-        sized, allowed = spec
-        if not isinstance(prices, Mapping):
-            raise ValueError(f"pricing.{model} must be a table")
-        for name, value in prices.items():
-            where = f"pricing.{model}.{name}"
-            if sized:
-                if name not in ("standard", "high") or not isinstance(value, Mapping):
-                    raise ValueError(f"{where}: {model} is priced per size (standard, high)")
-                for frames, price in value.items():
-                    n = _frames(f"{where}.{frames}", frames, allowed)
-                    table[model][name][n] = _price(f"{where}.{frames}", price)
-            else:
-                table[model][_frames(where, name, allowed)] = _price(where, value)
-    return table
 
 
 class ConfigError(Exception):
@@ -382,10 +212,15 @@ FILE_SOURCE: Final = "file:"
 
 
 def build(values: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> Settings:
-    try:
-        return Settings.model_validate(dict(values))
-    except ValidationError as exc:
-        raise ConfigError(describe_settings(exc, sources or {})) from None
+    values = dict(values)
+    if hand_checked(values) is None:  # pydantic's to decide (settings.py), and to word
+        from pydantic import ValidationError  # noqa: PLC0415 (see the comment above)
+
+        try:
+            return Settings.model_validate(values)
+        except ValidationError as exc:
+            raise ConfigError(describe_settings(exc, sources or {})) from None
+    return Settings.model_validate(values)
 
 
 _SECRET_FIELDS: Final = frozenset(("api_key", "admin_token", "accounts"))

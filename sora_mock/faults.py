@@ -7,20 +7,15 @@ a connection open, reset it or write a broken body.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Final, Literal
-
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from . import errors as e
+
+if TYPE_CHECKING:  # at run time, `__getattr__` below
+    from .fault_rule import FaultRule as FaultRule  # noqa: PLC0414 (re-exported for mypy)
 
 Route = Literal["create", "sora_video", "check_result", "credits", "files", "webhook", "any"]
 Action = Literal[
@@ -40,11 +35,6 @@ DELIVERY_ACTIONS: Final = frozenset(("drop", "delay", "duplicate", "error"))
 DELIVERY_ONLY: Final = frozenset(("drop", "duplicate"))
 DEFAULT_TIMEOUT_MS: Final = 60_000
 DEFAULT_FAILURE_REASON: Final = "injected_failure"
-# a rule's numbers are JSON Schema's: an integer may be written 35.0, a boolean is no number
-Count = Annotated[int, Field(ge=1, strict=True)]
-Status = Annotated[int, Field(ge=100, le=599, strict=True)]
-Millis = Annotated[float, Field(ge=0, strict=True)]
-_INTEGER_FIELDS: Final = ("every", "nth", "times", "code", "http_status")
 MSG_DELAY_MS: Final = "delay_ms must be a number of milliseconds >= 0, or [min, max]"
 MSG_EVERY: Final = "every must be true or an integer >= 1"
 DEFAULT_CANCEL_REASON: Final = "injected_cancel"
@@ -53,112 +43,76 @@ TASK_ACTIONS: Final = frozenset(("fail_task", "cancel_task"))
 TASK_ROUTES: Final = frozenset(("create", "sora_video"))
 
 
-class HeaderMatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = Field(min_length=1)
-    value: str
-
-
-class FaultRule(BaseModel):
-    """One rule as a user writes it: in `[[faults]]`, `POST /__mock/faults` or `add_fault()`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    action: Action
-    route: Route = "any"
-    model: str | None = None
-    api_key: str | None = None
-    prompt_contains: str | None = None
-    header: HeaderMatch | None = None
-    every: Annotated[
-        Annotated[bool, Field(strict=True)] | Count | None,
-        WithJsonSchema(
-            {"anyOf": [{"const": True}, {"type": "integer", "minimum": 1}, {"type": "null"}]}
-        ),
-    ] = None
-    nth: Count | None = None
-    probability: Annotated[float, Field(ge=0, le=1, strict=True)] | None = None
-    times: Count | None = None
-    code: Status | None = None  # `error`: default 500
-    message: str | None = None
-    http_status: Status | None = None
-    delay_ms: Millis | Annotated[list[Millis], Field(min_length=2, max_length=2)] | None = None
-    failure_reason: str | None = None
-    error_message: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _whole_floats(cls, data: Any) -> Any:
-        """35.0 is an integer in JSON Schema (and in the OpenAPI document): take it as 35."""
-        if not isinstance(data, dict):
-            return data
-        return {
-            k: int(v) if k in _INTEGER_FIELDS and type(v) is float and v.is_integer() else v
-            for k, v in data.items()
-        }
-
-    @field_validator("delay_ms", mode="before")
-    @classmethod
-    def _delay_numbers(cls, value: Any) -> Any:
-        """One message for a bad delay, not one per alternative of the union."""
-        items = value if isinstance(value, list) else [value]
-        if value is not None and not all(_is_number(v) and v >= 0 for v in items):
-            raise ValueError(MSG_DELAY_MS)
-        if isinstance(value, list) and len(value) != 2:
-            raise ValueError(MSG_DELAY_MS)
-        return value
-
-    @field_validator("every", mode="before")
-    @classmethod
-    def _every(cls, value: Any) -> Any:
-        if value is None or value is True or (_is_number(value) and int(value) == value >= 1):
-            return value
-        raise ValueError(MSG_EVERY)
-
-    @model_validator(mode="after")
-    def _one_selector(self) -> FaultRule:
-        chosen = [n for n in ("every", "nth", "probability") if getattr(self, n) is not None]
-        if len(chosen) > 1:
-            raise ValueError(f"choose one of every, nth, probability; got {', '.join(chosen)}")
-        if isinstance(self.delay_ms, list) and self.delay_ms[0] > self.delay_ms[1]:
-            raise ValueError("delay_ms [min, max] needs min <= max")
-        if self.route == "webhook":
-            if self.action not in DELIVERY_ACTIONS:
-                allowed = ", ".join(sorted(DELIVERY_ACTIONS))
-                raise ValueError(f"action {self.action!r} cannot act on a webhook; use {allowed}")
-            if self.header is not None:
-                raise ValueError("header cannot match a webhook delivery: it has no request")
-        elif self.action in DELIVERY_ONLY:
-            raise ValueError(f"action {self.action!r} needs route 'webhook'")
-        return self
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-PRESETS: Final[dict[str, FaultRule]] = {
-    "insufficient_credits": FaultRule(
-        action="error", code=e.INSUFFICIENT_CREDITS, message="Insufficient credits (injected)."
-    ),
-    "unauthorized": FaultRule(
-        action="error", code=e.UNAUTHORIZED, message="Unauthorized: invalid API key (injected)."
-    ),
-    "rate_limited": FaultRule(
-        action="error", code=e.TOO_MANY_TASKS, message="Too many requests (injected)."
-    ),
-    "server_error": FaultRule(action="error", code=e.SERVER_ERROR, message=e.MSG_INJECTED),
-    "unavailable": FaultRule(
-        action="error", code=503, message="Service unavailable: try again later (injected)."
-    ),
-    "timeout": FaultRule(action="timeout"),
-    "reset": FaultRule(action="reset"),
-    "malformed": FaultRule(action="malformed"),
-    "html": FaultRule(action="html"),
-    "task_failed": FaultRule(action="fail_task"),
-    "task_cancelled": FaultRule(action="cancel_task"),
+# The presets of `X-Sora-Mock-Fault`, as the keyword arguments of their rules: the rules are
+# pydantic models, built on the first use of one (`PRESETS`), not at every start-up.
+PRESET_RULES: Final[Mapping[str, Mapping[str, Any]]] = {
+    "insufficient_credits": {
+        "action": "error",
+        "code": e.INSUFFICIENT_CREDITS,
+        "message": "Insufficient credits (injected).",
+    },
+    "unauthorized": {
+        "action": "error",
+        "code": e.UNAUTHORIZED,
+        "message": "Unauthorized: invalid API key (injected).",
+    },
+    "rate_limited": {
+        "action": "error",
+        "code": e.TOO_MANY_TASKS,
+        "message": "Too many requests (injected).",
+    },
+    "server_error": {"action": "error", "code": e.SERVER_ERROR, "message": e.MSG_INJECTED},
+    "unavailable": {
+        "action": "error",
+        "code": 503,
+        "message": "Service unavailable: try again later (injected).",
+    },
+    "timeout": {"action": "timeout"},
+    "reset": {"action": "reset"},
+    "malformed": {"action": "malformed"},
+    "html": {"action": "html"},
+    "task_failed": {"action": "fail_task"},
+    "task_cancelled": {"action": "cancel_task"},
 }
 MSG_UNKNOWN_PRESET: Final = "X-Sora-Mock-Fault: unknown preset {name!r}; valid presets: {valid}."
+
+
+@cache
+def _preset_rules() -> dict[str, FaultRule]:
+    from .fault_rule import FaultRule  # noqa: PLC0415 (pydantic, on the first preset's use)
+
+    return {name: FaultRule(**kwargs) for name, kwargs in PRESET_RULES.items()}
+
+
+class Presets(Mapping[str, "FaultRule"]):
+    """The presets by name, in `PRESET_RULES`' order; their names cost nothing, their rules
+    are built together when the first is looked up."""
+
+    def __getitem__(self, name: str) -> FaultRule:
+        if name not in PRESET_RULES:
+            raise KeyError(name)
+        return _preset_rules()[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in PRESET_RULES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PRESET_RULES)
+
+    def __len__(self) -> int:
+        return len(PRESET_RULES)
+
+
+PRESETS: Final = Presets()
+
+
+def __getattr__(name: str) -> Any:
+    """`FaultRule` and `HeaderMatch` (pydantic models) are imported on first use (PEP 562)."""
+    if name in ("FaultRule", "HeaderMatch"):
+        from . import fault_rule  # noqa: PLC0415 (see the docstring)
+
+        return getattr(fault_rule, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(slots=True)

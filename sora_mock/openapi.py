@@ -19,7 +19,7 @@ from . import __version__, schemas
 from .admin_bodies import AccountBody, AdvanceBody, FailBody
 from .deliveries import STATES
 from .errors import dumps
-from .faults import FaultRule
+from .fault_rule import FaultRule
 from .journal import ROUTES
 from .responses import json_response
 from .rules import sora_video as a6

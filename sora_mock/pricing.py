@@ -1,8 +1,10 @@
 """B1's price tables and their lookup: per model and nFrames (A6: duration), and per size for
-the Pro text/image models. The settings' `pricing` is laid over `DEFAULT_PRICING` (config.py)."""
+the Pro text/image models. The settings' `pricing` is laid over `DEFAULT_PRICING` by
+`merge_pricing`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from .rules import sora_pro, sora_video
@@ -45,3 +47,47 @@ def price_of(pricing: PriceTable, model: str, n_frames: int, size: str | None) -
     if size is not None:
         table = table[size]
     return int(table[n_frames])
+
+
+def _price(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where} must be a whole number of credits >= 0, got {value!r}")
+    return value
+
+
+def _frames(where: str, name: Any, allowed: tuple[int, ...]) -> int:
+    try:
+        frames = int(name)
+    except (TypeError, ValueError):
+        frames = -1
+    if frames not in allowed:
+        allowed_text = ", ".join(map(str, allowed))
+        raise ValueError(f"{where}: nFrames {name!r} is not one of {allowed_text}")
+    return frames
+
+
+def merge_pricing(overrides: Mapping[str, Any]) -> PriceTable:
+    """The default price table with `overrides` laid over it, checked entry by entry."""
+    table: dict[str, Any] = {
+        model: {k: dict(v) if isinstance(v, dict) else v for k, v in prices.items()}
+        for model, prices in DEFAULT_PRICING.items()
+    }
+    models = priced_models()
+    for model, prices in overrides.items():
+        spec = models.get(model)
+        if spec is None:
+            raise ValueError(f"unknown model {model!r}")
+        sized, allowed = spec
+        if not isinstance(prices, Mapping):
+            raise ValueError(f"pricing.{model} must be a table")
+        for name, value in prices.items():
+            where = f"pricing.{model}.{name}"
+            if sized:
+                if name not in ("standard", "high") or not isinstance(value, Mapping):
+                    raise ValueError(f"{where}: {model} is priced per size (standard, high)")
+                for frames, price in value.items():
+                    n = _frames(f"{where}.{frames}", frames, allowed)
+                    table[model][name][n] = _price(f"{where}.{frames}", price)
+            else:
+                table[model][_frames(where, name, allowed)] = _price(where, value)
+    return table

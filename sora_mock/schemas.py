@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .faults import FaultRule
+from .fault_rule import FaultRule
 
 Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
 ResultPid = Annotated[str, Field(pattern=r"^s_[0-9a-f]{24}$")]

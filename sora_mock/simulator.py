@@ -11,12 +11,12 @@ import heapq
 import itertools
 import math
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors as e
 from .clock import Clock, make_clock
 from .config import Settings
-from .faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, FaultRule, Faults
+from .faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, Faults
 from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
 from .ledger import Account, Ledger
@@ -27,6 +27,9 @@ from .rules.sora_video import VideoChecked, check_sora_video
 from .tasks import FINAL, REFUNDED, Status, Task
 from .variants import Variants
 from .watchers import Watchers
+
+if TYPE_CHECKING:  # a pydantic model, loaded on first use rather than at start-up
+    from .fault_rule import FaultRule
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
 DEFAULT_ADMIN_CANCEL: str = "cancelled_by_admin"

@@ -1,0 +1,142 @@
+"""The settings (CONTRACT E) as a pydantic model: the reference that `settings.Settings`
+checks by hand at start-up, and the checker of every value that the hand check leaves to it (a
+value it refuses, or one it does not handle itself, such as fault rules). Its errors are the
+ones users see, so a bad value reads the same whichever path met it; loaded on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .clock import ClockMode
+from .fault_rule import FaultRule
+from .pricing import PriceTable, merge_pricing
+from .variants import Setting as VariantsSetting
+from .variants import normalize as normalize_variants
+
+MiB: Final = 1024 * 1024
+NonNegInt = Annotated[int, Field(ge=0)]
+PosInt = Annotated[int, Field(ge=1)]
+
+
+class AccountEntry(BaseModel):
+    """An `accounts` entry written as a table: `{balance = n, vip = true}` (B1). What it leaves
+    out comes from `default_balance` and `default_vip`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    balance: Annotated[int, Field(ge=0, strict=True)] | None = None
+    vip: Annotated[bool, Field(strict=True)] | None = None
+
+    @field_validator("balance", "vip", mode="before")
+    @classmethod
+    def _given(cls, value: Any) -> Any:
+        """A field that is written is a value: leave it out for the default, never null."""
+        if value is None:
+            raise ValueError("leave it out for the default; it cannot be null")
+        return value
+
+
+class Settings(BaseModel):
+    """Every setting of CONTRACT E with its default. Frozen: one simulation, one configuration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    seed: str = "sora-mock"
+    strict: bool = False
+    error_status: Literal["200", "http"] = "200"
+    auto_provision: bool = True
+    default_balance: NonNegInt = 10_000
+    default_vip: bool = False
+    accounts: dict[str, AccountEntry] = Field(default_factory=dict)
+    pricing: dict[str, Any] = Field(default_factory=dict)
+    queue_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
+    run_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 4.0
+    clock: ClockMode = "real"
+    speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    poll_step_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 2.5
+    max_concurrent_tasks: PosInt = 20
+    max_body_bytes: PosInt = 16 * MiB
+    max_image_bytes: PosInt = 10 * MiB
+    max_tasks: PosInt = 100_000
+    ledger_size: NonNegInt = 10_000
+    journal_size: NonNegInt = 1000
+    admin_token: str | None = None
+    public_base_url: str | None = None
+    fault_header: bool = True
+    faults: list[FaultRule] = Field(default_factory=list)
+    log_format: Literal["text", "json"] = "text"
+    webhook_allow_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1", "localhost"]
+    )
+    webhook_retries: NonNegInt = 3
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 5.0
+    webhook_on_failure: bool = False
+    sse_interval_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    variants: VariantsSetting = "contract"
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _bare_balances(cls, value: Any) -> Any:
+        """`"sk-..." = 500` is short for `{balance = 500}`; the key is never echoed (D)."""
+        if not isinstance(value, Mapping):
+            return value
+        entries: dict[Any, Any] = {}
+        for key, entry in value.items():
+            if isinstance(entry, int) and not isinstance(entry, bool):
+                entries[key] = {"balance": entry}
+            elif isinstance(entry, Mapping):
+                entries[key] = entry
+            else:
+                raise ValueError(
+                    "each entry must be a whole number of credits or a table {balance, vip}, "
+                    f"got {type(entry).__name__}"
+                )
+        return entries
+
+    @field_validator("error_status", mode="before")
+    @classmethod
+    def _status_number(cls, value: Any) -> Any:
+        return "200" if value == 200 and not isinstance(value, bool) else value
+
+    @field_validator("admin_token", "public_base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("webhook_allow_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        """Compared case-insensitively and without an IPv6 address's brackets (A7)."""
+        hosts = [host.strip().strip("[]").lower() for host in value]
+        if any(not host for host in hosts):
+            raise ValueError("a host must not be blank")
+        return hosts
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _variants(cls, value: Any) -> Any:
+        return normalize_variants(value)  # raises ValueError naming the point or form
+
+    @field_validator("pricing")
+    @classmethod
+    def _pricing(cls, value: dict[str, Any]) -> dict[str, Any]:
+        merge_pricing(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def price_table(self) -> PriceTable:
+        return merge_pricing(self.pricing)
