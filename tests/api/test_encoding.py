@@ -117,7 +117,8 @@ def test_a_check_result_answer_is_the_general_encoders(  # noqa: PLR0917 (the dr
     base: str | None,
     url: str | None,
 ) -> None:
-    public = None if base is None else f"https://{base}".rstrip("/")
+    setting = None if base is None else f"https://mock.example{base}"
+    public = None if setting is None else setting.rstrip("/")  # as the setting keeps it
 
     async def scenario(client: Client) -> None:
         rule = {"failure_reason": reason, "error_message": message}
@@ -167,7 +168,7 @@ def test_a_check_result_answer_is_the_general_encoders(  # noqa: PLR0917 (the dr
         else:
             assert (data["failure_reason"], data["error_message"]) == ("", None)
 
-    run(scenario, public_base_url=public)
+    run(scenario, public_base_url=setting)
 
 
 @by_hypothesis
