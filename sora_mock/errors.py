@@ -168,6 +168,24 @@ def created_envelope(task_id: str) -> bytes:
     return b'{"code":0,"message":"ok","data":{"taskId":"' + task_id.encode() + b'"}}'
 
 
+# check-result's fields of a task neither finished nor refunded: nothing to show but its progress
+_UNSETTLED: Final = (
+    '"result_url":null,"result_urls":[],"result_pid":null,"result_pids":[],"failure_reason":"",'
+    '"error_message":null,"credits_refunded":false,"refund_trans_no":null,"metadata":'
+)
+
+
+def unsettled_envelope(
+    task_id: str, status: str, progress: int, metadata: dict[str, Any] | None
+) -> bytes:
+    """`result_envelope` of a pending or running task: what most polls answer."""
+    meta = _dumps(metadata) if metadata else "{}"
+    return (
+        f'{{"code":0,"message":"ok","data":{{"taskId":"{task_id}","status":"{status}",'
+        f'"progress":{progress},{_UNSETTLED}{meta}}}}}'
+    ).encode()
+
+
 def result_envelope(  # noqa: PLR0917 (the fields of A3's data, in their order)
     task_id: str,
     status: str,

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from .errors import mask_key, result_envelope
+from .errors import mask_key, result_envelope, unsettled_envelope
 from .ledger import trans_no
 
 Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
 FINAL: Final = frozenset(("succeeded", "failed", "cancelled"))
 REFUNDED: Final = frozenset(("failed", "cancelled"))
+UNSETTLED: Final = frozenset(("pending", "running"))
 STATUSES: Final[tuple[Status, ...]] = ("pending", "running", "succeeded", "failed", "cancelled")
 _ORDER: Final[dict[str, int]] = {
     "pending": 0,
@@ -202,6 +203,9 @@ class Task:
         self, status: Status, progress: int, base_url: str, pids: Callable[[str], str]
     ) -> bytes:
         """`ok_envelope(self.result_data(...))`, without the dict: check-result's answer."""
+        refund = self.refund_no
+        if refund is None and status in UNSETTLED:
+            return unsettled_envelope(self.task_id, status, progress, self.metadata)
         url = pid = None
         if status == "succeeded":
             url = f"{base_url}/files/{self.task_id}.mp4"
@@ -209,7 +213,6 @@ class Task:
         reason, message = "", None
         if status in REFUNDED:
             reason, message = self.failure_reason, self.error_message
-        refund = self.refund_no
         return result_envelope(
             self.task_id,
             status,
