@@ -24,7 +24,7 @@ from .faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, Request
 from .journal import Exchange
 from .jsonbody import BodyError, parse_object
 from .logs import REQUESTS, log_request
-from .responses import JSON, REQUEST_LOG, SIMULATOR, envelope_error, json_response
+from .responses import JSON, REQUEST_LOG, SIMULATOR, envelope_error, json_response, result_body
 from .rules.check import check_task_id
 from .rules.common import Violation, bearer_token
 from .simulator import Simulator
@@ -106,11 +106,7 @@ async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> we
         x.violations = [task_id]
         raise e.ApiError(e.BAD_REQUEST, task_id.message)
     x.task_id = task_id
-    base_url = f"{request.scheme}://{request.host}"
-    data = sim.check_result(key, task_id, base_url)
-    if sim.variants.active:
-        return json_response(varied.result_body(sim.variants, x, data))
-    return json_response(e.ok_envelope(data))
+    return json_response(result_body(request, sim, x, key, task_id))
 
 
 async def _credits(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:

@@ -107,7 +107,13 @@ NORM_DURATION: Final = "duration {given} normalized to {value}."
 
 
 class ApiError(Exception):
-    """A provider-shaped error: it leaves the server as the envelope, through `envelope()`."""
+    """A provider-shaped error: it leaves the server as the envelope, through `envelope()`.
+
+    Every rejection makes one, so it is slotted and sets `args` itself (what
+    `Exception.__init__(message)` would), which halves its cost.
+    """
+
+    __slots__ = ("code", "headers", "http_status", "message")
 
     def __init__(
         self,
@@ -117,11 +123,11 @@ class ApiError(Exception):
         http_status: int | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
+        self.args = (message,)
         self.code = code
         self.message = message
         self.http_status = http_status
-        self.headers = headers or {}
+        self.headers = headers  # None, not an empty dict: most errors have none
 
 
 class AdminError(Exception):
@@ -136,11 +142,21 @@ class AdminError(Exception):
 # ASCII output: a lone surrogate that arrived as a JSON escape ("\ud800") goes back out as one,
 # where UTF-8 could not encode it
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
+# what that encoder writes for every str (ensure_ascii), without its per-call set-up
+_ascii = json.encoder.encode_basestring_ascii
 
 
 def envelope(code: int, message: str, data: Any = None) -> bytes:
-    """The one place a provider response body is made."""
+    """The one place a provider response body is made; the functions below are its fast forms
+    for the fixed shapes, byte for byte the same (tests/api/test_encoding.py holds them)."""
     return _dumps({"code": code, "message": message, "data": data}).encode()
+
+
+def error_envelope(code: int, message: str) -> bytes:
+    """`envelope(code, message)`, from pieces: every rejection's answer."""
+    if type(code) is not int or type(message) is not str:  # a bool or a str subclass, say
+        return envelope(code, message)
+    return f'{{"code":{code},"message":{_ascii(message)},"data":null}}'.encode()
 
 
 def ok_envelope(data: Any) -> bytes:
@@ -150,6 +166,46 @@ def ok_envelope(data: Any) -> bytes:
 def created_envelope(task_id: str) -> bytes:
     """The create answer, the hottest response: a taskId is hex, so no escaping is needed."""
     return b'{"code":0,"message":"ok","data":{"taskId":"' + task_id.encode() + b'"}}'
+
+
+def result_envelope(  # noqa: PLR0917 (the fields of A3's data, in their order)
+    task_id: str,
+    status: str,
+    progress: int,
+    url: str | None,
+    pid: str | None,
+    failure_reason: str | None,
+    error_message: str | None,
+    refund_trans_no: str | None,
+    metadata: dict[str, Any] | None,
+) -> bytes:
+    """`ok_envelope` of a check-result's `data` (A3, `Task.result_data`), from pieces.
+
+    The taskId, status, progress, pid and transaction number are the mock's own (hex, a
+    status name, an int, "s_" and hex, "txn_" and digits), so they need no escaping; the URL
+    (its host is the request's), the reasons and the metadata are encoded as the encoder would.
+    """
+    if url is None:
+        urls = 'null,"result_urls":[]'
+    else:
+        url = _ascii(url)
+        urls = f'{url},"result_urls":[{url}]'
+    pids = 'null,"result_pids":[]' if pid is None else f'"{pid}","result_pids":["{pid}"]'
+    refund = 'false,"refund_trans_no":null'
+    if refund_trans_no is not None:
+        refund = f'true,"refund_trans_no":"{refund_trans_no}"'
+    return (
+        f'{{"code":0,"message":"ok","data":{{"taskId":"{task_id}","status":"{status}",'
+        f'"progress":{progress},"result_url":{urls},"result_pid":{pids},'
+        f'"failure_reason":{_string(failure_reason)},"error_message":{_string(error_message)},'
+        f'"credits_refunded":{refund},"metadata":{_dumps(metadata) if metadata else "{}"}}}}}'
+    ).encode()
+
+
+def _string(value: str | None) -> str:
+    if value is None:
+        return "null"
+    return _ascii(value) if type(value) is str else _dumps(value)
 
 
 def dumps(value: Any) -> bytes:

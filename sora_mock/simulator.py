@@ -29,6 +29,8 @@ from .variants import Variants
 from .watchers import Watchers
 
 if TYPE_CHECKING:  # a pydantic model, loaded on first use rather than at start-up
+    from collections.abc import Callable
+
     from .fault_rule import FaultRule
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
@@ -238,20 +240,24 @@ class Simulator:
         queue.append(task)
         return task
 
-    def check_result(self, key: str, task_id: str, base_url: str) -> dict[str, Any]:
+    def check_result(
+        self, key: str, task_id: str, answer: Callable[[Task, Status, int], bytes]
+    ) -> bytes:
+        """A3: `answer` shapes the task as its owner sees it now (status, progress), before a
+        poll step moves its own time on; the HTTP layer decides the bytes."""
         task = self.tasks.get(task_id)
         if task is None or task.key != key:
             raise e.ApiError(e.NOT_FOUND, e.MSG_TASK_NOT_FOUND.format(task_id=task_id[:64]))
         now = self.clock.now()
-        self.observe(task, now)
-        result = task.result(now, self.settings.public_base_url or base_url, self.result_pid)
-        if result["status"] in FINAL:
+        status, progress = self.observe(task, now)
+        body = answer(task, status, progress)
+        if status in FINAL:
             task.seen_final = True
         if self.clock.mode == "poll" and task.forced is None:
             task.poll_offset += self.settings.poll_step_seconds
             self.observe(task, now)  # by its own time it may be final now: no longer active
         self.streams.poke(task_id)
-        return result
+        return body
 
     def credits(self, key: str) -> dict[str, Any]:
         """The balance route's `data` (A5): the balance after the refunds due now, the VIP flag."""

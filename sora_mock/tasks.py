@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from .errors import mask_key
+from .errors import mask_key, result_envelope
 from .ledger import trans_no
 
 Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
@@ -172,6 +172,13 @@ class Task:
     def result(self, now: float, base_url: str, pids: Callable[[str], str]) -> dict[str, Any]:
         """The check-result `data` (CONTRACT A3)."""
         status, progress = self.state(now)
+        return self.result_data(status, progress, base_url, pids)
+
+    def result_data(
+        self, status: Status, progress: int, base_url: str, pids: Callable[[str], str]
+    ) -> dict[str, Any]:
+        """The `data` of the state (status, progress) just observed; `base_url` is read only
+        when it succeeded."""
         done = status == "succeeded"
         url = f"{base_url}/files/{self.task_id}.mp4" if done else None
         pid = pids(self.task_id) if done else None
@@ -190,3 +197,27 @@ class Task:
             "refund_trans_no": self.refund_trans_no,
             "metadata": dict(self.metadata) if self.metadata else {},
         }
+
+    def result_envelope(
+        self, status: Status, progress: int, base_url: str, pids: Callable[[str], str]
+    ) -> bytes:
+        """`ok_envelope(self.result_data(...))`, without the dict: check-result's answer."""
+        url = pid = None
+        if status == "succeeded":
+            url = f"{base_url}/files/{self.task_id}.mp4"
+            pid = pids(self.task_id)
+        reason, message = "", None
+        if status in REFUNDED:
+            reason, message = self.failure_reason, self.error_message
+        refund = self.refund_no
+        return result_envelope(
+            self.task_id,
+            status,
+            progress,
+            url,
+            pid,
+            reason,
+            message,
+            trans_no(refund) if refund is not None else None,
+            self.metadata,
+        )
