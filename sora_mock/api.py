@@ -175,7 +175,14 @@ async def _admit(
 ) -> tuple[str, dict[str, Any], FaultRule | None]:
     """The steps a JSON route takes before its own rules, in the contract's order: faults,
     auth, body size, a JSON object. Returns the key, the body and a `fail_task` rule."""
-    body, problem = await _read_json(request, sim, x)
+    content = request.content
+    length = request.content_length
+    limit = sim.settings.max_body_bytes
+    if content.is_eof() and length is not None and length <= limit:
+        raw: bytes | None = content.read_nowait()  # it came with the headers: no await
+    else:
+        raw = await _read_body(request, limit)
+    body, problem = _decode(raw, x)
     fail = None
     if sim.faults.rules or (sim.settings.fault_header and FAULT_HEADER in request.headers):
         fail = await _faults(request, sim, x, body)
@@ -251,11 +258,8 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
     return response
 
 
-async def _read_json(
-    request: web.Request, sim: Simulator, x: Exchange
-) -> tuple[dict[str, Any] | None, str | None]:
+def _decode(raw: bytes | None, x: Exchange) -> tuple[dict[str, Any] | None, str | None]:
     """The body as a JSON object, or None and why not ("" when it was too large)."""
-    raw = await _read_body(request, sim.settings.max_body_bytes)
     if raw is None:
         return None, ""
     try:
@@ -276,8 +280,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
     content = request.content
     length = request.content_length
     if length is not None and length <= limit:
-        # a small body usually arrives with the headers: then it is all in the buffer already
-        raw = content.read_nowait() if content.is_eof() else await content.read()
+        raw = await content.read()
         if len(raw) <= limit:
             return raw
         return None

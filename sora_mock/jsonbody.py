@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any, Final
 
 MAX_INT_DIGITS: Final = 4000  # below CPython's int/str conversion limit
 MAX_DEPTH: Final = 256  # a valid body nests 3 deep; far deeper ones could not be journaled back
+FAST_MAX_BYTES: Final = 64 * 1024  # larger bodies (an imageData) go to the exact decoder
+_FLAT: Final = frozenset((str, int, bool, type(None)))  # the values a fast-path body may hold
+
+_fast_loads: Callable[[bytes], Any] | None
+try:  # optional (`sora-mock[fast]`): without it every body takes the exact decoder
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover (the test environment installs it)
+    _fast_loads = None
 
 
 class BodyError(ValueError):
@@ -59,7 +68,45 @@ _decoder = json.JSONDecoder(
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:
-    """Decode a request body that must be one JSON object, or raise BodyError."""
+    """Decode a request body that must be one JSON object, or raise BodyError.
+
+    With orjson installed (`sora-mock[fast]`) a small body is first decoded by it, about four
+    times faster than `json`; its answer is taken only when it is provably the one the exact
+    decoder below would give, and anything else (an error of any kind, a body too large to
+    check cheaply) is decided by the exact decoder, which words every refusal.
+    """
+    if _fast_loads is not None and len(raw) <= FAST_MAX_BYTES:
+        value = _fast(raw, _fast_loads)
+        if value is not None:
+            return value
+    return parse_exact(raw)
+
+
+def _fast(raw: bytes, loads: Callable[[bytes], Any]) -> dict[str, Any] | None:
+    """orjson's object, or None when only the exact decoder may decide.
+
+    orjson keeps the last of repeated keys, reads an integer beyond 64 bits as a float, and
+    refuses NaN, Infinity, infinite numbers, a byte order mark, lone surrogates and deep
+    nesting (the exact decoder then words the refusal, or accepts as `json` does). So only a
+    flat object is taken, one whose values are strings, integers (exact: a larger one would be
+    a float), booleans or null, and only when no key repeats: every key is written before one
+    `:`, and a `:` inside a string only adds to the count, so no more `:` bytes than keys
+    means no repeated key (and no colon in any string).
+    """
+    try:
+        value = loads(raw)
+    except ValueError:  # orjson.JSONDecodeError
+        return None
+    if type(value) is not dict or raw.count(b":") != len(value):
+        return None
+    for item in value.values():
+        if type(item) not in _FLAT:
+            return None
+    return value
+
+
+def parse_exact(raw: bytes) -> dict[str, Any]:
+    """The exact decoder: `json` with hooks for every rule of the module docstring."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -297,6 +297,15 @@ def _check_frames(
             out.params["nFrames"] = spec.default_frames
         return
     raw = body["nFrames"]
+    kind = type(raw)
+    known = None
+    if spec is not None and (kind is int or kind is str):
+        known = _KNOWN_FRAMES.get((spec.name, raw))
+    if known is not None:  # an allowed value, as a number or as its digits
+        out.params["nFrames"], note = known
+        if note:
+            out.normalizations.append(note)
+        return
     number = integer_or_digits(raw)
     if number is None:
         model = spec.name if spec else "the model"
@@ -318,6 +327,22 @@ def _check_frames(
 def _as_json(raw: int | str) -> str:
     """An nFrames value as JSON: digits need no escaping, so a string is only quoted."""
     return f'"{raw}"' if isinstance(raw, str) else str(raw)
+
+
+# (model, an allowed nFrames as sent) -> (the value, its normalization note or ""): the values
+# clients send, worked out once as the general rule above would
+_KNOWN_FRAMES: Final[dict[tuple[str, int | str], tuple[int, str]]] = {
+    (spec.name, given): (value, note)
+    for spec in MODELS.values()
+    for value in spec.frames
+    for given, note in (
+        (value, ""),
+        (
+            str(value),
+            e.NORM_NFRAMES.format(given=_as_json(str(value)), value=value, model=spec.name),
+        ),
+    )
+}
 
 
 def _check_storyboard(body: dict[str, Any], spec: ModelSpec, out: Checked) -> None:
