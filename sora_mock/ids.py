@@ -16,7 +16,8 @@ class _Keyed:
     """HMAC-SHA256 under one key, as RFC 2104 defines it: the inner and outer hashes are keyed
     once and copied per message. Copying two hashlib states is half the cost of copying an
     `hmac` object (OpenSSL 3 looks the digest up again for every new or copied HMAC), and
-    gives the same digests (tests/unit/test_ids.py holds them against `hmac`)."""
+    gives the same digests (tests/api/test_ledger.py and test_credits.py hold the served ids
+    against `hmac`, for seeds on both sides of the 64-byte block)."""
 
     def __init__(self, key: bytes, prefix: bytes = b"") -> None:
         if len(key) > _BLOCK:
