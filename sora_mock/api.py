@@ -1,32 +1,37 @@
 """The provider routes (CONTRACT A): each handler parses, asks the simulator, and shapes.
 
-The pipeline is the layout: route and method (middleware) -> faults -> auth -> body size ->
-JSON object -> rules (simulator). Every step can stop with an `ApiError`, which leaves through
-`envelope_error`; every request, however it ends, becomes one journal row and one log line.
+The pipeline is the layout: route and method (routes of their own) -> faults -> auth -> body
+size -> JSON object -> rules (simulator). Every step can stop with an `ApiError`, which leaves
+through `answers.error_answer`; every request, however it ends, becomes one journal row and one
+log line. The steps after the fault step, the answers and the row are `answers.py`'s, shared with
+the mock's own front (`front.py`), which serves the plain requests of the JSON routes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 import struct
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from aiohttp import hdrs, web
+from aiohttp import web
 
 from . import errors as e
-from . import varied
+from .answers import (
+    admitted,
+    check_answer,
+    create_answer,
+    credits_answer,
+    decode,
+    error_answer,
+    exchange,
+    finish,
+)
 from .faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, Request
 from .journal import Exchange
-from .jsonbody import BodyError, parse_object
-from .logs import REQUESTS, log_request
-from .responses import JSON, REQUEST_LOG, SIMULATOR, envelope_error, json_response, result_body
-from .rules.check import check_task_id
-from .rules.common import Violation, bearer_token
+from .responses import JSON, REQUEST_LOG, SIMULATOR, json_response
 from .simulator import Simulator
 
 if TYPE_CHECKING:  # a pydantic model, loaded on first use rather than at start-up
@@ -92,32 +97,19 @@ async def video(request: web.Request) -> web.StreamResponse:
 
 async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
     key, body, fail = await _admit(request, sim, x)
-    task = sim.create_task(key, body, x, fail)
-    x.task_id = task.task_id
-    if sim.variants.active:
-        return json_response(varied.ok_body(sim.variants, x, {"taskId": task.task_id}))
-    return json_response(e.created_envelope(task.task_id))
+    return json_response(create_answer(sim, x, key, body, fail))
 
 
 async def _check_result(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
     key, body, _ = await _admit(request, sim, x)
-    task_id = check_task_id(body)
-    if isinstance(task_id, Violation):
-        x.violations = [task_id]
-        raise e.ApiError(e.BAD_REQUEST, task_id.message)
-    x.task_id = task_id
-    return json_response(result_body(request, sim, x, key, task_id))
+    return json_response(check_answer(sim, x, key, body, request))
 
 
 async def _credits(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
     """The balance and VIP flag (A5). The body is not read [mock decision]: clients send `{}`,
     so neither its size nor its shape can refuse the call, and body matchers never match."""
     await _faults(request, sim, x, None)
-    _same_simulation(sim, x)
-    key = sim.authenticate(request.headers.get(hdrs.AUTHORIZATION))
-    if sim.variants.active:
-        return json_response(varied.ok_body(sim.variants, x, sim.credits(key)))
-    return json_response(e.ok_envelope(sim.credits(key)))
+    return json_response(credits_answer(sim, x, request.headers))
 
 
 async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
@@ -160,14 +152,7 @@ async def _video(request: web.Request, sim: Simulator, x: Exchange) -> web.Strea
 
 
 def _exchange(request: web.Request, sim: Simulator, route: str) -> Exchange:
-    """The journal row of a provider request, started as it arrives."""
-    headers = request.headers
-    x = Exchange(route, request.method, request.path, headers, sim.now(), sim.generation)
-    x.key = bearer_token(headers.get(hdrs.AUTHORIZATION))
-    if sim.variants.active:  # every journaled provider request is numbered, in arrival order
-        x.sequence = sim.sequence
-        sim.sequence += 1
-    return x
+    return exchange(sim, route, request.method, request.path, request.headers)
 
 
 async def _admit(
@@ -182,17 +167,11 @@ async def _admit(
         raw: bytes | None = content.read_nowait()  # it came with the headers: no await
     else:
         raw = await _read_body(request, limit)
-    body, problem = _decode(raw, x)
+    body, problem = decode(raw, x)
     fail = None
     if sim.faults.rules or (sim.settings.fault_header and FAULT_HEADER in request.headers):
         fail = await _faults(request, sim, x, body)
-    _same_simulation(sim, x)
-    key = x.key  # the row's key is the bearer token: an open account needs no more checks
-    if key is None or key not in sim.ledger.accounts:
-        key = sim.authenticate(request.headers.get(hdrs.AUTHORIZATION))
-    if body is None:
-        _require_object(sim, body, problem)
-    assert body is not None
+    key, body = admitted(sim, x, request.headers, body, problem)
     return key, body, fail
 
 
@@ -204,10 +183,7 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
         response = await step(request, sim, x)
         x.code = e.OK
     except e.ApiError as err:
-        if sim.variants.active:
-            err = varied.error(sim.variants, sim.settings.error_status, x, err)
-        response = envelope_error(sim, err)
-        x.code = err.code
+        response = _error_response(*error_answer(sim, x, err))
     except _Answered as answer:
         response = answer.response
     except (_Dropped, ConnectionError):  # closed on purpose, or the client left mid-body
@@ -249,26 +225,10 @@ async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamR
             err = e.ApiError(
                 e.NOT_FOUND, e.MSG_UNKNOWN_ROUTE.format(method=request.method, path=path)
             )
-        if sim.variants.active:
-            err = varied.error(sim.variants, sim.settings.error_status, x, err)
-        response = envelope_error(sim, err)
-        x.code = err.code
+        response = _error_response(*error_answer(sim, x, err))
     x.http_status = response.status
     _finish(request, sim, x)
     return response
-
-
-def _decode(raw: bytes | None, x: Exchange) -> tuple[dict[str, Any] | None, str | None]:
-    """The body as a JSON object, or None and why not ("" when it was too large)."""
-    if raw is None:
-        return None, ""
-    try:
-        body = parse_object(raw)
-    except BodyError as exc:
-        x.keep_body(raw, None)
-        return None, str(exc)
-    x.keep_body(raw, body)
-    return body, None
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes | None:
@@ -293,20 +253,6 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
         elif chunks:
             chunks.clear()
     return b"".join(chunks) if size <= limit else None
-
-
-def _same_simulation(sim: Simulator, x: Exchange) -> None:
-    """A request that was waiting (its body, a delay) when the mock was reset changes nothing."""
-    if x.generation != sim.generation:
-        raise e.ApiError(e.SERVER_ERROR, e.MSG_RESET_IN_FLIGHT)
-
-
-def _require_object(sim: Simulator, body: dict[str, Any] | None, problem: str | None) -> None:
-    if problem == "":
-        limit = sim.settings.max_body_bytes
-        raise e.ApiError(e.PAYLOAD_TOO_LARGE, e.MSG_BODY_TOO_LARGE.format(limit=limit))
-    if body is None:
-        raise e.ApiError(e.BAD_REQUEST, e.MSG_NOT_JSON_OBJECT.format(reason=problem))
 
 
 async def _faults(
@@ -373,15 +319,9 @@ def _drop(transport: asyncio.Transport | None, *, reset: bool) -> None:
 
 
 def _finish(request: web.Request, sim: Simulator, x: Exchange) -> None:
-    """Journal and log the exchange, once (a stream's row is written when it starts)."""
-    if x.journaled:
-        return
-    x.journaled = True
-    started = x.started
-    if x.generation == sim.generation:
-        sim.journal.add(x)
-    sink = request.app.get(REQUEST_LOG)
-    if sink is not None:
-        sink.add(x, (time.perf_counter() - started) * 1000)
-    elif REQUESTS.isEnabledFor(logging.INFO):
-        log_request(x, (time.perf_counter() - started) * 1000)
+    finish(request.app.get(REQUEST_LOG), sim, x)
+
+
+def _error_response(status: int, body: bytes, err: e.ApiError) -> web.Response:
+    """The one place an envelope error becomes aiohttp's response (`answers.error_answer`)."""
+    return web.Response(body=body, status=status, content_type=JSON, headers=err.headers)

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from . import errors as e
 from . import varied
+from .answers import Origin
 from .api import SORA_VIDEO_PATH, _admit, _finish, _serve
 from .journal import Exchange
 from .responses import json_response
 from .simulator import Simulator
 from .stream import EVENT_STREAM, encode, wants_stream
 from .tasks import Task
+
+if TYPE_CHECKING:
+    from .fault_rule import FaultRule
 
 
 def add_routes(app: web.Application) -> None:
@@ -45,11 +49,26 @@ def created(sim: Simulator, task: Task) -> dict[str, Any]:
 
 async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.StreamResponse:
     key, body, fail = await _admit(request, sim, x)
-    base_url = f"{request.scheme}://{request.host}"
-    task, checked = sim.create_video_task(key, body, x, fail, base_url)
-    x.task_id = task.task_id
     if wants_stream(request.headers.get("Accept")):
+        base_url = f"{request.scheme}://{request.host}"
+        task, checked = sim.create_video_task(key, body, x, fail, base_url)
+        x.task_id = task.task_id
         return await _stream(request, sim, x, task, shut=checked.shut_progress, base=base_url)
+    return json_response(video_answer(sim, x, key, body, fail=fail, origin=request))
+
+
+def video_answer(
+    sim: Simulator,
+    x: Exchange,
+    key: str,
+    body: dict[str, Any],
+    *,
+    fail: FaultRule | None,
+    origin: Origin,
+) -> bytes:
+    """A6's answer when no stream is asked for (either front): the union, or one form (G)."""
+    task, _ = sim.create_video_task(key, body, x, fail, f"{origin.scheme}://{origin.host}")
+    x.task_id = task.task_id
     data = created(sim, task)
     if sim.variants.active:  # G's `create_id`: the union, or one documented form alone
         form = sim.variants.consult(x, "create_id")
@@ -57,8 +76,8 @@ async def _create(request: web.Request, sim: Simulator, x: Exchange) -> web.Stre
             data = {"id": task.task_id}
         elif form == "taskId":
             del data["id"]
-        return json_response(varied.ok_body(sim.variants, x, data))
-    return json_response(e.ok_envelope(data))
+        return varied.ok_body(sim.variants, x, data)
+    return e.ok_envelope(data)
 
 
 def _gone(request: web.Request) -> bool:
