@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from . import front
 from .app import create_app
 from .config import Settings
 from .responses import SIMULATOR
@@ -66,8 +67,12 @@ class MockServer:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+        runner = front.runner(
+            self.app,
+            on_error=self.errors.append,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=0.5,
         )
         await runner.setup()
         settings = self.settings

@@ -128,13 +128,14 @@ async def _send(client: TestClient[Any, Any], sent: Sent, answers: list[Any]) ->
 
 
 async def run(
-    log: RequestLog | None = None,
+    log: RequestLog | None = None, *, front: bool = False
 ) -> tuple[list[dict[str, Any]], int, list[Any]]:
-    """The sequence against a fresh app: the journal's rows, the server's port, the answers."""
+    """The sequence against a fresh app, served by aiohttp alone or through the mock's own
+    front: the journal's rows, the server's port, the answers."""
     app = create_app(**SETTINGS)
     if log is not None:
         app[REQUEST_LOG] = log
-    server = TestServer(app)
+    server = h.FrontTestServer(app) if front else TestServer(app)
     client: TestClient[Any, Any] = TestClient(server)
     await client.start_server()
     answers: list[Any] = []
@@ -196,13 +197,13 @@ class _Lines(logging.Handler):
         self.lines.append(self.format(record))
 
 
-async def record() -> dict[str, Any]:
+async def record(*, front: bool = False) -> dict[str, Any]:
     """Run the sequence four times: each log path (the command line's batched `RequestLog`,
     text and json; the `logging` path of embedded servers, text and json)."""
     out: dict[str, Any] = {}
     for log_format in ("text", "json"):
         stream = io.StringIO()
-        rows, port, answers = await run(RequestLog(stream, log_format))
+        rows, port, answers = await run(RequestLog(stream, log_format), front=front)
         await asyncio.sleep(0)  # the batch of the last iteration is flushed by call_soon
         lines = stream.getvalue().splitlines()
         out["journal"] = normalized_rows(rows, port)
@@ -218,7 +219,7 @@ async def record() -> dict[str, Any]:
     REQUESTS.setLevel(logging.INFO)
     REQUESTS.propagate = False
     try:
-        rows, port, _ = await run()
+        rows, port, _ = await run(front=front)
     finally:
         REQUESTS.removeHandler(text)
         REQUESTS.removeHandler(js)

@@ -1,0 +1,490 @@
+"""The mock's own HTTP front: the plain requests of the four JSON routes, without aiohttp's path.
+
+aiohttp's request path (its protocol, request and response objects, router and writer) costs a
+bare handler about 187 k instructions a request, more than the whole simulation of a create
+(issue 17). A server started by `FrontRunner` (the command line, the container, the pytest
+fixture) reads each request itself and answers it here when it is a plain one:
+
+- `POST` to create, sora-video, check-result or the balance route, in HTTP/1.1, with exactly one
+  `Host` and one `Content-Length` (no more than `max_body_bytes`), and a head of at most 8,190
+  bytes (aiohttp's own line limit) whose every field is a token, a colon and printable ASCII;
+- no `Transfer-Encoding`, `Expect` or `Upgrade`; `Connection` absent, `keep-alive` or `close`;
+- no fault step to take (no fault rule, no fault header) and no stream asked for (A8).
+
+It answers through `answers.py`, the same code aiohttp's handlers call, and writes the bytes
+aiohttp would have written: the same status line and headers in the same order (`Date`,
+`Server`), keep-alive and `Connection: close` alike. Anything else, with every byte from its
+request line on, is handed to aiohttp's own protocol, which keeps the connection from then on:
+other routes and methods, the admin API, files, streams, faults, 413 drains, malformed heads.
+`tests/api/test_front.py` holds the two fronts to the same bytes, rows and log lines.
+
+`sora_mock_app` (pytest-aiohttp) serves the application through aiohttp alone, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, Final, cast
+
+from aiohttp import hdrs, http_parser, web
+from aiohttp.http import SERVER_SOFTWARE
+from multidict import CIMultiDict, CIMultiDictProxy, istr
+
+from . import errors as e
+from .answers import (
+    admitted,
+    check_answer,
+    create_answer,
+    credits_answer,
+    decode,
+    error_answer,
+    exchange,
+    finish,
+)
+from .api import CHECK_PATH, CREATE_PATH, CREDITS_PATH, FAULT_HEADER, SORA_VIDEO_PATH
+from .api_sora_video import video_answer
+from .journal import Exchange
+from .responses import REQUEST_LOG, SIMULATOR
+from .stream import wants_stream
+
+ROUTES: Final = {
+    f"POST {CREATE_PATH} HTTP/1.1": "create",
+    f"POST {SORA_VIDEO_PATH} HTTP/1.1": "sora_video",
+    f"POST {CHECK_PATH} HTTP/1.1": "check_result",
+    f"POST {CREDITS_PATH} HTTP/1.1": "credits",
+}
+HEAD_LIMIT: Final = 8190  # aiohttp's max_line_size and max_field_size: a longer head is its own
+FIELDS_LIMIT: Final = 100  # aiohttp refuses more than 128 fields
+# every field a token, a colon, optional blanks and a value of printable ASCII, not empty, that
+# neither starts nor ends with a blank (so llhttp and this front read the same value)
+_FIELDS: Final = re.compile(r"(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[ \t]*[!-~](?:[ -~\t]*[!-~])?)*")
+# a field the front leaves to aiohttp whenever it is present (a `\r\n` starts every field)
+_LEFT_TO_AIOHTTP: Final = ("\r\ntransfer-encoding:", "\r\nexpect:", "\r\nupgrade:")
+# aiohttp's C parser names a field it knows as `hdrs` spells it ("content-type" arrives as
+# "Content-Type"), and the journal shows the names as aiohttp gave them; its Python parser
+# (AIOHTTP_NO_EXTENSIONS) keeps every name as it was sent
+_KNOWN_NAMES: Final[dict[str, str]] = (
+    {name.lower(): name for name in vars(hdrs).values() if isinstance(name, istr)}
+    if http_parser.HttpRequestParser.__module__ == "aiohttp._http_parser"
+    else {}
+)
+_LENGTH: Final = re.compile(r"0|[1-9][0-9]{0,15}")
+SERVER_ERROR_LOG = logging.getLogger("aiohttp.server")
+_DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+def runner(
+    app: web.Application,
+    *,
+    on_error: Callable[[BaseException], None] | None = None,
+    **kwargs: Any,
+) -> web.AppRunner:
+    """The runner of the `front` setting: the mock's front first (`mock`), or aiohttp alone."""
+    if app[SIMULATOR].settings.front == "aiohttp":
+        return web.AppRunner(app, **kwargs)
+    return FrontRunner(app, on_error=on_error, **kwargs)
+
+
+class FrontRunner(web.AppRunner):
+    """`web.AppRunner` whose sites accept connections on the front (`Front`) first.
+
+    `on_error` is told of an exception that escapes an answer (the client gets aiohttp's 500),
+    as `MockServer` records the ones that escape aiohttp's handlers.
+    """
+
+    def __init__(
+        self,
+        app: web.Application,
+        *,
+        on_error: Callable[[BaseException], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(app, **kwargs)
+        self.on_error = on_error
+        self.keepalive_timeout: float = kwargs.get("keepalive_timeout", 3630)
+
+    async def _make_server(self) -> web.Server:
+        inner = await super()._make_server()
+        front = Front(inner, self.app, self.on_error, self.keepalive_timeout)
+        return cast(web.Server, front)  # what the sites and the runner ask of a server
+
+
+class Front:
+    """A server's protocol factory: connections start here; aiohttp's `web.Server` is behind.
+
+    It answers what aiohttp's runner and sites ask of a `web.Server`: a protocol per
+    connection, `pre_shutdown()` and `shutdown()`.
+    """
+
+    def __init__(
+        self,
+        inner: web.Server,
+        app: web.Application,
+        on_error: Callable[[BaseException], None] | None,
+        keepalive_timeout: float,
+    ) -> None:
+        self.inner = inner
+        self.sim = app[SIMULATOR]
+        self.sink = app.get(REQUEST_LOG)
+        self.on_error = on_error
+        self.keepalive_timeout = keepalive_timeout
+        self.connections: set[Connection] = set()
+        self.handed_off = 0  # connections given to aiohttp, for the tests and the curious
+        self._loop = asyncio.get_running_loop()
+        self._sweep: asyncio.TimerHandle | None = None
+        self._second = -1
+        self._date = b""
+
+    def __call__(self) -> asyncio.Protocol:
+        return Connection(self)
+
+    @property
+    def requests_count(self) -> int:
+        return self.inner.requests_count
+
+    def pre_shutdown(self) -> None:
+        """No answer is ever in progress here (each is made at once): close every connection."""
+        for connection in list(self.connections):
+            connection.close()
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        self.inner.pre_shutdown()
+
+    async def shutdown(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 (aiohttp's)
+        await self.inner.shutdown(timeout)
+
+    def date(self) -> bytes:
+        """The `Date` header's value, made once a second as aiohttp makes it."""
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second = second
+            t = time.gmtime(second)
+            self._date = (
+                f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:04d} "
+                f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+            ).encode()
+        return self._date
+
+    def watch_idle(self) -> None:
+        """Close keep-alive connections idle for `keepalive_timeout`, as aiohttp does."""
+        if self._sweep is None and self.keepalive_timeout > 0:
+            delay = max(self.keepalive_timeout / 4, 0.01)
+            self._sweep = self._loop.call_later(delay, self._close_idle, delay)
+
+    def _close_idle(self, delay: float) -> None:
+        self._sweep = None
+        since = self._loop.time() - self.keepalive_timeout
+        for connection in list(self.connections):
+            connection.close_if_idle(since)
+        if self.connections:
+            self._sweep = self._loop.call_later(delay, self._close_idle, delay)
+
+
+class _Origin:
+    """Where a request was sent, for a result URL: the `Host` it named, over plain HTTP."""
+
+    __slots__ = ("host",)
+    scheme: Final = "http"
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+
+class _Pending:
+    """A head read and accepted: the request's route, fields and what its body must be."""
+
+    __slots__ = ("close", "head_size", "headers", "length", "route", "since")
+
+    def __init__(
+        self, route: str, headers: CIMultiDictProxy[str], length: int, close: bool
+    ) -> None:
+        self.route = route
+        self.headers = headers
+        self.length = length
+        self.close = close
+        self.head_size = 0
+        # the mock time, generation and start of a request whose body came later: its row
+        # starts when its head arrived, as aiohttp's handler starts on the head
+        self.since: tuple[float, int, float] | None = None
+
+
+class Connection(asyncio.Protocol):
+    """One client connection, until a request of it is not a plain one (then aiohttp's)."""
+
+    __slots__ = ("_buffer", "_front", "_last", "_pending", "_transport")
+
+    def __init__(self, front: Front) -> None:
+        self._front = front
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._pending: _Pending | None = None
+        self._last = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self._front.connections.add(self)
+        self._front.watch_idle()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """A request whose body never all came is journaled as dropped, as aiohttp's path does
+        (its handler had started on the head; its read of the body fails)."""
+        self._front.connections.discard(self)
+        self._transport = None
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            self._buffer.clear()
+            x = self._exchange(pending)
+            finish(self._front.sink, self._front.sim, x)
+
+    def pause_writing(self) -> None:  # a client that does not read its answers stops being read
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._transport is not None:
+            self._transport.resume_reading()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def close_if_idle(self, since: float) -> None:
+        if self._last < since and self._pending is None and not self._buffer:
+            self.close()
+
+    def data_received(self, data: bytes) -> None:
+        self._last = self._front._loop.time()
+        pending = self._pending
+        if pending is not None:
+            if len(self._buffer) + len(data) < pending.head_size + pending.length:
+                self._buffer += data  # a large body arriving: no copy until it is all here
+                return
+            self._pending = None
+        if self._buffer:  # the bytes of an unfinished request, from its request line on
+            self._buffer += data
+            data = bytes(self._buffer)
+            self._buffer.clear()
+        answers, start, close = self._answer_all(data, pending)
+        transport = self._transport
+        if transport is None:
+            return
+        if answers:
+            transport.write(b"".join(answers) if len(answers) > 1 else answers[0])
+        if close:
+            transport.close()
+        elif start < len(data):
+            self._hand_off(data[start:])
+
+    def _answer_all(self, data: bytes, pending: _Pending | None) -> tuple[list[bytes], int, bool]:
+        """Answer each whole plain request in `data`, in order. Returns the answers, where the
+        rest starts (past the end when an unfinished request was kept for later), and whether
+        the connection closes after them."""
+        answers: list[bytes] = []
+        start = 0
+        while start < len(data):
+            if pending is None:
+                end = data.find(b"\r\n\r\n", start)
+                if end < 0:
+                    if len(data) - start > HEAD_LIMIT:
+                        break  # aiohttp's to refuse
+                    self._buffer += data[start:]
+                    return answers, len(data), False
+                pending = self._accept(data, start, end)
+                if pending is None:
+                    break
+                pending.head_size = end + 4 - start
+            stop = start + pending.head_size + pending.length
+            if stop > len(data):
+                if pending.route == "credits":
+                    break  # aiohttp answers it on its head alone (its body is not read)
+                self._keep(pending, data[start:])
+                return answers, len(data), False
+            if pending.close and stop < len(data):
+                break  # bytes after `Connection: close`: aiohttp refuses the lot (a 400)
+            answers.append(self._answer(pending, data[stop - pending.length : stop]))
+            if pending.close:
+                return answers, stop, True
+            start = stop
+            pending = None
+        return answers, start, False
+
+    def _keep(self, pending: _Pending, unfinished: bytes) -> None:
+        """Keep a request whose body is still arriving, from its request line on."""
+        if pending.since is None:
+            sim = self._front.sim
+            pending.since = (sim.now(), sim.generation, time.perf_counter())
+        self._pending = pending
+        self._buffer += unfinished
+
+    def _accept(self, data: bytes, start: int, end: int) -> _Pending | None:
+        """The head from `start` to `end` as a plain request of a JSON route, or None."""
+        if end - start > HEAD_LIMIT:
+            return None
+        try:
+            head = data[start:end].decode("ascii")
+        except UnicodeDecodeError:
+            return None
+        line_end = head.find("\r\n")
+        route = ROUTES.get(head[:line_end] if line_end >= 0 else head)
+        if route is None or line_end < 0 or _FIELDS.fullmatch(head, line_end) is None:
+            return None
+        lowered = head.lower()
+        if (
+            lowered.count("\r\ncontent-length:") != 1
+            or lowered.count("\r\nhost:") != 1
+            or lowered.count("\r\nconnection:") > 1
+            or any(name in lowered for name in _LEFT_TO_AIOHTTP)
+            or head.count("\r\n") > FIELDS_LIMIT
+        ):
+            return None
+        pairs = []
+        known = _KNOWN_NAMES
+        for field in head[line_end + 2 :].split("\r\n"):
+            name, _, value = field.partition(":")
+            pairs.append((known.get(name.lower(), name), value.lstrip(" \t")))
+        headers = CIMultiDictProxy(CIMultiDict(pairs))
+        length_text = headers["Content-Length"]
+        sim = self._front.sim
+        settings = sim.settings
+        if _LENGTH.fullmatch(length_text) is None or int(length_text) > settings.max_body_bytes:
+            return None
+        close = False
+        connection = headers.get("Connection")
+        if connection is not None:
+            connection = connection.lower()
+            if connection == "close":
+                close = True
+            elif connection != "keep-alive":
+                return None
+        if sim.faults.rules or (settings.fault_header and FAULT_HEADER in headers):
+            return None
+        if route == "sora_video" and wants_stream(headers.get("Accept")):
+            return None
+        return _Pending(route, headers, int(length_text), close)
+
+    def _answer(self, pending: _Pending, raw: bytes) -> bytes:
+        """The whole HTTP answer of an accepted request, as aiohttp would have written it."""
+        front = self._front
+        sim = front.sim
+        headers = pending.headers
+        route = pending.route
+        x = self._exchange(pending)
+        extra: dict[str, str] | None = None
+        try:
+            if route == "credits":
+                data = credits_answer(sim, x, headers)
+            else:
+                body, problem = decode(raw, x)
+                key, body = admitted(sim, x, headers, body, problem)
+                if route == "create":
+                    data = create_answer(sim, x, key, body, None)
+                elif route == "check_result":
+                    data = check_answer(sim, x, key, body, _Origin(headers["Host"]))
+                else:
+                    data = video_answer(
+                        sim, x, key, body, fail=None, origin=_Origin(headers["Host"])
+                    )
+            x.code = e.OK
+            status = 200
+        except e.ApiError as err:
+            status, data, err = error_answer(sim, x, err)
+            extra = err.headers
+        except Exception as exc:  # a bug: aiohttp's 500, and the connection closes
+            return self._server_error(exc, headers)
+        x.http_status = status
+        finish(front.sink, sim, x)
+        return _head(status, extra, len(data), front.date(), pending.close) + data
+
+    def _exchange(self, pending: _Pending) -> Exchange:
+        route = pending.route
+        x = exchange(self._front.sim, route, "POST", ROUTE_PATHS[route], pending.headers)
+        if pending.since is not None:
+            x.time, x.generation, x.started = pending.since
+        return x
+
+    def _server_error(self, exc: Exception, headers: CIMultiDictProxy[str]) -> bytes:
+        peer = self._transport.get_extra_info("peername") if self._transport else None
+        SERVER_ERROR_LOG.error("Error handling request from %s", peer, exc_info=exc)
+        if self._front.on_error is not None:
+            self._front.on_error(exc)
+        title = (
+            f"{HTTPStatus.INTERNAL_SERVER_ERROR.value} {HTTPStatus.INTERNAL_SERVER_ERROR.phrase}"
+        )
+        message = HTTPStatus.INTERNAL_SERVER_ERROR.description
+        if "text/html" in headers.get("Accept", ""):
+            text = (
+                f"<html><head><title>{title}</title></head><body>\n<h1>{title}</h1>"
+                f"\n{message}\n</body></html>\n"
+            )
+            kind = "text/html"
+        else:
+            text, kind = f"{title}\n\n{message}", "text/plain"
+        body = text.encode()
+        return (
+            f"HTTP/1.1 500 {HTTPStatus.INTERNAL_SERVER_ERROR.phrase}\r\n"
+            f"Content-Type: {kind}; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+            f"Date: {self._front.date().decode()}\r\nServer: {SERVER_SOFTWARE}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode() + body
+
+    def _hand_off(self, rest: bytes) -> None:
+        """Give the connection, from the first byte of `rest` on, to aiohttp's protocol."""
+        transport = self._transport
+        assert transport is not None
+        front = self._front
+        front.connections.discard(self)
+        front.handed_off += 1
+        self._transport = None
+        transport.resume_reading()  # aiohttp's protocol starts with reading on
+        handler = front.inner()
+        transport.set_protocol(handler)
+        handler.connection_made(transport)
+        handler.data_received(rest)
+
+
+ROUTE_PATHS: Final = {
+    "create": CREATE_PATH,
+    "sora_video": SORA_VIDEO_PATH,
+    "check_result": CHECK_PATH,
+    "credits": CREDITS_PATH,
+}
+_STATUS_LINES: Final = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n".encode() for s in HTTPStatus}
+_OK_HEAD: Final = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+_TAIL: Final = f"\r\nServer: {SERVER_SOFTWARE}\r\n".encode()
+
+
+def _head(
+    status: int, extra: dict[str, str] | None, length: int, date: bytes, close: bool
+) -> bytes:
+    """Status line and headers in aiohttp's order: the answer's own headers, Content-Type,
+    Content-Length, Date, Server (and Connection: close)."""
+    if status == 200 and extra is None:
+        head = _OK_HEAD
+    else:
+        own = "".join(f"{name}: {value}\r\n" for name, value in (extra or {}).items())
+        line = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n".encode()
+        head = line + own.encode() + b"Content-Type: application/json\r\nContent-Length: "
+    end = b"Connection: close\r\n\r\n" if close else b"\r\n"
+    return b"%s%d\r\nDate: %s%s%s" % (head, length, date, _TAIL, end)
