@@ -61,6 +61,9 @@ FLAGS: Final = [
     "--max-concurrent-tasks",
     str(BALANCE),
 ]
+AIOHTTP_FRONT: Final = ["--front", "aiohttp"]
+AIOHTTP_CREATE: Final = "create, front = aiohttp"
+AIOHTTP_WHAT: Final = "the same create, every request through aiohttp's path"
 CONNECTIONS: Final = 50
 # bench/baseline_app.py --reads: a bare handler that only reads the body, also decodes it, or
 # validates it with pydantic; it keeps nothing and answers the baseline's fixed bytes
@@ -149,6 +152,8 @@ def throughput(mode: Mode, load: LoadGenerator, cores: Cores, results: Results) 
         create, check, reject = servers = [
             Server(sora_mock_argv(*FLAGS), cores.server) for _ in range(3)
         ]
+        # the same create served by aiohttp alone (`front = "aiohttp"`): what the front saves
+        servers.append(Server(sora_mock_argv(*FLAGS, *AIOHTTP_FRONT), cores.server))
         for server in servers:
             stack.callback(server.stop)
             server.spawn()
@@ -192,6 +197,7 @@ def throughput(mode: Mode, load: LoadGenerator, cores: Cores, results: Results) 
             Step(
                 "rejected", "aspectRatio 'square' (400)", reject, CREATE_PATH, REJECTED_BODY, 0.70
             ),
+            Step(AIOHTTP_CREATE, AIOHTTP_WHAT, servers[3], CREATE_PATH, CREATE_BODY),
         ]
         runs: dict[str, list[Load]] = {step.name: [] for step in plan}
         discarded: dict[str, list[Load]] = {step.name: [] for step in plan}
@@ -324,6 +330,21 @@ def count_instructions(mode: Mode, loop: str) -> list[str]:
             CREATE_PATH,
             REJECTED_BODY,
             0.70,
+        ),
+        *(
+            (
+                f"{name}, front = aiohttp",
+                f"{what}, through aiohttp's path",
+                sora_mock_argv(*FLAGS, *AIOHTTP_FRONT),
+                path,
+                body,
+                None,
+            )
+            for name, what, path, body in (
+                ("create", "the seed's first example", CREATE_PATH, CREATE_BODY),
+                ("check-result", "an existing task", CHECK_PATH, None),
+                ("rejected", "aspectRatio 'square' (400)", CREATE_PATH, REJECTED_BODY),
+            )
         ),
     ]
     counts = [
