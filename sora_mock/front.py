@@ -33,6 +33,7 @@ from typing import Any, Final, cast
 
 from aiohttp import hdrs, http_parser, web
 from aiohttp.http import SERVER_SOFTWARE
+from aiohttp.tcp_helpers import tcp_keepalive
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from . import errors as e
@@ -60,11 +61,14 @@ ROUTES: Final = {
 }
 HEAD_LIMIT: Final = 8190  # aiohttp's max_line_size and max_field_size: a longer head is its own
 FIELDS_LIMIT: Final = 100  # aiohttp refuses more than 128 fields
-# every field a token, a colon, optional blanks and a value of printable ASCII, not empty, that
-# neither starts nor ends with a blank (so llhttp and this front read the same value)
-_FIELDS: Final = re.compile(r"(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[ \t]*[!-~](?:[ -~\t]*[!-~])?)*")
-# a field the front leaves to aiohttp whenever it is present (a `\r\n` starts every field)
-_LEFT_TO_AIOHTTP: Final = ("\r\ntransfer-encoding:", "\r\nexpect:", "\r\nupgrade:")
+# a field: a token, a colon, optional blanks and a value of printable ASCII, not empty, that
+# neither starts nor ends with a blank (so llhttp and this front read the same value), up to
+# the end of its line; a head is plain when each of its lines after the first is one
+_FIELD: Final = re.compile(
+    r"\r\n([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([!-~](?:[ -~\t]*[!-~])?)(?=\r\n|\Z)"
+)
+# fields the front leaves to aiohttp whenever one is present
+_LEFT_TO_AIOHTTP: Final = (hdrs.TRANSFER_ENCODING, hdrs.EXPECT, hdrs.UPGRADE)
 # aiohttp's C parser names a field it knows as `hdrs` spells it ("content-type" arrives as
 # "Content-Type"), and the journal shows the names as aiohttp gave them; its Python parser
 # (AIOHTTP_NO_EXTENSIONS) keeps every name as it was sent
@@ -243,6 +247,8 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
+        tcp_keepalive(self._transport)  # as aiohttp's protocol does
+        self._last = self._front._loop.time()
         self._front.connections.add(self)
         self._front.watch_idle()
 
@@ -271,7 +277,9 @@ class Connection(asyncio.Protocol):
             self._transport.close()
 
     def close_if_idle(self, since: float) -> None:
-        if self._last < since and self._pending is None and not self._buffer:
+        """As aiohttp's keep-alive timer: a request whose body is arriving is not idle; a
+        connection that sent nothing, or part of a head, since `since` is."""
+        if self._last < since and self._pending is None:
             self.close()
 
     def data_received(self, data: bytes) -> None:
@@ -307,8 +315,8 @@ class Connection(asyncio.Protocol):
             if pending is None:
                 end = data.find(b"\r\n\r\n", start)
                 if end < 0:
-                    if len(data) - start > HEAD_LIMIT:
-                        break  # aiohttp's to refuse
+                    if not _may_be_plain(data, start):
+                        break  # aiohttp's, at once: it may answer before the head ends
                     self._buffer += data[start:]
                     return answers, len(data), False
                 pending = self._accept(data, start, end)
@@ -347,24 +355,22 @@ class Connection(asyncio.Protocol):
         except UnicodeDecodeError:
             return None
         line_end = head.find("\r\n")
-        route = ROUTES.get(head[:line_end] if line_end >= 0 else head)
-        if route is None or line_end < 0 or _FIELDS.fullmatch(head, line_end) is None:
+        route = ROUTES.get(head[:line_end])
+        if route is None or line_end < 0:
             return None
-        lowered = head.lower()
+        fields = _FIELD.findall(head, line_end)
+        if len(fields) != head.count("\r\n") or len(fields) > FIELDS_LIMIT:
+            return None  # a line that is not a plain field (each field starts with a \r\n)
+        known = _KNOWN_NAMES
+        headers = CIMultiDictProxy(CIMultiDict([(known.get(n.lower(), n), v) for n, v in fields]))
+        count = headers.getall
         if (
-            lowered.count("\r\ncontent-length:") != 1
-            or lowered.count("\r\nhost:") != 1
-            or lowered.count("\r\nconnection:") > 1
-            or any(name in lowered for name in _LEFT_TO_AIOHTTP)
-            or head.count("\r\n") > FIELDS_LIMIT
+            len(count("Content-Length", ())) != 1
+            or len(count("Host", ())) != 1
+            or len(count("Connection", ())) > 1
+            or any(name in headers for name in _LEFT_TO_AIOHTTP)
         ):
             return None
-        pairs = []
-        known = _KNOWN_NAMES
-        for field in head[line_end + 2 :].split("\r\n"):
-            name, _, value = field.partition(":")
-            pairs.append((known.get(name.lower(), name), value.lstrip(" \t")))
-        headers = CIMultiDictProxy(CIMultiDict(pairs))
         length_text = headers["Content-Length"]
         sim = self._front.sim
         settings = sim.settings
@@ -462,6 +468,21 @@ class Connection(asyncio.Protocol):
         transport.set_protocol(handler)
         handler.connection_made(transport)
         handler.data_received(rest)
+
+
+_REQUEST_LINES: Final = tuple(line.encode() + b"\r\n" for line in ROUTES)
+_LONGEST_LINE: Final = max(map(len, _REQUEST_LINES))
+
+
+def _may_be_plain(data: bytes, start: int) -> bool:
+    """Whether the start of a head, from `start`, can still become a plain request: its request
+    line one of the routes' (or the start of one), every line end a CRLF, within the limit.
+    Anything else goes to aiohttp before the head ends, since aiohttp may refuse it at once
+    (a TLS hello, a bare LF) rather than wait for more."""
+    if len(data) - start > HEAD_LIMIT or data.count(b"\n", start) != data.count(b"\r\n", start):
+        return False
+    first = data[start : start + _LONGEST_LINE]
+    return any(line.startswith(first) or first.startswith(line) for line in _REQUEST_LINES)
 
 
 ROUTE_PATHS: Final = {

@@ -256,6 +256,12 @@ HANDED: Final = [
     ),
     Case("an unknown route", [post("/api/v2/nope")], handed_off=1),
     Case("not HTTP", [b"HELLO THERE\r\n\r\n"], handed_off=1),
+    Case(
+        "a TLS hello, which never ends a head",
+        [bytes.fromhex("160301020001") + b"\x00" * 40],
+        handed_off=1,
+    ),
+    Case("bare line feeds", [post().replace(b"\r\n", b"\n")], handed_off=1),
     Case("Connection: upgrade", [post(CREATE, VALID, "Connection: upgrade")], handed_off=1),
     Case("a fault preset", [post(CREATE, VALID, "X-Sora-Mock-Fault: error_500")], handed_off=1),
     Case("a fault rule", [post(), check_of(0)], handed_off=2, setup=add_fault),
@@ -302,7 +308,7 @@ async def converse(
         writer.close()
         return read
     try:
-        for _ in range(min(answers, raw.count(b"HTTP/1.") + raw.count(b"HELLO"))):
+        for _ in range(min(answers, max(1, raw.count(b"HTTP/1.")))):
             try:
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
             except asyncio.IncompleteReadError:
@@ -599,3 +605,25 @@ def test_the_front_setting_chooses_what_serves(setting: str, kind: type) -> None
     """`front = "aiohttp"` (SORA_MOCK_FRONT, --front) serves every request through aiohttp."""
     made = runner(create_app(clock="manual", front=setting))
     assert type(made) is kind
+
+
+async def test_a_connection_idle_for_less_than_the_timeout_stays_open() -> None:
+    """The sweep closes only what has been idle for the whole timeout: a connection made just
+    before it, silent or halfway through a head, is kept; one with a body arriving is kept."""
+    server = FrontTestServer(create_app(clock="manual"), keepalive_timeout=3600)
+    await server.start_server()
+    try:
+        front = front_of(server)
+        wires = [Wire(), Wire(), Wire()]
+        for wire, sent in zip(wires, [b"", post()[:30], post()[:-5]], strict=True):
+            connection = front()
+            connection.connection_made(wire)
+            if sent:
+                connection.data_received(sent)
+        front._close_idle(3600)  # the sweep, run now rather than in 15 minutes
+        assert [wire.closed for wire in wires] == [False, False, False]
+        for connection in list(front.connections):
+            connection.close_if_idle(since=front._loop.time() + 1)  # as if an hour had passed
+        assert [wire.closed for wire in wires] == [True, True, False]
+    finally:
+        await server.close()
