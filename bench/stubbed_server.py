@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Final
 
-from sora_mock import api, cli, ids, journal, ledger, logs, simulator
+from sora_mock import answers, cli, front, ids, journal, ledger, logs, simulator
 
 
 class _NoLog:
@@ -46,15 +46,17 @@ def _stub(name: str) -> None:
     elif name == "validation":
         simulator.check_create = _remembered(simulator.check_create)
     elif name == "JSON decode":
-        api.parse_object = _remembered(api.parse_object)
+        answers.parse_object = _remembered(answers.parse_object)
     elif name == "taskId HMAC":
         ids.TaskIds.__call__ = lambda self, key, n: f"{n:032x}"  # type: ignore[method-assign]
     elif name == "ledger row":
         ledger.Ledger.charge = lambda self, key, price, task_id, time: 1  # type: ignore[method-assign]
+    elif name == "the answer":  # all of the simulation: the front's first answer, again
+        front.Connection._answer = _remembered(front.Connection._answer)  # type: ignore[method-assign]
     elif name == "concurrency check":
         simulator.Simulator._check_concurrency = lambda self, key, now: None  # type: ignore[method-assign]
     else:
-        raise SystemExit(f"unknown stub {name!r}; one of {', '.join(STUBS)}")
+        raise SystemExit(f"unknown stub {name!r}; one of {', '.join((*STUBS, WHOLE_ANSWER))}")
 
 
 STUBS: Final = (
@@ -66,6 +68,8 @@ STUBS: Final = (
     "ledger row",
     "concurrency check",
 )
+# not among the parts: with it, what is left is the front itself (and the event loop)
+WHOLE_ANSWER: Final = "the answer"
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Where a create's instructions go: each part replaced by a stand-in that costs nothing, one at
 a time, and the instructions per request it took away (callgrind, bench/instructions.py).
 
-Usage: python bench/where.py [--requests N]. Prints a Markdown table. What no stand-in takes
-away is aiohttp itself (the baseline's count), reading the body, and the glue between parts.
+Usage: python bench/where.py [--requests N]. Prints a Markdown table. The front's own share is
+the count with the whole answer replaced by its first one (the event loop, the socket, the
+parse and the write); the rest is the glue between the parts. The bare aiohttp app's count is
+given for scale.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 import instructions
 from procs import BENCH, PYTHON, ROOT, baseline_argv
 from run import CREATE_BODY, CREATE_PATH, FLAGS
-from stubbed_server import STUBS
+from stubbed_server import STUBS, WHOLE_ANSWER
 
 
 def main() -> int:
@@ -31,31 +33,28 @@ def main() -> int:
     base = instructions.count(
         baseline_argv("uvloop"), CREATE_PATH, CREATE_BODY, args.requests, ROOT
     )
-    body = instructions.count(
-        baseline_argv("uvloop", "body"), CREATE_PATH, CREATE_BODY, args.requests, ROOT
-    )
     whole = count("none")
+    alone = count(WHOLE_ANSWER)
     rows = [(stub, whole - count(stub)) for stub in STUBS]
     everything = count(",".join(STUBS))
     print("| part of a create | k instructions per request | share |")
     print("|---|---:|---:|")
     print(f"| the whole create | {whole / 1000:.1f} | 100% |")
-    print(f"| aiohttp itself (the baseline) | {base / 1000:.1f} | {base / whole:.0%} |")
     print(
-        f"| reading the body (the reference app that reads it) | {(body - base) / 1000:.1f} "
-        f"| {(body - base) / whole:.0%} |"
+        f"| the front: event loop, socket, parse, write (the answer given again) | "
+        f"{alone / 1000:.1f} | {alone / whole:.0%} |"
     )
     for stub, saved in rows:
         print(f"| {stub} | {saved / 1000:.1f} | {saved / whole:.0%} |")
-    rest = everything - body
+    rest = everything - alone
     print(
-        f"| the rest: the task, the handlers' glue, the journal row, the answer | "
+        f"| the rest: the task, the glue, the journal row, the answer's bytes | "
         f"{rest / 1000:.1f} | {rest / whole:.0%} |"
     )
     print(
-        f"\n(all stand-ins at once: {everything / 1000:.1f} k; the parts one at a time add "
-        f"up to {(whole - everything) / 1000:.1f} k of the {(whole - body) / 1000:.1f} k "
-        "above reading the body)"
+        f"\n(all the parts' stand-ins at once: {everything / 1000:.1f} k; the parts one at a "
+        f"time add up to {(whole - everything) / 1000:.1f} k of the {(whole - alone) / 1000:.1f}"
+        f" k above the front; for scale, the bare aiohttp app: {base / 1000:.1f} k)"
     )
     return 0
 
