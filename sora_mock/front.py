@@ -8,33 +8,37 @@ fixture) reads each request itself and answers it here when it is a plain one:
 - `POST` to create, sora-video, check-result or the balance route, in HTTP/1.1, with exactly one
   `Host` and one `Content-Length` (no more than `max_body_bytes`), and a head of at most 8,190
   bytes (aiohttp's own line limit) whose every field is a token, a colon and printable ASCII;
-- no `Transfer-Encoding`, `Expect` or `Upgrade`; `Connection` absent, `keep-alive` or `close`;
-- no fault step to take (no fault rule, no fault header) and no stream asked for (A8).
+- no `Transfer-Encoding`, `Expect` or `Upgrade`; `Connection` absent, `keep-alive` or `close`
+  (and then nothing after it: aiohttp refuses bytes after a `close` request with a 400);
+- no fault step to take (no fault rule, no fault header) and no stream asked for (A8);
+- for the balance route, its whole body already here (aiohttp answers it on its head alone).
 
 It answers through `answers.py`, the same code aiohttp's handlers call, and writes the bytes
 aiohttp would have written: the same status line and headers in the same order (`Date`,
-`Server`), keep-alive and `Connection: close` alike. Anything else, with every byte from its
-request line on, is handed to aiohttp's own protocol, which keeps the connection from then on:
-other routes and methods, the admin API, files, streams, faults, 413 drains, malformed heads.
-`tests/api/test_front.py` holds the two fronts to the same bytes, rows and log lines.
+`Server`), keep-alive and `Connection: close` alike; it names the fields aiohttp knows as
+aiohttp's parser does, starts a row when its head arrives and journals a body that never came
+as dropped, and closes connections idle for aiohttp's keep-alive timeout. Anything else, with
+every byte from its request line on, is handed to aiohttp's own protocol, which keeps the
+connection from then on: other routes and methods, the admin API, files, streams, faults, 413
+drains, malformed or partial heads that cannot become plain ones. `tests/api/test_front.py`
+holds the two fronts to the same bytes, rows and log lines, and `tests/api` runs every HTTP
+test through both.
 
-`sora_mock_app` (pytest-aiohttp) serves the application through aiohttp alone, as before.
+`front = "aiohttp"` serves every request through aiohttp (`runner()`), and `sora_mock_app`
+(pytest-aiohttp) always does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any, Final, cast
 
-from aiohttp import hdrs, http_parser, web
-from aiohttp.http import SERVER_SOFTWARE
+from aiohttp import web
 from aiohttp.tcp_helpers import tcp_keepalive
-from multidict import CIMultiDict, CIMultiDictProxy, istr
+from multidict import CIMultiDictProxy
 
 from . import errors as e
 from .answers import (
@@ -47,53 +51,14 @@ from .answers import (
     exchange,
     finish,
 )
-from .api import CHECK_PATH, CREATE_PATH, CREDITS_PATH, FAULT_HEADER, SORA_VIDEO_PATH
+from .api import FAULT_HEADER
 from .api_sora_video import video_answer
+from .http1 import ROUTE_PATHS, head, http_date, may_be_plain, plain_head, server_error
 from .journal import Exchange
 from .responses import REQUEST_LOG, SIMULATOR
 from .stream import wants_stream
 
-ROUTES: Final = {
-    f"POST {CREATE_PATH} HTTP/1.1": "create",
-    f"POST {SORA_VIDEO_PATH} HTTP/1.1": "sora_video",
-    f"POST {CHECK_PATH} HTTP/1.1": "check_result",
-    f"POST {CREDITS_PATH} HTTP/1.1": "credits",
-}
-HEAD_LIMIT: Final = 8190  # aiohttp's max_line_size and max_field_size: a longer head is its own
-FIELDS_LIMIT: Final = 100  # aiohttp refuses more than 128 fields
-# a field: a token, a colon, optional blanks and a value of printable ASCII, not empty, that
-# neither starts nor ends with a blank (so llhttp and this front read the same value), up to
-# the end of its line; a head is plain when each of its lines after the first is one
-_FIELD: Final = re.compile(
-    r"\r\n([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([!-~](?:[ -~\t]*[!-~])?)(?=\r\n|\Z)"
-)
-# fields the front leaves to aiohttp whenever one is present
-_LEFT_TO_AIOHTTP: Final = (hdrs.TRANSFER_ENCODING, hdrs.EXPECT, hdrs.UPGRADE)
-# aiohttp's C parser names a field it knows as `hdrs` spells it ("content-type" arrives as
-# "Content-Type"), and the journal shows the names as aiohttp gave them; its Python parser
-# (AIOHTTP_NO_EXTENSIONS) keeps every name as it was sent
-_KNOWN_NAMES: Final[dict[str, str]] = (
-    {name.lower(): name for name in vars(hdrs).values() if isinstance(name, istr)}
-    if http_parser.HttpRequestParser.__module__ == "aiohttp._http_parser"
-    else {}
-)
-_LENGTH: Final = re.compile(r"0|[1-9][0-9]{0,15}")
 SERVER_ERROR_LOG = logging.getLogger("aiohttp.server")
-_DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS: Final = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 
 def runner(
@@ -183,11 +148,7 @@ class Front:
         second = int(now)
         if second != self._second:
             self._second = second
-            t = time.gmtime(second)
-            self._date = (
-                f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:04d} "
-                f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
-            ).encode()
+            self._date = http_date(second)
         return self._date
 
     def watch_idle(self) -> None:
@@ -315,7 +276,7 @@ class Connection(asyncio.Protocol):
             if pending is None:
                 end = data.find(b"\r\n\r\n", start)
                 if end < 0:
-                    if not _may_be_plain(data, start):
+                    if not may_be_plain(data, start):
                         break  # aiohttp's, at once: it may answer before the head ends
                     self._buffer += data[start:]
                     return answers, len(data), False
@@ -347,48 +308,21 @@ class Connection(asyncio.Protocol):
         self._buffer += unfinished
 
     def _accept(self, data: bytes, start: int, end: int) -> _Pending | None:
-        """The head from `start` to `end` as a plain request of a JSON route, or None."""
-        if end - start > HEAD_LIMIT:
+        """A plain head (`http1.plain_head`) that nothing in the simulation sends to aiohttp:
+        a body within `max_body_bytes`, no fault step to take, no stream asked for."""
+        found = plain_head(data, start, end)
+        if found is None:
             return None
-        try:
-            head = data[start:end].decode("ascii")
-        except UnicodeDecodeError:
-            return None
-        line_end = head.find("\r\n")
-        route = ROUTES.get(head[:line_end])
-        if route is None or line_end < 0:
-            return None
-        fields = _FIELD.findall(head, line_end)
-        if len(fields) != head.count("\r\n") or len(fields) > FIELDS_LIMIT:
-            return None  # a line that is not a plain field (each field starts with a \r\n)
-        known = _KNOWN_NAMES
-        headers = CIMultiDictProxy(CIMultiDict([(known.get(n.lower(), n), v) for n, v in fields]))
-        count = headers.getall
-        if (
-            len(count("Content-Length", ())) != 1
-            or len(count("Host", ())) != 1
-            or len(count("Connection", ())) > 1
-            or any(name in headers for name in _LEFT_TO_AIOHTTP)
-        ):
-            return None
-        length_text = headers["Content-Length"]
+        route, headers, length, close = found
         sim = self._front.sim
         settings = sim.settings
-        if _LENGTH.fullmatch(length_text) is None or int(length_text) > settings.max_body_bytes:
-            return None
-        close = False
-        connection = headers.get("Connection")
-        if connection is not None:
-            connection = connection.lower()
-            if connection == "close":
-                close = True
-            elif connection != "keep-alive":
-                return None
+        if length > settings.max_body_bytes:
+            return None  # aiohttp's path drains it and answers 413
         if sim.faults.rules or (settings.fault_header and FAULT_HEADER in headers):
             return None
         if route == "sora_video" and wants_stream(headers.get("Accept")):
             return None
-        return _Pending(route, headers, int(length_text), close)
+        return _Pending(route, headers, length, close)
 
     def _answer(self, pending: _Pending, raw: bytes) -> bytes:
         """The whole HTTP answer of an accepted request, as aiohttp would have written it."""
@@ -421,7 +355,7 @@ class Connection(asyncio.Protocol):
             return self._server_error(exc, headers)
         x.http_status = status
         finish(front.sink, sim, x)
-        return _head(status, extra, len(data), front.date(), pending.close) + data
+        return head(status, extra, len(data), front.date(), pending.close) + data
 
     def _exchange(self, pending: _Pending) -> Exchange:
         route = pending.route
@@ -435,25 +369,7 @@ class Connection(asyncio.Protocol):
         SERVER_ERROR_LOG.error("Error handling request from %s", peer, exc_info=exc)
         if self._front.on_error is not None:
             self._front.on_error(exc)
-        title = (
-            f"{HTTPStatus.INTERNAL_SERVER_ERROR.value} {HTTPStatus.INTERNAL_SERVER_ERROR.phrase}"
-        )
-        message = HTTPStatus.INTERNAL_SERVER_ERROR.description
-        if "text/html" in headers.get("Accept", ""):
-            text = (
-                f"<html><head><title>{title}</title></head><body>\n<h1>{title}</h1>"
-                f"\n{message}\n</body></html>\n"
-            )
-            kind = "text/html"
-        else:
-            text, kind = f"{title}\n\n{message}", "text/plain"
-        body = text.encode()
-        return (
-            f"HTTP/1.1 500 {HTTPStatus.INTERNAL_SERVER_ERROR.phrase}\r\n"
-            f"Content-Type: {kind}; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
-            f"Date: {self._front.date().decode()}\r\nServer: {SERVER_SOFTWARE}\r\n"
-            "Connection: close\r\n\r\n"
-        ).encode() + body
+        return server_error(headers.get("Accept", ""), self._front.date())
 
     def _hand_off(self, rest: bytes) -> None:
         """Give the connection, from the first byte of `rest` on, to aiohttp's protocol."""
@@ -468,44 +384,3 @@ class Connection(asyncio.Protocol):
         transport.set_protocol(handler)
         handler.connection_made(transport)
         handler.data_received(rest)
-
-
-_REQUEST_LINES: Final = tuple(line.encode() + b"\r\n" for line in ROUTES)
-_LONGEST_LINE: Final = max(map(len, _REQUEST_LINES))
-
-
-def _may_be_plain(data: bytes, start: int) -> bool:
-    """Whether the start of a head, from `start`, can still become a plain request: its request
-    line one of the routes' (or the start of one), every line end a CRLF, within the limit.
-    Anything else goes to aiohttp before the head ends, since aiohttp may refuse it at once
-    (a TLS hello, a bare LF) rather than wait for more."""
-    if len(data) - start > HEAD_LIMIT or data.count(b"\n", start) != data.count(b"\r\n", start):
-        return False
-    first = data[start : start + _LONGEST_LINE]
-    return any(line.startswith(first) or first.startswith(line) for line in _REQUEST_LINES)
-
-
-ROUTE_PATHS: Final = {
-    "create": CREATE_PATH,
-    "sora_video": SORA_VIDEO_PATH,
-    "check_result": CHECK_PATH,
-    "credits": CREDITS_PATH,
-}
-_STATUS_LINES: Final = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n".encode() for s in HTTPStatus}
-_OK_HEAD: Final = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-_TAIL: Final = f"\r\nServer: {SERVER_SOFTWARE}\r\n".encode()
-
-
-def _head(
-    status: int, extra: dict[str, str] | None, length: int, date: bytes, close: bool
-) -> bytes:
-    """Status line and headers in aiohttp's order: the answer's own headers, Content-Type,
-    Content-Length, Date, Server (and Connection: close)."""
-    if status == 200 and extra is None:
-        head = _OK_HEAD
-    else:
-        own = "".join(f"{name}: {value}\r\n" for name, value in (extra or {}).items())
-        line = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n".encode()
-        head = line + own.encode() + b"Content-Type: application/json\r\nContent-Length: "
-    end = b"Connection: close\r\n\r\n" if close else b"\r\n"
-    return b"%s%d\r\nDate: %s%s%s" % (head, length, date, _TAIL, end)

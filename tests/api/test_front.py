@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -627,3 +628,29 @@ async def test_a_connection_idle_for_less_than_the_timeout_stays_open() -> None:
         assert [wire.closed for wire in wires] == [True, True, False]
     finally:
         await server.close()
+
+
+async def test_the_date_is_written_as_aiohttp_writes_it() -> None:
+    """The parity cases set `Date` aside; here it is compared: the same format (IMF-fixdate),
+    and the same second or the next (the two answers are made a moment apart)."""
+    dates = []
+    for server in (TestServer(create_app(clock="manual")), FrontTestServer(create_app())):
+        await server.start_server()
+        try:
+            assert server.port is not None
+            reader, writer = await asyncio.open_connection(server.host, server.port)
+            writer.write(post())
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            writer.close()
+        finally:
+            await server.close()
+        found = re.search(rb"\r\nDate: ([^\r]*)", head)
+        assert found is not None
+        dates.append(found.group(1).decode())
+    shape = re.compile(
+        r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+        r"|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT"
+    )
+    assert all(shape.fullmatch(date) for date in dates), dates
+    by_aiohttp, by_front = (parsedate_to_datetime(date) for date in dates)
+    assert 0 <= (by_front - by_aiohttp).total_seconds() <= 1
