@@ -34,8 +34,20 @@ FIELDS_LIMIT: Final = 100  # aiohttp refuses more than 128 fields
 _FIELD: Final = re.compile(
     r"\r\n([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([!-~](?:[ -~\t]*[!-~])?)(?=\r\n|\Z)"
 )
-# fields the front leaves to aiohttp whenever one is present
-_LEFT_TO_AIOHTTP: Final = (hdrs.TRANSFER_ENCODING, hdrs.EXPECT, hdrs.UPGRADE)
+# the name of one field alone, what may still follow it on an unfinished line
+_FIELD_LINE: Final = re.compile(_FIELD.pattern[4:].replace(r"(?=\r\n|\Z)", ""))
+_FIELD_START: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]*(?::[ -~\t]*)?\r?")
+# fields the front leaves to aiohttp whenever one is present: aiohttp's parser acts on each
+# (a body's framing or encoding, the end of the connection, a protocol switch, an old
+# WebSocket handshake it refuses)
+_LEFT_TO_AIOHTTP: Final = (
+    hdrs.TRANSFER_ENCODING,
+    hdrs.CONTENT_ENCODING,
+    hdrs.EXPECT,
+    hdrs.UPGRADE,
+    "Proxy-Connection",
+    hdrs.SEC_WEBSOCKET_KEY1,
+)
 # aiohttp's C parser names a field it knows as `hdrs` spells it ("content-type" arrives as
 # "Content-Type"), and the journal shows the names as aiohttp gave them; its Python parser
 # (AIOHTTP_NO_EXTENSIONS) keeps every name as it was sent
@@ -77,11 +89,10 @@ def plain_head(data: bytes, start: int, end: int) -> Head | None:
         return None  # a line that is not a plain field (each field starts with a \r\n)
     known = _KNOWN_NAMES
     headers = CIMultiDictProxy(CIMultiDict([(known.get(n.lower(), n), v) for n, v in fields]))
-    count = headers.getall
     if (
-        len(count("Content-Length", ())) != 1
-        or len(count("Host", ())) != 1
-        or len(count("Connection", ())) > 1
+        len(headers.keys() & headers.keys()) != len(fields)  # a name twice: aiohttp may refuse it
+        or "Content-Length" not in headers
+        or "Host" not in headers
         or any(name in headers for name in _LEFT_TO_AIOHTTP)
     ):
         return None
@@ -105,7 +116,19 @@ def may_be_plain(data: bytes, start: int) -> bool:
     if len(data) - start > HEAD_LIMIT or data.count(b"\n", start) != data.count(b"\r\n", start):
         return False
     first = data[start : start + _LONGEST_LINE]
-    return any(line.startswith(first) or first.startswith(line) for line in _REQUEST_LINES)
+    line = next((line for line in _REQUEST_LINES if first.startswith(line)), None)
+    if line is None:
+        return any(line.startswith(first) for line in _REQUEST_LINES)
+    try:
+        *fields, last = data[start + len(line) :].decode("ascii").split("\r\n")
+    except UnicodeDecodeError:
+        return False
+    names = [field.partition(":")[0].lower() for field in fields]
+    return (
+        all(_FIELD_LINE.fullmatch(field) for field in fields)
+        and len(set(names)) == len(names)
+        and _FIELD_START.fullmatch(last) is not None
+    )
 
 
 # -- writing -------------------------------------------------------------------------------

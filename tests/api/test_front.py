@@ -11,6 +11,7 @@ connection, is handed to aiohttp.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import io
 import itertools
 import json
@@ -177,7 +178,6 @@ PLAIN: Final = [
         "no blank after the colon, tabs and blanks before a value",
         [post(CREATE, VALID, "X-One:1", "X-Two:\t\t2", "X-Three:   three  words")],
     ),
-    Case("a repeated field", [post(CREATE, VALID, "X-Tag: a", "X-Tag: b")]),
     Case("Connection: keep-alive", [post(CREATE, VALID, "Connection: keep-alive") + post()]),
     Case("Connection: close", [post(CREATE, VALID, "Connection: Close")]),
     Case(
@@ -232,6 +232,46 @@ HANDED: Final = [
     Case(
         "bytes after Connection: close",
         [post(CREATE, VALID, "Connection: close") + post()],
+        handed_off=1,
+    ),
+    Case("a repeated field", [post(CREATE, VALID, "X-Tag: a", "X-Tag: b")], handed_off=1),
+    Case(
+        "a repeated Content-Type",
+        [post(CREATE, VALID, "Content-Type: application/json")],
+        handed_off=1,
+    ),
+    Case(
+        "a gzipped body",
+        [post(CREATE, gzip.compress(VALID), "Content-Encoding: gzip")],
+        handed_off=1,
+    ),
+    Case(
+        "Proxy-Connection: close",
+        [post(CREATE, VALID, "Proxy-Connection: close") + post()],
+        handed_off=1,
+    ),
+    Case(
+        "an old WebSocket handshake", [post(CREATE, VALID, "Sec-WebSocket-Key1: 1")], handed_off=1
+    ),
+    Case(
+        "a malformed request after a plain one, in the same read",
+        [post() + b"GARBAGE\r\n\r\n"],
+        handed_off=1,
+    ),
+    Case(
+        "a body shorter than its length, then the next request",
+        [post(CREATE, b"[]", length=False).replace(b"\r\n\r\n", b"\r\nContent-Length: 1\r\n\r\n")],
+        handed_off=1,
+    ),
+    Case("a half-sent head with a control character", [post()[:40] + b"\x01"], handed_off=1),
+    Case(
+        "a half-sent head with a blank before a colon",
+        [post()[:60].replace(b"Host:", b"Host :")],
+        handed_off=1,
+    ),
+    Case(
+        "a half-sent head that repeats a field",
+        [post()[:-40].replace(b"Host: mock.test", b"Host: mock.test\r\nHost: b")],
         handed_off=1,
     ),
     Case("a blank at the end of a value", [post(CREATE, VALID, "X-Tag: a ")], handed_off=1),
@@ -548,7 +588,8 @@ async def test_a_bug_gets_aiohttps_500_and_is_reported(
     monkeypatch: pytest.MonkeyPatch, accept: str
 ) -> None:
     """An exception that escapes an answer: the client gets the 500 aiohttp's own handler would
-    send (and the connection closes); `on_error` (the fixture's record) is told of it."""
+    send, and the connection closes, leaving what was sent behind it unanswered; `on_error`
+    (the fixture's record) is told of it."""
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
@@ -562,10 +603,12 @@ async def test_a_bug_gets_aiohttps_500_and_is_reported(
     ):
         await server.start_server()
         try:
-            answers.append(await converse(server, post(CREATE, VALID, f"Accept: {accept}")))
+            sent = post(CREATE, VALID, f"Accept: {accept}") + post(CREDITS, b"{}")
+            answers.append(await converse(server, sent))
         finally:
             await server.close()
     assert answers[0] == answers[1]
+    assert len(answers[0]) == 1
     assert answers[0][0].startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
     assert [str(exc) for exc in seen] == ["a bug"]
 
@@ -654,3 +697,58 @@ async def test_the_date_is_written_as_aiohttp_writes_it() -> None:
     assert all(shape.fullmatch(date) for date in dates), dates
     by_aiohttp, by_front = (parsedate_to_datetime(date) for date in dates)
     assert 0 <= (by_front - by_aiohttp).total_seconds() <= 1
+
+
+class Recorder(asyncio.Protocol):
+    """Stands in for aiohttp's protocol after a hand-off: what it was given, and how."""
+
+    def __init__(self) -> None:
+        self.reads: list[bytes] = []
+        self.paused = False
+
+    def data_received(self, data: bytes) -> None:
+        self.reads.append(data)
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+
+class HandingWire(Wire):
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.protocol = protocol
+
+
+@pytest.mark.parametrize("paused", [False, True])
+async def test_a_hand_off_gives_aiohttp_the_reads_as_they_came(
+    front_server: BaseTestServer, monkeypatch: pytest.MonkeyPatch, paused: bool
+) -> None:
+    """aiohttp's parser sees a read as a whole (a malformed part refuses all of it, and its 400
+    quotes the read): the front hands the reads since its first unanswered request over one by
+    one, and a transport whose writing is paused stays paused for aiohttp."""
+    front = front_of(front_server)
+    recorder = Recorder()
+    monkeypatch.setattr(front, "inner", lambda: recorder)
+    wire = HandingWire()
+    connection = front()
+    connection.connection_made(wire)
+    if paused:
+        connection.pause_writing()
+    first, second = post() + post()[:-10], post()[-10:] + b"GARBAGE\r\n\r\n"
+    connection.data_received(first)
+    assert wire.written.count(b"HTTP/1.1 200 OK") == 1  # the first request, whole and plain
+    connection.data_received(second)
+    assert wire.protocol is recorder
+    assert recorder.reads == [post()[:-10], second]
+    assert wire.written.count(b"HTTP/1.1 200 OK") == 1
+    assert recorder.paused is paused
+
+
+async def test_with_no_keep_alive_aiohttp_serves_alone() -> None:
+    """keepalive_timeout=0 has aiohttp close after every answer; the front then stands aside."""
+    server = FrontTestServer(create_app(clock="manual"), keepalive_timeout=0)
+    await server.start_server()
+    try:
+        assert server.runner is not None
+        assert not isinstance(server.runner.server, Front)
+    finally:
+        await server.close()
