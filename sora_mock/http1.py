@@ -57,6 +57,7 @@ _KNOWN_NAMES: Final[dict[str, str]] = (
     else {}
 )
 _LENGTH: Final = re.compile(r"0|[1-9][0-9]{0,15}")
+_LEFT_LOWER: Final = frozenset(name.lower() for name in _LEFT_TO_AIOHTTP)
 _REQUEST_LINES: Final = tuple(line.encode() + b"\r\n" for line in ROUTES)
 _LONGEST_LINE: Final = max(map(len, _REQUEST_LINES))
 
@@ -123,12 +124,18 @@ def may_be_plain(data: bytes, start: int) -> bool:
         *fields, last = data[start + len(line) :].decode("ascii").split("\r\n")
     except UnicodeDecodeError:
         return False
-    names = [field.partition(":")[0].lower() for field in fields]
-    return (
-        all(_FIELD_LINE.fullmatch(field) for field in fields)
-        and len(set(names)) == len(names)
-        and _FIELD_START.fullmatch(last) is not None
-    )
+    names = set()
+    for field in fields:  # what aiohttp's parser checks as each field ends
+        found = _FIELD_LINE.fullmatch(field)
+        if found is None:
+            return False
+        name = found.group(1).lower()
+        if name in names or name in _LEFT_LOWER:
+            return False
+        if name == "content-length" and _LENGTH.fullmatch(found.group(2)) is None:
+            return False  # llhttp refuses a length that is not digits at once
+        names.add(name)
+    return _FIELD_START.fullmatch(last) is not None
 
 
 # -- writing -------------------------------------------------------------------------------

@@ -263,6 +263,16 @@ HANDED: Final = [
         [post(CREATE, b"[]", length=False).replace(b"\r\n\r\n", b"\r\nContent-Length: 1\r\n\r\n")],
         handed_off=1,
     ),
+    Case(
+        "a half-sent head with a length that is not a number",
+        [post()[:-30].replace(b"Content-Type: application/json", b"Content-Length: -1")],
+        handed_off=1,
+    ),
+    Case(
+        "a half-sent head with a chunked body",
+        [post()[:-30].replace(b"Content-Type: application/json", b"Transfer-Encoding: chunked")],
+        handed_off=1,
+    ),
     Case("a half-sent head with a control character", [post()[:40] + b"\x01"], handed_off=1),
     Case(
         "a half-sent head with a blank before a colon",
