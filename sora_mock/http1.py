@@ -58,6 +58,7 @@ _KNOWN_NAMES: Final[dict[str, str]] = (
 )
 _LENGTH: Final = re.compile(r"0|[1-9][0-9]{0,15}")
 _LEFT_LOWER: Final = frozenset(name.lower() for name in _LEFT_TO_AIOHTTP)
+_LENGTH_SO_FAR: Final = re.compile(r"[ \t]*[0-9]*\r?")
 _REQUEST_LINES: Final = tuple(line.encode() + b"\r\n" for line in ROUTES)
 _LONGEST_LINE: Final = max(map(len, _REQUEST_LINES))
 
@@ -135,7 +136,16 @@ def may_be_plain(data: bytes, start: int) -> bool:
         if name == "content-length" and _LENGTH.fullmatch(found.group(2)) is None:
             return False  # llhttp refuses a length that is not digits at once
         names.add(name)
-    return _FIELD_START.fullmatch(last) is not None
+    if _FIELD_START.fullmatch(last) is None:
+        return False
+    name, colon, value = last.partition(":")
+    if not colon:
+        return True
+    name = name.lower()
+    if name in names or name in _LEFT_LOWER:
+        return False
+    # llhttp reads a length digit by digit, and refuses the first byte that is not one
+    return name != "content-length" or _LENGTH_SO_FAR.fullmatch(value) is not None
 
 
 # -- writing -------------------------------------------------------------------------------

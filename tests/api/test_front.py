@@ -269,6 +269,16 @@ HANDED: Final = [
         handed_off=1,
     ),
     Case(
+        "a half-sent length that is not a number",
+        [post(CREATE, b"", length=False)[:-4] + b"\r\nContent-Length: 0x"],
+        handed_off=1,
+    ),
+    Case(
+        "a plain request, then a half-sent length that is not a number, in one read",
+        [post(CREDITS, b"{}") + post()[:50] + b"\r\nContent-Length: 1x"],
+        handed_off=1,
+    ),
+    Case(
         "a half-sent head with a chunked body",
         [post()[:-30].replace(b"Content-Type: application/json", b"Transfer-Encoding: chunked")],
         handed_off=1,
