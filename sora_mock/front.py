@@ -334,6 +334,8 @@ class Connection(asyncio.Protocol):
                 return plain, None
             if pending.close and stop < len(data):
                 return plain, start  # bytes after `Connection: close`: aiohttp refuses them
+            if pending.since is not None and self._front.sim.faults.rules:
+                return plain, start  # a rule came while its body did: aiohttp's fault step
             plain.append((pending, data[stop - pending.length : stop]))
             start = stop
             pending = None

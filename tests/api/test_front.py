@@ -772,3 +772,29 @@ async def test_with_no_keep_alive_aiohttp_serves_alone() -> None:
         assert not isinstance(server.runner.server, Front)
     finally:
         await server.close()
+
+
+async def test_a_fault_rule_added_while_a_body_arrives_is_applied(
+    front_server: BaseTestServer,
+) -> None:
+    """aiohttp's handlers take the fault step once the body is read: a rule added while a body
+    is still arriving applies to it, through aiohttp, on the front's server too."""
+    front = front_of(front_server)
+    reader, writer = await asyncio.open_connection(front_server.host, front_server.port)
+    raw = post()
+    writer.write(raw[:-10])
+    await writer.drain()
+    rule = json.dumps({"route": "create", "action": "error", "code": 503})
+    added = (
+        f"POST /__mock/faults HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(rule)}\r\nConnection: close\r\n\r\n{rule}"
+    )
+    await admin(front_server, added.encode())
+    writer.write(raw[-10:])
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    found = re.search(rb"\r\nContent-Length: (\d+)", head)
+    assert found is not None
+    body = json.loads(await reader.readexactly(int(found.group(1))))
+    writer.close()
+    assert body["code"] == 503
+    assert front.handed_off == 1
