@@ -65,6 +65,7 @@ from .responses import REQUEST_LOG, SIMULATOR
 from .stream import wants_stream
 
 SERVER_ERROR_LOG = logging.getLogger("aiohttp.server")
+KEEPALIVE_TIMEOUT: Final = 3630  # aiohttp's RequestHandler default, which the front keeps too
 
 
 def runner(
@@ -95,7 +96,7 @@ class FrontRunner(web.AppRunner):
     ) -> None:
         super().__init__(app, **kwargs)
         self.on_error = on_error
-        self.keepalive_timeout: float = kwargs.get("keepalive_timeout", 3630)
+        self.keepalive_timeout: float = kwargs.get("keepalive_timeout", KEEPALIVE_TIMEOUT)
 
     async def _make_server(self) -> web.Server:
         inner = await super()._make_server()

@@ -31,12 +31,12 @@ FIELDS_LIMIT: Final = 100  # aiohttp refuses more than 128 fields
 # a field: a token, a colon, optional blanks and a value of printable ASCII, not empty, that
 # neither starts nor ends with a blank (so llhttp and the front read the same value), up to the
 # end of its line; a head is plain when each of its lines after the first is one
-_FIELD: Final = re.compile(
-    r"\r\n([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([!-~](?:[ -~\t]*[!-~])?)(?=\r\n|\Z)"
-)
-# the name of one field alone, what may still follow it on an unfinished line
-_FIELD_LINE: Final = re.compile(_FIELD.pattern[4:].replace(r"(?=\r\n|\Z)", ""))
-_FIELD_START: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]*(?::[ -~\t]*)?\r?")
+_NAME_CHAR: Final = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_FIELD_TEXT: Final = rf"({_NAME_CHAR}+):[ \t]*([!-~](?:[ -~\t]*[!-~])?)"
+_FIELD: Final = re.compile(rf"\r\n{_FIELD_TEXT}(?=\r\n|\Z)")
+# one whole field line alone, and what an unfinished line may be the start of
+_FIELD_LINE: Final = re.compile(_FIELD_TEXT)
+_FIELD_START: Final = re.compile(rf"{_NAME_CHAR}*(?::[ -~\t]*)?\r?")
 # fields the front leaves to aiohttp whenever one is present: aiohttp's parser acts on each
 # (a body's framing or encoding, the end of the connection, a protocol switch, an old
 # WebSocket handshake it refuses)
