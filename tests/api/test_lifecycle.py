@@ -439,6 +439,20 @@ async def test_with_no_final_task_the_oldest_task_is_forgotten(make_client: Make
     assert first != third
 
 
+async def test_after_a_task_is_forgotten_out_of_order_the_oldest_go_next_in_order(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(max_tasks=3)
+    a, b, c = [await create_ok(client) for _ in range(3)]
+    await admin(client, "POST", f"/tasks/{b}/succeed")
+    d = await create_ok(client)  # b is the only final task: it goes, from the middle
+    e = await create_ok(client)  # none is final: the oldest, a
+    f = await create_ok(client)  # then c, not b's empty place
+    listed = [t["taskId"] for t in (await admin(client, "GET", "/tasks"))["tasks"]]
+    assert [d, e, f] == listed
+    assert [404, 404, 404] == [(await check(client, t))["code"] for t in (a, b, c)]
+
+
 async def test_a_newer_task_that_fails_first_frees_its_slot(make_client: MakeClient) -> None:
     client = await make_client(max_concurrent_tasks=2)
     await create_ok(client)

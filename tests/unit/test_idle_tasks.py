@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from sora_mock import Settings, Simulator
 from sora_mock.journal import Exchange
+from sora_mock.tasks import Task
 
 
 async def test_100000_idle_pending_tasks_schedule_no_timers_or_tasks() -> None:
@@ -22,3 +24,25 @@ async def test_100000_idle_pending_tasks_schedule_no_timers_or_tasks() -> None:
     sim.clock.advance(5)
     task = next(iter(sim.tasks.values()))
     assert ("succeeded", 100) == sim.observe(task, sim.now())
+
+
+def _live_tasks() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is Task)
+
+
+def test_a_full_store_lets_go_of_the_tasks_it_forgets() -> None:
+    """Beyond `max_tasks` a forgotten task is gone from memory too, whether or not it had
+    finished, with a concurrency limit that never asks for a count."""
+    before = _live_tasks()
+    sim = Simulator(
+        Settings(clock="manual", max_tasks=1000, max_concurrent_tasks=10**9, default_balance=10**9)
+    )
+    key = sim.authenticate("Bearer sk-many-tasks")
+    body = {"model": "sora-2-text-to-video", "prompt": "p"}
+    for n in range(5000):
+        sim.create_task(key, body, Exchange("create", "POST", "/", {}, 0.0, sim.generation))
+        if n == 2500:
+            sim.clock.advance(5)  # the first 2,501 finish: forgotten as final ones
+    assert 1000 == len(sim.tasks)
+    assert _live_tasks() - before <= 1000
