@@ -1,10 +1,10 @@
 """Where a create's instructions go: each part replaced by a stand-in that costs nothing, one at
 a time, and the instructions per request it took away (callgrind, bench/instructions.py).
 
-Usage: python bench/where.py [--requests N]. Prints a Markdown table. The front's own share is
-the count with the whole answer replaced by its first one (the event loop, the socket, the
-parse and the write); the rest is the glue between the parts. The bare aiohttp app's count is
-given for scale.
+Usage: python bench/where.py [--requests N]. Prints a Markdown table. The store is full, as in
+run.py's create count (`FULL_STORE`). The front's own share is the count with the whole answer
+replaced by its first one (the event loop, the socket, the parse and the write); the rest is the
+glue between the parts. The bare aiohttp app's count is given for scale.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 
 import instructions
 from procs import BENCH, PYTHON, ROOT, baseline_argv
-from run import CREATE_BODY, CREATE_PATH, FLAGS
+from run import CREATE_BODY, CREATE_PATH, FLAGS, FULL_STORE
 from stubbed_server import STUBS, WHOLE_ANSWER
 
 
@@ -27,7 +27,7 @@ def main() -> int:
         return 1
 
     def count(stubs: str) -> float:
-        argv = [PYTHON, str(BENCH / "stubbed_server.py"), stubs, "--port", "0", *FLAGS]
+        argv = [PYTHON, str(BENCH / "stubbed_server.py"), stubs, "--port", "0", *FLAGS, *FULL_STORE]
         return instructions.count(argv, CREATE_PATH, CREATE_BODY, args.requests, ROOT)
 
     base = instructions.count(
