@@ -101,7 +101,9 @@ class Mode:
 
 
 MODES: Final = {
-    "full": Mode(10, 3, 2, 11, 500, 5, (100_000, 200_000), 5, retries=3, instructed=2000, workers=1),
+    "full": Mode(
+        10, 3, 2, 11, 500, 5, (100_000, 200_000), 5, retries=3, instructed=2000, workers=1
+    ),
     "smoke": Mode(1, 0, 1, 1, 20, 1, (2_000,), 1, retries=0, instructed=20, workers=4),
 }
 
