@@ -59,7 +59,7 @@ from .answers import (
 )
 from .api import FAULT_HEADER
 from .api_sora_video import video_answer
-from .http1 import ROUTE_PATHS, head, http_date, may_be_plain, plain_head, server_error
+from .http1 import ROUTE_PATHS, Heads, head, http_date, may_be_plain, server_error
 from .journal import Exchange
 from .responses import REQUEST_LOG, SIMULATOR
 from .stream import wants_stream
@@ -128,6 +128,7 @@ class Front:
         self.connections: set[Connection] = set()
         self.handed_off = 0  # connections given to aiohttp, for the tests and the curious
         self.answered = 0  # requests answered here
+        self.heads = Heads()  # the plain heads read so far, by their bytes
         self._loop = asyncio.get_running_loop()
         self._sweep: asyncio.TimerHandle | None = None
         self._second = -1
@@ -363,9 +364,10 @@ class Connection(asyncio.Protocol):
         self._size = len(data) - start
 
     def _accept(self, data: bytes, start: int, end: int) -> _Pending | None:
-        """A plain head (`http1.plain_head`) that nothing in the simulation sends to aiohttp:
-        a body within `max_body_bytes`, no fault step to take, no stream asked for."""
-        found = plain_head(data, start, end)
+        """A plain head (`http1.plain_head`, remembered by `Heads`) that nothing in the
+        simulation sends to aiohttp: a body within `max_body_bytes`, no fault step to take, no
+        stream asked for."""
+        found = self._front.heads(data, start, end)
         if found is None:
             return None
         route, headers, length, close = found

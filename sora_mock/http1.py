@@ -61,6 +61,7 @@ _LEFT_LOWER: Final = frozenset(name.lower() for name in _LEFT_TO_AIOHTTP)
 _LENGTH_SO_FAR: Final = re.compile(r"[ \t]*[0-9]*\r?")
 _REQUEST_LINES: Final = tuple(line.encode() + b"\r\n" for line in ROUTES)
 _LONGEST_LINE: Final = max(map(len, _REQUEST_LINES))
+HEADS_KEPT: Final = 256  # distinct plain heads a server remembers (`Heads`)
 
 
 class Head(NamedTuple):
@@ -108,6 +109,31 @@ def plain_head(data: bytes, start: int, end: int) -> Head | None:
     if connection not in {"close", "keep-alive"}:
         return None
     return Head(route, headers, int(length), connection == "close")
+
+
+class Heads:
+    """`plain_head`, remembered by the head's bytes, for one server.
+
+    A client sends the same head again and again (every poll of one task, every create of one
+    body length, with the same fields), and a head's reading depends on its bytes alone, so a
+    head seen before is read once. At most `HEADS_KEPT` are kept; then it starts again.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[bytes, Head] = {}
+
+    def __call__(self, data: bytes, start: int, end: int) -> Head | None:
+        if end - start > HEAD_LIMIT:
+            return None
+        raw = data[start:end]
+        found = self._known.get(raw)
+        if found is None:
+            found = plain_head(raw, 0, len(raw))
+            if found is not None:
+                if len(self._known) >= HEADS_KEPT:
+                    self._known.clear()
+                self._known[raw] = found
+        return found
 
 
 def may_be_plain(data: bytes, start: int) -> bool:

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from sora_mock import create_app, errors
 from sora_mock.front import Front, FrontRunner, runner
+from sora_mock.http1 import HEADS_KEPT
 from sora_mock.logs import RequestLog
 from sora_mock.responses import REQUEST_LOG
 from sora_mock.simulator import Simulator
@@ -798,3 +799,30 @@ async def test_a_fault_rule_added_while_a_body_arrives_is_applied(
     writer.close()
     assert body["code"] == 503
     assert front.handed_off == 1
+
+
+async def test_a_head_seen_before_is_read_again_with_its_own_body(
+    front_server: BaseTestServer,
+) -> None:
+    """Polls of two tasks send the same head (ids of one length): each gets its own task."""
+    created = await converse(front_server, post() + post())
+    first, second = (TASK_ID.search(answer).group(1) for answer in created)  # type: ignore[union-attr]
+    polls = [post(CHECK, b'{"taskId": "%s"}' % task_id) for task_id in (first, second, first)]
+    assert polls[0].partition(b"\r\n\r\n")[0] == polls[1].partition(b"\r\n\r\n")[0]
+    answers = await converse(front_server, b"".join(polls))
+    assert [first, second, first] == [TASK_ID.search(a).group(1) for a in answers]  # type: ignore[union-attr]
+    assert 5 == front_of(front_server).answered
+
+
+async def test_more_distinct_heads_than_are_remembered_are_each_read_as_sent(
+    front_server: BaseTestServer,
+) -> None:
+    """Past the heads a server remembers (`HEADS_KEPT`), each request's own fields are still
+    the ones its journal row shows, and the front still answers them."""
+    count = HEADS_KEPT + 44
+    sent = b"".join(post(CREDITS, b"", f"X-Trace: r{n}") for n in range(count))
+    answers = await converse(front_server, sent, answers=count)
+    assert count == len(answers) == front_of(front_server).answered
+    rows = await journal(front_server)
+    shown = [row["headers"]["X-Trace"] for row in rows]
+    assert [f"r{n}" for n in range(count)] == shown
