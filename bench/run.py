@@ -329,6 +329,14 @@ def count_instructions(mode: Mode, loop: str) -> list[str]:
             CREATE_BODY,
             0.60,
         ),
+        (
+            "create, new heads",
+            "the same, the store full, every head one the front has not seen",
+            sora_mock_argv(*FLAGS, *FULL_STORE),
+            CREATE_PATH,
+            CREATE_BODY,
+            None,
+        ),
         ("check-result", "an existing task", sora_mock_argv(*FLAGS), CHECK_PATH, None, 0.75),
         (
             "rejected",
@@ -362,7 +370,12 @@ def count_instructions(mode: Mode, loop: str) -> list[str]:
     ]
     counts = [
         instructions.Count(
-            name, what, instructions.count(argv, path, body, mode.instructed, ROOT), target
+            name,
+            what,
+            instructions.count(
+                argv, path, body, mode.instructed, ROOT, new_heads=name.endswith("new heads")
+            ),
+            target,
         )
         for name, what, argv, path, body, target in plan
     ]
