@@ -1,8 +1,8 @@
 """The admin API's use cases on one simulation (CONTRACT D): end a task now, read tasks and
 accounts, set a balance or the VIP flag, read the clock.
 
-A mixin of `Simulator`, which holds the state these read and change; the provider use cases
-and the lifecycle stay in simulator.py.
+A mixin of `Simulator`, which holds the state these read and change, on top of the lifecycle
+(`lifecycle.py`) whose reads these take; the provider use cases stay in simulator.py.
 """
 
 from __future__ import annotations
@@ -10,33 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import errors as e
+from .lifecycle import Lifecycle
 from .tasks import FINAL, REFUNDED, Status, Task
 
 if TYPE_CHECKING:
-    from .clock import Clock
-    from .config import Settings
     from .ids import ResultPids
-    from .ledger import Account, Ledger
-    from .stream import Streams
-    from .watchers import Watchers
+    from .ledger import Account
 
 DEFAULT_ADMIN_FAILURE: str = "failed_by_admin"
 DEFAULT_ADMIN_CANCEL: str = "cancelled_by_admin"
 
 
-class ControlPlane:
-    if TYPE_CHECKING:  # what `Simulator` provides
-        settings: Settings
-        clock: Clock
-        ledger: Ledger
-        tasks: dict[str, Task]
+class ControlPlane(Lifecycle):
+    if TYPE_CHECKING:  # what `Simulator` provides besides the lifecycle's state
         result_pid: ResultPids
-        streams: Streams
-        watchers: Watchers
-
-        def observe(self, task: Task, now: float) -> tuple[Status, int]: ...
-
-        def book_due_refunds(self, key: str | None, now: float | None = None) -> None: ...
 
     def finish(
         self,

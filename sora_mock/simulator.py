@@ -18,7 +18,6 @@ from .faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, Faults
 from .ids import ResultPids, TaskIds
 from .journal import Exchange, Journal
 from .ledger import Ledger
-from .lifecycle import Lifecycle
 from .pricing import price_of
 from .rules.common import Collected, bearer_token
 from .rules.sora_pro import check_create
@@ -33,7 +32,7 @@ if TYPE_CHECKING:  # a pydantic model, loaded on first use rather than at start-
     from .fault_rule import FaultRule
 
 
-class Simulator(Lifecycle, ControlPlane):
+class Simulator(ControlPlane):
     """A simulation's state and its provider use cases; the lifecycle (observing, counting and
     forgetting tasks) is `Lifecycle`'s, the admin API's use cases `ControlPlane`'s."""
 
