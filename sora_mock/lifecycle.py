@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from typing import TYPE_CHECKING
 
 from . import errors as e
 from .tasks import FINAL, REFUNDED, Status, Task
 
 if TYPE_CHECKING:
-    from collections import deque
-
     from .clock import Clock
     from .config import Settings
     from .ledger import Ledger
@@ -168,14 +167,24 @@ class Lifecycle:
         del tasks[victim.task_id]
         if victim is order[0]:
             order.popleft()
+        elif len(order) > 2 * len(tasks):
+            # tasks forgotten from behind a front that stays (one never final, under a manual
+            # clock) would pile up here: keep only the stored ones, O(1) a forget amortized
+            self._order = deque(t for t in order if tasks.get(t.task_id) is t)
         self.watchers.forget(victim.task_id)
         self._settle(victim)
         # the oldest task is the front of its key's queue too: it leaves both, so a key whose
         # count the limit never asks for keeps no more tasks there than the store holds
-        queue = self._active[victim.key]
+        key = victim.key
+        queue = self._active[key]
         if queue and queue[0] is victim:
             queue.popleft()
-            self._settled[victim.key] -= 1
+            self._settled[key] -= 1
+        elif 2 * self._settled[key] > len(queue):
+            # a settled task only counts as one to subtract: behind a front that stays, the
+            # queue keeps its unsettled ones alone, and counts the same
+            self._active[key] = deque(t for t in queue if not t.settled)
+            self._settled[key] = 0
 
     def book_due_refunds(self, key: str | None, now: float | None = None) -> None:
         """Refund the tasks of `key` (or of every key) that a fault has failed by now.

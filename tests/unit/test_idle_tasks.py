@@ -46,3 +46,21 @@ def test_a_full_store_lets_go_of_the_tasks_it_forgets() -> None:
             sim.clock.advance(5)  # the first 2,501 finish: forgotten as final ones
     assert 1000 == len(sim.tasks)
     assert _live_tasks() - before <= 1000
+
+
+def test_tasks_forgotten_from_behind_an_active_oldest_one_are_let_go_too() -> None:
+    """Under a manual clock the oldest task stays pending while each newer one is finished by
+    the admin API and forgotten first: what is forgotten is still freed."""
+    before = _live_tasks()
+    sim = Simulator(
+        Settings(clock="manual", max_tasks=1000, max_concurrent_tasks=10**9, default_balance=10**9)
+    )
+    key = sim.authenticate("Bearer sk-many-tasks")
+    body = {"model": "sora-2-text-to-video", "prompt": "p"}
+    oldest = sim.create_task(key, body, Exchange("create", "POST", "/", {}, 0.0, sim.generation))
+    for _ in range(5000):
+        task = sim.create_task(key, body, Exchange("create", "POST", "/", {}, 0.0, sim.generation))
+        sim.finish(task.task_id, "succeeded")
+    assert 1000 == len(sim.tasks)
+    assert oldest.task_id in sim.tasks
+    assert _live_tasks() - before <= 2 * 1000
