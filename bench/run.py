@@ -67,6 +67,8 @@ AIOHTTP_FRONT: Final = ["--front", "aiohttp"]
 # also forgets the oldest task. A count over a store still filling missed a forgetting step that
 # cost more than the rest of the simulation (a dict scanned from its start, issue 17).
 FULL_STORE: Final = ["--max-tasks", str(instructions.WARM_UP - 200)]
+# the instruction count whose every request has a head the front has not seen
+NEW_HEADS: Final = "create, new heads"
 AIOHTTP_CREATE: Final = "create, front = aiohttp"
 AIOHTTP_WHAT: Final = "the same create, every request through aiohttp's path"
 CONNECTIONS: Final = 50
@@ -330,7 +332,7 @@ def count_instructions(mode: Mode, loop: str) -> list[str]:
             0.60,
         ),
         (
-            "create, new heads",
+            NEW_HEADS,
             "the same, the store full, every head one the front has not seen",
             sora_mock_argv(*FLAGS, *FULL_STORE),
             CREATE_PATH,
@@ -373,7 +375,7 @@ def count_instructions(mode: Mode, loop: str) -> list[str]:
             name,
             what,
             instructions.count(
-                argv, path, body, mode.instructed, ROOT, new_heads=name.endswith("new heads")
+                argv, path, body, mode.instructed, ROOT, new_heads=name == NEW_HEADS
             ),
             target,
         )

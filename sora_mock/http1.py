@@ -124,7 +124,7 @@ class Heads:
 
     def __call__(self, data: bytes, start: int, end: int) -> Head | None:
         if end - start > HEAD_LIMIT:
-            return None
+            return None  # plain_head's own first check, before the copy of a large head
         raw = data[start:end]
         found = self._known.get(raw)
         if found is None:
