@@ -119,6 +119,12 @@ def check_answer(
         x.violations = [task_id]
         raise e.ApiError(e.BAD_REQUEST, task_id.message)
     x.task_id = task_id
+    owner = sim.owner_of(task_id)
+    if owner is not None and owner != key:
+        # several public clients poll from a pool of keys: the row names the cause (A3)
+        x.warnings = [*x.warnings, e.MSG_OTHER_KEYS_TASK.format(task_id=task_id)]
+        if sim.variants.active and varied.any_key(sim.variants, x):
+            key = owner  # G's `task_scope = "any"`: any key may read any task
 
     def shape(task: Task, status: Status, progress: int) -> bytes:
         base_url = ""
@@ -146,11 +152,16 @@ def error_answer(sim: Simulator, x: Exchange, err: e.ApiError) -> tuple[int, byt
     status, its body, and the error whose headers go with it. Sets the row's code."""
     if sim.variants.active:
         err = varied.error(sim.variants, sim.settings.error_status, x, err)
+        body = e.error_envelope(err.code, err.message)
+        if x.route != "files":  # a file link's injected error is not one of the JSON routes
+            body = varied.error_body(sim.variants, x, err)
+    else:
+        body = e.error_envelope(err.code, err.message)
     x.code = err.code
     status = err.http_status
     if status is None:
         status = err.code if sim.settings.error_status == "http" else 200
-    return status, e.error_envelope(err.code, err.message), err
+    return status, body, err
 
 
 # -- after the answer ------------------------------------------------------------------------

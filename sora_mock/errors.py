@@ -29,6 +29,8 @@ MSG_BLANK_TOKEN: Final = "Authorization is required: the bearer token is blank."
 MSG_UNKNOWN_KEY: Final = "The API key {key} is not valid."
 MSG_BODY_TOO_LARGE: Final = "The request body is larger than the limit of {limit} bytes."
 MSG_NOT_JSON_OBJECT: Final = "The request body must be a JSON object: {reason}."
+# the reason given to MSG_NOT_JSON_OBJECT when the body's content coding does not decode (A1)
+MSG_UNDECODABLE: Final = "its Content-Encoding {coding!r} does not decode"
 MSG_INSUFFICIENT_CREDITS: Final = (
     "Insufficient credits: this task costs {price} credits and the balance is {balance}."
 )
@@ -36,6 +38,8 @@ MSG_TOO_MANY_TASKS: Final = (
     "Too many tasks in progress: at most {limit} tasks may be pending or running per API key."
 )
 MSG_TASK_NOT_FOUND: Final = "Task {task_id} was not found."
+# A3's journal warning on a check-result that names another key's task (whichever form answered)
+MSG_OTHER_KEYS_TASK: Final = "Task {task_id} belongs to another key."
 MSG_INJECTED: Final = "Injected failure: the server could not process the request."
 MSG_RESET_IN_FLIGHT: Final = "The mock was reset while this request was in flight; send it again."
 
@@ -157,6 +161,12 @@ def error_envelope(code: int, message: str) -> bytes:
     if type(code) is not int or type(message) is not str:  # a bool or a str subclass, say
         return envelope(code, message)
     return f'{{"code":{code},"message":{_ascii(message)},"data":null}}'.encode()
+
+
+def dataless_error_envelope(code: int, message: str) -> bytes:
+    """An error answer without a `data` key, as the provider's OpenAPI examples show it (G's
+    `error_data = "absent"`)."""
+    return _dumps({"code": code, "message": message}).encode()
 
 
 def ok_envelope(data: Any) -> bytes:

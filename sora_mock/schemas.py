@@ -7,7 +7,7 @@ shape that drifts from its model fails CI.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,14 @@ Message = Annotated[
         "message = 'Success'; on error a sentence that names the offending field."
     ),
 ]
+
+
+# every answer of the JSON routes has `data`, but for errors under the variant
+# error_data = 'absent' (G), which leaves the key out as the provider's OpenAPI examples do
+DATA: Final = Field(
+    description="The answer's data; null on errors (the contract), or absent from an error "
+    "answer under the variant error_data = 'absent'."
+)
 
 
 class _Strict(BaseModel):
@@ -67,13 +75,13 @@ class CreateEnvelope(_Strict):
 
     code: Code
     message: Message
-    data: TaskCreated | None
+    data: Annotated[TaskCreated | None, DATA] = None
 
 
 class ResultEnvelope(_Strict):
     code: Code
     message: Message
-    data: TaskResult | None
+    data: Annotated[TaskResult | None, DATA] = None
 
 
 class Credits(_Strict):
@@ -84,13 +92,13 @@ class Credits(_Strict):
 class CreditsEnvelope(_Strict):
     code: Code
     message: Message
-    data: Credits | None
+    data: Annotated[Credits | None, DATA] = None
 
 
 class ErrorEnvelope(_Strict):
     code: Code
     message: Message
-    data: None
+    data: Annotated[None, DATA] = None
 
 
 class CheckResultBody(BaseModel):
@@ -241,7 +249,7 @@ class VideoCreateEnvelope(_Strict):
 
     code: Code
     message: Message
-    data: VideoCreated | VideoCreatedId | VideoCreatedTaskId | None
+    data: Annotated[VideoCreated | VideoCreatedId | VideoCreatedTaskId | None, DATA] = None
 
 
 class DeliveryAttempt(_Strict):

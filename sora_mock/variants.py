@@ -27,6 +27,9 @@ POINTS: Final[dict[str, tuple[str, ...]]] = {
     "validation_code": ("400", "-1"),
     "check_status": ("200", "http"),
     "failure_reason": ("empty", "null"),
+    # revision 3; appended, so the points before them draw the same forms as before
+    "error_data": ("null", "absent"),
+    "task_scope": ("key", "any"),
 }
 CONTRACT: Final = "contract"
 RANDOM: Final = "random"

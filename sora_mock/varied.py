@@ -36,6 +36,18 @@ def result_body(variants: Variants, x: Exchange, data: dict[str, Any]) -> bytes:
     return ok_body(variants, x, data)
 
 
+def error_body(variants: Variants, x: Exchange, err: e.ApiError) -> bytes:
+    """An error answer's body: with `"data": null` (A1), or without a `data` key (G)."""
+    if variants.consult(x, "error_data") == "absent":
+        return e.dataless_error_envelope(err.code, err.message)
+    return e.error_envelope(err.code, err.message)
+
+
+def any_key(variants: Variants, x: Exchange) -> bool:
+    """Whether check-result serves a task of another key to this one (`task_scope`, G)."""
+    return variants.consult(x, "task_scope") == "any"
+
+
 def error(variants: Variants, error_status: str, x: Exchange, err: e.ApiError) -> e.ApiError:
     """An error answer with `validation_code` and (on check-result) `check_status` applied.
 

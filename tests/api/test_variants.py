@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Final
 
@@ -15,6 +16,7 @@ from ..helpers import (
     CHECK,
     CREATE,
     KEY,
+    OTHER_KEY,
     SORA_VIDEO,
     TEXT_BODY,
     VIDEO_BODY,
@@ -223,7 +225,7 @@ async def session(client: Client) -> list[tuple[int, dict[str, Any], dict[str, s
     for n in range(10):
         status, created = await post_json(client, CREATE, TEXT_BODY if n % 3 else BAD_ASPECT)
         seen.append((status, created, await last_variant(client)))
-        task_id = (created["data"] or {}).get("taskId", UNKNOWN_TASK)
+        task_id = (created.get("data") or {}).get("taskId", UNKNOWN_TASK)
         status, result = await post_json(client, CHECK, {"taskId": task_id})
         seen.append((status, result, await last_variant(client)))
     return seen
@@ -259,6 +261,7 @@ async def test_random_lists_each_point_it_consults_with_every_form_drawn(
         "validation_code": {"400", "-1"},
         "check_status": {"200", "http"},
         "failure_reason": {"empty", "null"},
+        "error_data": {"null", "absent"},
     } == drawn
 
 
@@ -292,6 +295,90 @@ async def test_a_table_pins_some_points_and_draws_others(make_client: MakeClient
     assert {"ok", "Success"} == {v["message"] for *_, v in seen if "message" in v}
     assert {-1} == {answer["code"] for _, answer, _ in seen if answer["code"] not in (0, 404)}
     assert all("failure_reason" not in v and "check_status" not in v for *_, v in seen)
+
+
+# -- error_data ---------------------------------------------------------------------------------
+
+
+async def test_error_data_absent_leaves_the_data_key_out_of_every_error_answer(
+    make_client: MakeClient,
+) -> None:
+    """Rejections of each JSON route, an unknown route, a wrong method and an injected error;
+    successes keep their `data`."""
+    client = await make_client(variants={"error_data": "absent"})
+    task_id = await create_ok(client)
+    errors_seen = [
+        await raw_post(client, CREATE, BAD_ASPECT),
+        await raw_post(client, CHECK, {"taskId": UNKNOWN_TASK}),
+        await raw_post(client, SORA_VIDEO, {**VIDEO_BODY, "aspectRatio": "square"}),
+        await raw_post(client, CREATE, TEXT_BODY, **{"X-Sora-Mock-Fault": "server_error"}),
+        await raw_post(client, "/api/v1/nope", {}),
+    ]
+    wrong_method = await client.get(CREATE, headers=auth())
+    errors_seen.append((wrong_method.status, await wrong_method.read()))
+    answers = [json.loads(body) for _, body in errors_seen]
+    assert [["code", "message"]] * 6 == [list(answer) for answer in answers]
+    assert [400, 404, 400, 500, 404, 405] == [answer["code"] for answer in answers]
+    _, result = await post_json(client, CHECK, {"taskId": task_id})
+    assert ("pending", {}) == (result["data"]["status"], await last_variant(client))
+    assert all(
+        row["variant"] == {"error_data": "absent"}
+        for row in await journal(client)
+        if row["code"] not in (0, None)
+    )
+
+
+async def test_error_data_null_is_the_contracts_form(make_client: MakeClient) -> None:
+    client = await make_client(variants={"error_data": "null", "message": "Success"})
+    _, body = await raw_post(client, CREATE, BAD_ASPECT)
+    assert ["code", "message", "data"] == list(json.loads(body))
+    assert {} == await last_variant(client)  # an error has no success message to consult
+
+
+# -- task_scope ---------------------------------------------------------------------------------
+
+
+async def test_task_scope_key_answers_another_keys_task_as_unknown_and_names_the_cause(
+    client: Client,
+) -> None:
+    task_id = await create_ok(client)
+    status, answer = await post_json(client, CHECK, {"taskId": task_id}, key=OTHER_KEY)
+    assert (200, 404) == (status, answer["code"])
+    row = (await journal(client))[-1]
+    assert [errors.MSG_OTHER_KEYS_TASK.format(task_id=task_id)] == row["warnings"]
+    assert {} == row["variant"]
+
+
+async def test_task_scope_drawn_is_listed_on_each_cross_key_poll(make_client: MakeClient) -> None:
+    client = await make_client(variants=["task_scope"], seed="scope")
+    task_id = await create_ok(client)
+    forms = []
+    for _ in range(8):
+        _, answer = await post_json(client, CHECK, {"taskId": task_id}, key=OTHER_KEY)
+        form = (await last_variant(client))["task_scope"]
+        forms.append(form)
+        assert (0 if form == "any" else 404) == answer["code"]
+    assert {"key", "any"} == set(forms)
+
+
+async def test_task_scope_any_serves_another_keys_task_to_any_key(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(variants={"task_scope": "any"})
+    task_id = await create_ok(client)
+    await admin(client, "POST", f"/tasks/{task_id}/succeed")
+    _, answer = await post_json(client, CHECK, {"taskId": task_id}, key=OTHER_KEY)
+    assert (0, task_id, "succeeded") == (
+        answer["code"],
+        answer["data"]["taskId"],
+        answer["data"]["status"],
+    )
+    row = (await journal(client))[-1]
+    assert [errors.MSG_OTHER_KEYS_TASK.format(task_id=task_id)] == row["warnings"]
+    assert {"task_scope": "any"} == row["variant"]
+    _, own = await post_json(client, CHECK, {"taskId": task_id})
+    assert ([], {}) == ((await journal(client))[-1]["warnings"], await last_variant(client))
+    assert own["data"] == answer["data"]
 
 
 # -- the OpenAPI document describes each form -----------------------------------------------
