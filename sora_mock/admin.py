@@ -18,7 +18,7 @@ from . import ui
 from .config import describe
 from .deliveries import STATES
 from .journal import ROUTES
-from .responses import SIMULATOR, json_response
+from .responses import SIMULATOR, closing, json_response, undecodable
 from .simulator import Simulator
 from .tasks import Status
 
@@ -61,7 +61,7 @@ def _guarded(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except e.AdminError as err:
-            return _error(err.status, err.message)
+            return closing(request, _error(err.status, err.message))
 
     return guarded
 
@@ -72,6 +72,8 @@ async def _body(request: web.Request, model: type[M]) -> M:
     except web.HTTPRequestEntityTooLarge:
         limit = request.config_dict[SIMULATOR].settings.max_body_bytes
         raise e.AdminError(413, f"The body is larger than the limit of {limit} bytes.") from None
+    except web.RequestPayloadError:
+        raise e.AdminError(400, f"The body must be JSON: {undecodable(request)}.") from None
     try:
         value = json.loads(raw or b"{}")
     except (ValueError, RecursionError):

@@ -31,7 +31,7 @@ from .answers import (
 )
 from .faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, Request
 from .journal import Exchange
-from .responses import JSON, REQUEST_LOG, SIMULATOR, json_response
+from .responses import JSON, REQUEST_LOG, SIMULATOR, closing, json_response, undecodable
 from .simulator import Simulator
 
 if TYPE_CHECKING:  # a pydantic model, loaded on first use rather than at start-up
@@ -163,11 +163,15 @@ async def _admit(
     content = request.content
     length = request.content_length
     limit = sim.settings.max_body_bytes
-    if content.is_eof() and length is not None and length <= limit:
-        raw: bytes | None = content.read_nowait()  # it came with the headers: no await
+    try:
+        if content.is_eof() and length is not None and length <= limit:
+            raw: bytes | None = content.read_nowait()  # it came with the headers: no await
+        else:
+            raw = await _read_body(request, limit)
+    except web.RequestPayloadError:  # a gzip or deflate body that does not decode, say (A1)
+        body, problem = None, undecodable(request)
     else:
-        raw = await _read_body(request, limit)
-    body, problem = decode(raw, x)
+        body, problem = decode(raw, x)
     fail = None
     if sim.faults.rules or (sim.settings.fault_header and FAULT_HEADER in request.headers):
         fail = await _faults(request, sim, x, body)
@@ -197,7 +201,7 @@ async def _serve(request: web.Request, route: str, step: Step) -> web.StreamResp
     if route == "files":
         x.code = None  # a file link has no envelope code (D)
     _finish(request, sim, x)
-    return response if response is not None else web.Response(status=204)
+    return closing(request, response) if response is not None else web.Response(status=204)
 
 
 async def unmatched(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import errors as e
 from .logs import RequestLog
 from .simulator import Simulator
 
@@ -14,3 +15,21 @@ JSON = "application/json"
 
 def json_response(body: bytes, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, content_type=JSON)
+
+
+def undecodable(request: web.Request) -> str:
+    """Why a body whose content coding did not decode is refused (A1), naming the coding.
+
+    The rest of such a body cannot be read, nor anything after it on the connection: the body is
+    marked read (else aiohttp would linger to read it after the answer and log the decoding
+    error as a traceback) and the answer closes the connection (`closing`)."""
+    request.content.feed_eof()
+    return e.MSG_UNDECODABLE.format(coding=request.headers.get("Content-Encoding", ""))
+
+
+def closing(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """The answer, closing the connection when the request's stream cannot go on (its body
+    failed to decode: `undecodable`)."""
+    if request.content.exception() is not None:
+        response.force_close()
+    return response

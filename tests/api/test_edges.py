@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 
 import pytest
 
@@ -13,6 +15,7 @@ from ..helpers import (
     CHECK,
     CREATE,
     KEY,
+    SORA_VIDEO,
     START,
     TEXT_BODY,
     Client,
@@ -114,3 +117,47 @@ async def test_a_client_that_drops_mid_body_gets_a_journal_row(client: Client) -
     assert (None, None) == (row["code"], row["http_status"])
     assert 0 == len((await admin(client, "GET", "/tasks"))["tasks"])
     assert 0 == (await create(client))["code"]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "br", "zstd"])
+@pytest.mark.parametrize("path", [CREATE, CHECK, SORA_VIDEO])
+async def test_a_body_whose_content_coding_does_not_decode_is_a_journaled_400(
+    client: Client, path: str, coding: str
+) -> None:
+    """A1 (revision 3): not aiohttp's 500 page; nothing is charged, the server serves on."""
+    response = await client.post(
+        path, data=b"not compressed at all", headers={**auth(), "Content-Encoding": coding}
+    )
+    answer = await response.json()
+    reason = errors.MSG_UNDECODABLE.format(coding=coding)
+    assert (200, 400, errors.MSG_NOT_JSON_OBJECT.format(reason=reason)) == (
+        response.status,
+        answer["code"],
+        answer["message"],
+    )
+    row = (await admin(client, "GET", "/requests"))["requests"][-1]
+    assert (path, 400, coding) == (row["path"], row["code"], row["headers"]["Content-Encoding"])
+    assert START == await balance(client)
+    await create_ok(client)  # a new connection is served as usual
+
+
+async def test_a_gzip_body_that_decodes_is_read(client: Client) -> None:
+    response = await client.post(
+        CREATE,
+        data=gzip.compress(json.dumps(TEXT_BODY).encode()),
+        headers={**auth(), "Content-Encoding": "gzip"},
+    )
+    assert 0 == (await response.json())["code"]
+
+
+async def test_an_admin_body_whose_content_coding_does_not_decode_is_a_400(
+    client: Client,
+) -> None:
+    response = await client.post(
+        "/__mock/faults", data=b"\x00garbage", headers={"Content-Encoding": "gzip"}
+    )
+    text = errors.MSG_UNDECODABLE.format(coding="gzip")
+    assert (400, {"error": f"The body must be JSON: {text}."}) == (
+        response.status,
+        await response.json(),
+    )
