@@ -4,7 +4,7 @@ fires rules, and needs none of this to start)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, get_args
 
 from pydantic import (
     BaseModel,
@@ -30,10 +30,32 @@ class HeaderMatch(BaseModel):
     value: str
 
 
+def _routes_and_actions(schema: dict[str, Any]) -> None:
+    """The document states which actions go with which routes (C), as `_one_selector` checks
+    them, so that a client following the schema never meets a refusal the document allowed."""
+    every_action = get_args(Action)
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"route": {"const": "webhook"}}, "required": ["route"]},
+            "then": {
+                "properties": {
+                    "action": {"enum": [a for a in every_action if a in DELIVERY_ACTIONS]},
+                    "header": {"type": "null"},
+                }
+            },
+            "else": {
+                "properties": {
+                    "action": {"enum": [a for a in every_action if a not in DELIVERY_ONLY]}
+                }
+            },
+        }
+    ]
+
+
 class FaultRule(BaseModel):
     """One rule as a user writes it: in `[[faults]]`, `POST /__mock/faults` or `add_fault()`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_routes_and_actions)
 
     action: Action
     route: Route = "any"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import Final, get_args
 
+import jsonschema_rs
+import pytest
 from aiohttp import web
 
 from sora_mock import create_app
 from sora_mock.contract import MODELS
+from sora_mock.faults import Action
 from sora_mock.openapi import body_name
 
 from ..helpers import Client
@@ -91,3 +95,26 @@ async def test_the_video_is_binary_content(client: Client) -> None:
     for status in ("200", "206"):
         schema = responses[status]["content"]["video/mp4"]["schema"]
         assert {"type": "string", "format": "binary"} == schema
+
+
+ROUTES_OF_RULES: Final = ["any", "create", "sora_video", "check_result", "credits", "files"]
+
+
+@pytest.mark.parametrize("route", [*ROUTES_OF_RULES, "webhook"])
+async def test_the_document_allows_exactly_the_rules_the_server_takes(
+    client: Client, route: str
+) -> None:
+    """C: which actions go with which routes, so that a client that follows the schema never
+    meets a refusal the document allowed (schemathesis found `drop` on `any`)."""
+    document = await (await client.get("/openapi.json")).json()
+    schema = {
+        **document["components"]["schemas"]["FaultRule"],
+        "components": document["components"],
+    }
+    validator = jsonschema_rs.validator_for(schema)
+    for action in get_args(Action):
+        rule = {"route": route, "action": action}
+        response = await client.post("/__mock/faults", json=rule)
+        assert (response.status == 201) == validator.is_valid(rule), rule
+        if response.status == 201:
+            await client.delete(f"/__mock/faults/{(await response.json())['id']}")
