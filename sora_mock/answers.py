@@ -123,6 +123,7 @@ def check_answer(
     if owner is not None and owner != key:
         # several public clients poll from a pool of keys: the row names the cause (A3)
         x.warnings = [*x.warnings, e.MSG_OTHER_KEYS_TASK.format(task_id=task_id)]
+        x.owner = owner
         if sim.variants.active and varied.any_key(sim.variants, x):
             key = owner  # G's `task_scope = "any"`: any key may read any task
 

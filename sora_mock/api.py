@@ -168,10 +168,9 @@ async def _admit(
             raw: bytes | None = content.read_nowait()  # it came with the headers: no await
         else:
             raw = await _read_body(request, limit)
+        body, problem = decode(raw, x)
     except web.RequestPayloadError:  # a gzip or deflate body that does not decode, say (A1)
         body, problem = None, undecodable(request)
-    else:
-        body, problem = decode(raw, x)
     fail = None
     if sim.faults.rules or (sim.settings.fault_header and FAULT_HEADER in request.headers):
         fail = await _faults(request, sim, x, body)

@@ -46,6 +46,9 @@ class Exchange:
     http_status: int | None = None
     fault: str | None = None
     task_id: str | None = None
+    # the key that owns the task a check-result names, when another key sent it (A3): the
+    # owner's journal view (`?key=`) lists the row too, so its client report names the cause
+    owner: str | None = None
     # the validator's own lists when a body was validated; read-only empties until then, so a
     # request does not make three lists it may never fill (to_json copies them)
     warnings: Sequence[str] = ()
@@ -107,7 +110,7 @@ class Journal:
         if key is None:
             self._rows.clear()
         else:
-            kept = [row for row in self._rows if row.key != key]
+            kept = [row for row in self._rows if key not in (row.key, row.owner)]
             self._rows.clear()
             self._rows.extend(kept)
 
@@ -126,7 +129,7 @@ class Journal:
             row
             for row in self._rows
             if (route is None or row.route == route)
-            and (key is None or row.key == key)
+            and (key is None or key in (row.key, row.owner))
             and (code is None or row.code == code)
         ]
         if limit is not None:

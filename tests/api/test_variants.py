@@ -347,6 +347,11 @@ async def test_task_scope_key_answers_another_keys_task_as_unknown_and_names_the
     row = (await journal(client))[-1]
     assert [errors.MSG_OTHER_KEYS_TASK.format(task_id=task_id)] == row["warnings"]
     assert {} == row["variant"]
+    # the owner's journal view lists the poll too (the client report reads that view)
+    owners = (await admin(client, "GET", f"/requests?key={KEY}"))["requests"]
+    assert [("create", None), ("check_result", task_id)] == [
+        (r["route"], r["taskId"] if r["route"] == "check_result" else None) for r in owners
+    ]
 
 
 async def test_task_scope_drawn_is_listed_on_each_cross_key_poll(make_client: MakeClient) -> None:
