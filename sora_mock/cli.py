@@ -13,7 +13,7 @@ from typing import Final, Literal, NoReturn, get_args, get_origin
 
 from aiohttp import web
 
-from . import __version__, front, logs
+from . import __version__, logs
 from .app import create_app
 from .config import (
     DEFAULT_CONFIG,
@@ -55,8 +55,6 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "fault_header": "honour the X-Sora-Mock-Fault: <preset> request header",
     "faults": "fault rules, as in [[faults]] of the file",
     "log_format": "request log lines as text or as one JSON object each",
-    "front": "mock: plain provider requests are answered without aiohttp's request path "
-    "(the same bytes); aiohttp: every request goes through aiohttp",
     "webhook_allow_hosts": "the hosts a webHook URL may name (the mock calls nothing else)",
     "webhook_retries": "how many times a failed webhook delivery is tried again",
     "webhook_timeout_seconds": "how long a webhook delivery attempt may take",
@@ -164,7 +162,7 @@ async def serve(settings: Settings) -> None:
     gc.freeze()
     gc.set_threshold(50_000, 50, 1000)
     request_log = app[REQUEST_LOG] = logs.RequestLog(sys.stderr, settings.log_format)
-    runner = front.runner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     stop = asyncio.Event()

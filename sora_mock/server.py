@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import front
 from .app import create_app
 from .config import Settings
 from .responses import SIMULATOR
@@ -67,12 +66,8 @@ class MockServer:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        runner = front.runner(
-            self.app,
-            on_error=self.errors.append,
-            access_log=None,
-            handle_signals=False,
-            shutdown_timeout=0.5,
+        runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=0.5
         )
         await runner.setup()
         settings = self.settings

@@ -181,7 +181,6 @@ FIELDS: Final[Mapping[str, Field]] = {
     "fault_header": Field(bool, _flag, True),
     "faults": Field(list[Any], _nothing(list), default_factory=list),
     "log_format": Field(Literal["text", "json"], _one_of("text", "json"), "text"),
-    "front": Field(Literal["mock", "aiohttp"], _one_of("mock", "aiohttp"), "mock"),
     "webhook_allow_hosts": Field(
         list[str], _hosts, default_factory=lambda: ["127.0.0.1", "::1", "localhost"]
     ),
@@ -258,7 +257,6 @@ class Settings:
     fault_header: bool
     faults: list[FaultRule]
     log_format: Literal["text", "json"]
-    front: Literal["mock", "aiohttp"]
     webhook_allow_hosts: list[str]
     webhook_retries: int
     webhook_timeout_seconds: float

@@ -70,7 +70,6 @@ class Settings(BaseModel):
     fault_header: bool = True
     faults: list[FaultRule] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
-    front: Literal["mock", "aiohttp"] = "mock"
     webhook_allow_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "::1", "localhost"]
     )

@@ -8,10 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
-
-from sora_mock.front import FrontRunner
+from aiohttp.test_utils import TestClient
 
 KEY: Final = "sk-test-key-0001"
 OTHER_KEY: Final = "sk-test-key-0002"
@@ -29,20 +26,6 @@ START: Final = 10_000  # default_balance (B1)
 PRICE: Final = 100  # TEXT_BODY's price: sora-2-text-to-video at 10 frames (B1)
 
 Client = TestClient[Any, Any]
-
-
-class FrontTestServer(TestServer):
-    """pytest-aiohttp's test server, accepting connections on the mock's own front (what the
-    command line, the container and the `sora_mock` fixture serve through)."""
-
-    def __init__(self, app: web.Application, **kwargs: Any) -> None:
-        self._front_options = {
-            name: kwargs.pop(name) for name in ("on_error", "keepalive_timeout") if name in kwargs
-        }
-        super().__init__(app, **kwargs)
-
-    async def _make_runner(self, **kwargs: Any) -> web.AppRunner:
-        return FrontRunner(self.app, **self._front_options, **kwargs)
 
 
 def expected_pid(task_id: str, seed: str = "sora-mock") -> str:

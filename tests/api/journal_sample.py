@@ -34,7 +34,7 @@ SETTINGS: Final[dict[str, Any]] = {
     "max_concurrent_tasks": 4,
 }
 # what differs between runs of the same requests: the test server's port, the client's
-# version, and real milliseconds and wall-clock stamps in log lines
+# version and accepted codings, and real milliseconds and wall-clock stamps in log lines
 _MS_TEXT = re.compile(r" \d+\.\dms ")
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ")
 _STAMP_LOGGING = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ")
@@ -128,14 +128,13 @@ async def _send(client: TestClient[Any, Any], sent: Sent, answers: list[Any]) ->
 
 
 async def run(
-    log: RequestLog | None = None, *, front: bool = False
+    log: RequestLog | None = None,
 ) -> tuple[list[dict[str, Any]], int, list[Any]]:
-    """The sequence against a fresh app, served by aiohttp alone or through the mock's own
-    front: the journal's rows, the server's port, the answers."""
+    """The sequence against a fresh app: the journal's rows, the server's port, the answers."""
     app = create_app(**SETTINGS)
     if log is not None:
         app[REQUEST_LOG] = log
-    server = h.FrontTestServer(app) if front else TestServer(app)
+    server = TestServer(app)
     client: TestClient[Any, Any] = TestClient(server)
     await client.start_server()
     answers: list[Any] = []
@@ -168,7 +167,8 @@ def normalized_rows(rows: list[dict[str, Any]], port: int) -> list[dict[str, Any
     out: list[dict[str, Any]] = json.loads(text)
     for row in out:
         for name in row["headers"]:
-            if name.lower() == "user-agent":
+            # the client's own: its version, and the codings its installed decoders accept
+            if name.lower() in ("user-agent", "accept-encoding"):
                 row["headers"][name] = "CLIENT"
     return out
 
@@ -197,13 +197,13 @@ class _Lines(logging.Handler):
         self.lines.append(self.format(record))
 
 
-async def record(*, front: bool = False) -> dict[str, Any]:
+async def record() -> dict[str, Any]:
     """Run the sequence four times: each log path (the command line's batched `RequestLog`,
     text and json; the `logging` path of embedded servers, text and json)."""
     out: dict[str, Any] = {}
     for log_format in ("text", "json"):
         stream = io.StringIO()
-        rows, port, answers = await run(RequestLog(stream, log_format), front=front)
+        rows, port, answers = await run(RequestLog(stream, log_format))
         await asyncio.sleep(0)  # the batch of the last iteration is flushed by call_soon
         lines = stream.getvalue().splitlines()
         out["journal"] = normalized_rows(rows, port)
@@ -219,7 +219,7 @@ async def record(*, front: bool = False) -> dict[str, Any]:
     REQUESTS.setLevel(logging.INFO)
     REQUESTS.propagate = False
     try:
-        rows, port, _ = await run(front=front)
+        rows, port, _ = await run()
     finally:
         REQUESTS.removeHandler(text)
         REQUESTS.removeHandler(js)

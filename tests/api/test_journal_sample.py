@@ -21,10 +21,10 @@ def recorded() -> dict[str, Any]:
     return sample
 
 
-@pytest.fixture(params=["aiohttp", "front"])
-async def replayed(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The sample replayed through aiohttp's request path, and through the mock's own front."""
-    return await record(front=request.param == "front")
+@pytest.fixture
+async def replayed() -> dict[str, Any]:
+    """The sample replayed through the one request path."""
+    return await record()
 
 
 @pytest.mark.parametrize("name", ["journal", "journal_logging"])

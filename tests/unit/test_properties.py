@@ -17,7 +17,6 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
 from typing import Any, Final
 
 import pytest
@@ -26,7 +25,6 @@ from hypothesis import strategies as st
 
 from sora_mock import errors
 from sora_mock.contract import MODELS, ModelSpec, check_create, nearest_allowed
-from sora_mock.http1 import http_date
 from sora_mock.ledger import Ledger
 
 MAX_IMAGE: Final = 10 * 1024 * 1024
@@ -841,11 +839,3 @@ def test_d_the_ledger_keeps_the_newest_rows_and_folds_the_rest(
     assert opening == account.transactions.opening_balance
     assert account.balance == opening + sum(delta for _, delta, _ in kept)
     assert all(after >= 0 for _, _, after in kept)
-
-
-@settings(max_examples=300)
-@given(second=st.integers(min_value=0, max_value=2**33))
-def test_the_fronts_date_is_the_imf_fixdate_of_its_second(second: int) -> None:
-    """The mock's front writes `Date` itself (sora_mock.http1); aiohttp writes RFC 9110's
-    IMF-fixdate, which is what the standard library's formatdate makes."""
-    assert http_date(second).decode() == formatdate(second, usegmt=True)
