@@ -8,8 +8,9 @@ from typing import Any
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from . import admin, api, api_sora_video
+from . import admin
 from .config import Settings, build
+from .http import provider
 from .responses import SIMULATOR
 from .simulator import Simulator
 
@@ -25,8 +26,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> web.Applic
     # own, see `_unmatched_routes`).
     app = web.Application(client_max_size=settings.max_body_bytes)
     sim = app[SIMULATOR] = Simulator(settings)
-    api.add_routes(app)
-    api_sora_video.add_routes(app)
+    provider.add_routes(app)
 
     async def stopping(app: web.Application) -> None:
         """Before the handlers are waited for: end the streams, stop the deliveries' pump."""
@@ -74,10 +74,9 @@ def _is_admin(request: web.Request) -> bool:
 
 def _method_not_allowed(allowed: frozenset[str]) -> Handler:
     async def method_not_allowed(request: web.Request) -> web.StreamResponse:
-        exc = web.HTTPMethodNotAllowed(request.method, allowed)
         if _is_admin(request):
-            return admin.unmatched(exc)
-        return await api.unmatched(request, exc)
+            return admin.unmatched(web.HTTPMethodNotAllowed(request.method, allowed))
+        return await provider.unmatched(request, allowed)
 
     return method_not_allowed
 
@@ -85,7 +84,7 @@ def _method_not_allowed(allowed: frozenset[str]) -> Handler:
 async def _not_found(request: web.Request) -> web.StreamResponse:
     if _is_admin(request):
         return admin.unmatched(web.HTTPNotFound())
-    return await api.unmatched(request, web.HTTPNotFound())
+    return await provider.unmatched(request, None)
 
 
 __all__ = ["Simulator", "create_app"]

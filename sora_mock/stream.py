@@ -12,14 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Any, Final
-
-EVENT_STREAM: Final = "text/event-stream"
-
-
-def wants_stream(accept: str | None) -> bool:
-    """`Accept` is matched as a substring, whatever its q-values [mock decision, A8]."""
-    return accept is not None and EVENT_STREAM in accept.lower()
+from typing import Any
 
 
 def progress_event(task_id: str, status: str, progress: int) -> dict[str, Any]:

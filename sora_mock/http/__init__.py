@@ -1,0 +1,1 @@
+"""The HTTP layer: aiohttp's server, the one request pipeline, the admin routes (CONTRACT E1)."""

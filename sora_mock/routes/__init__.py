@@ -1,0 +1,1 @@
+"""One module per provider route: its rules and its answer's shape (CONTRACT A)."""
