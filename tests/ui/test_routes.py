@@ -6,7 +6,7 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock import ui
+from sora_mock import errors, ui
 from sora_mock.faults import PRESETS, FaultRule
 
 from ..conftest import MakeClient
@@ -23,6 +23,7 @@ TOKEN_HEADER: Final = "X-Sora-Mock-Admin-Token"
         ("/__mock/ui/ui.css", "text/css"),
         ("/__mock/ui/ui.js", "text/javascript"),
         ("/__mock/ui/presets.json", "application/json"),
+        ("/__mock/ui/reasons.json", "application/json"),
     ],
 )
 async def test_the_page_and_its_files_load_without_the_admin_token(
@@ -84,3 +85,20 @@ async def test_a_preset_rule_answers_as_its_header_does(client: Client) -> None:
     await client.post("/__mock/faults", json=presets["rate_limited"])
     by_rule = await post_json(client, CREATE, TEXT_BODY)
     assert by_header == by_rule
+
+
+async def test_every_rejection_code_of_the_envelope_has_a_reason(client: Client) -> None:
+    reasons: dict[str, str] = (await admin(client, "GET", "/ui/reasons.json"))["reasons"]
+    assert dict(ui.REASONS) == reasons
+    codes = [
+        errors.BAD_REQUEST,
+        errors.UNAUTHORIZED,
+        errors.INSUFFICIENT_CREDITS,
+        errors.FORBIDDEN,
+        errors.NOT_FOUND,
+        errors.METHOD_NOT_ALLOWED,
+        errors.PAYLOAD_TOO_LARGE,
+        errors.TOO_MANY_TASKS,
+        errors.SERVER_ERROR,
+    ]
+    assert [] == [code for code in codes if str(code) not in reasons]

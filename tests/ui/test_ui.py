@@ -15,11 +15,14 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock.errors import mask_key
+from sora_mock.errors import INSUFFICIENT_CREDITS, NOT_FOUND, mask_key
 from sora_mock.receiver import WebhookReceiver
 from sora_mock.server import MockServer
+from sora_mock.ui import REASONS
 
 from ..helpers import CHECK, CREATE, KEY, OTHER_KEY, SORA_VIDEO, TEXT_BODY, auth
+
+FAULT_HEADER: Final = "X-Sora-Mock-Fault"
 
 CHROMIUM: Final = Path("/usr/bin/chromium")
 CHROMIUM_ARGS: Final = [
@@ -40,7 +43,9 @@ pytest.importorskip(
     reason="browser tests need Playwright for Python (pip install -e '.[test]')",
 )
 # imported only once the skip above has made sure playwright is there
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright  # noqa: E402
+
+SCREEN: Final = ViewportSize(width=1280, height=800)  # the laptop screen of issue 23
 
 SCREENSHOT: Final = Path(__file__).resolve().parents[2] / "docs" / "ui.png"
 TOKEN: Final = "s3cret-admin-token"
@@ -119,7 +124,7 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
             problems.append(text)
 
     def open_(mock: MockServer, fake_timers: bool = False) -> Page:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport=SCREEN)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(5000)
@@ -147,6 +152,10 @@ def task_row(page: Page, task_id: str) -> Any:
 
 def balance_cell(page: Page, key: str = KEY) -> Any:
     return page.locator("#accounts tr").filter(has_text=mask_key(key)).locator(".balance")
+
+
+def journal_filter(page: Page) -> Any:
+    return page.get_by_role("search", name="Filter requests")
 
 
 # -- what the page shows ---------------------------------------------------------------------
@@ -306,8 +315,9 @@ def test_a_rejected_request_is_highlighted_with_every_violated_rule(
 
 
 def test_a_fault_added_from_a_preset_fires_and_is_counted(server: MockServer, page: Page) -> None:
-    page.get_by_label("Preset").select_option("server_error")
-    page.get_by_label("Route").select_option("create")
+    faults = page.get_by_role("region", name="Fault rules")
+    faults.get_by_label("Preset").select_option("server_error")
+    faults.get_by_label("Route").select_option("create")
     page.get_by_role("button", name="Add fault").click()
     rule = page.locator("#faults > li").filter(has_text="f1")
     expect(rule.locator("strong")).to_have_text("error")
@@ -316,9 +326,8 @@ def test_a_fault_added_from_a_preset_fires_and_is_counted(server: MockServer, pa
     envelope = create(server, "a fox")
     assert 500 == envelope["code"]
     expect(rule.locator(".fired")).to_have_text("fired 1")
-    injected = page.locator("#journal > li.rejected")
-    expect(injected).to_contain_text("fault f1")
-    expect(injected).to_contain_text("code 500")
+    injected = page.locator("#journal > li.fault")
+    expect(injected.locator(".badge.outcome")).to_have_text("fault rule f1: code 500 · HTTP 200")
     expect(page.locator("#tasks > li")).to_have_count(0)
     page.get_by_role("button", name="Remove fault f1").click()
     expect(page.locator("#faults > li")).to_have_count(0)
@@ -387,6 +396,137 @@ def test_polling_runs_about_once_a_second_and_pauses_while_the_tab_is_hidden(
     expect(status).to_have_text("Live: refreshing every second.")
 
 
+# -- the journal: in view, its reasons, its faults, its filter (issue 23) ---------------------
+
+
+def test_at_1280_by_800_the_newest_request_is_in_view_without_scrolling(
+    server: MockServer, page: Page
+) -> None:
+    for prompt in ("a fox", "a heron", "a crane", "an owl"):
+        create_ok(server, prompt)
+    call(server, "POST", CREATE, {"model": "sora-2-text-to-video"}, **auth())
+    rows = page.locator("#journal > li")
+    expect(rows).to_have_count(5)
+    expect(page.locator("#tasks > li")).to_have_count(4)
+    assert 0 == page.evaluate("window.scrollY")
+    box = rows.first.bounding_box()
+    assert box is not None
+    assert 0 <= box["y"]
+    assert box["y"] + box["height"] <= SCREEN["height"]
+    expect(rows.first).to_be_in_viewport(ratio=1)
+    expect(page.locator("#tasks > li").first).to_be_in_viewport()
+    for panel in ("Accounts", "Fault rules"):  # further down, still on the page
+        region = page.get_by_role("region", name=panel)
+        region.scroll_into_view_if_needed()
+        expect(region).to_be_in_viewport()
+
+
+def test_a_rejected_request_without_violations_shows_its_reason_in_the_row(
+    server: MockServer, page: Page
+) -> None:
+    call(server, "PUT", f"/__mock/accounts/{KEY}", {"balance": 0})
+    assert INSUFFICIENT_CREDITS == create(server, "a fox")["code"]
+    (row_json,) = call(server, "GET", "/__mock/requests")[1]["requests"]
+    assert [] == row_json["violations"]
+    row = page.locator("#journal > li.rejected")
+    expect(row.locator(".badge.outcome")).to_have_text("rejected: code 402 · HTTP 200")
+    reason = row.locator(".reason")
+    expect(reason).to_be_visible()
+    expect(reason).to_have_text(REASONS[str(INSUFFICIENT_CREDITS)])
+
+
+@pytest.mark.parametrize(
+    ("how", "name", "code"),
+    [("header", "preset server_error", 500), ("rule", "rule f1", 503)],
+)
+def test_a_request_answered_by_an_injected_fault_is_labelled_a_fault_not_rejected(
+    server: MockServer, page: Page, how: str, name: str, code: int
+) -> None:
+    if how == "header":
+        call(server, "POST", CREATE, TEXT_BODY, **auth(), **{FAULT_HEADER: "server_error"})
+    else:
+        call(server, "POST", "/__mock/faults", {"action": "error", "code": code})
+        create(server, "a fox")
+    row = page.locator("#journal > li")
+    expect(row).to_have_count(1)
+    expect(row).to_have_class("row req fault")
+    expect(row.locator(".badge.outcome")).to_have_text(f"fault {name}: code {code} · HTTP 200")
+    expect(row.locator(".reason")).to_contain_text(f"Injected by fault {name}")
+    expect(row).not_to_contain_text("rejected")
+
+
+def test_a_fault_that_lets_the_request_go_on_still_shows_the_requests_own_answer(
+    server: MockServer, page: Page
+) -> None:
+    rule = {"action": "delay", "delay_ms": 1, "route": "check_result"}
+    call(server, "POST", "/__mock/faults", rule)
+    call(server, "POST", CHECK, {"taskId": "no-such-task"}, **auth())
+    call(server, "POST", CREATE, TEXT_BODY, **auth(), **{FAULT_HEADER: "task_failed"})
+    rows = page.locator("#journal > li.fault")
+    expect(rows.locator(".badge.outcome")).to_have_text(
+        ["fault preset task_failed: ok · HTTP 200", "fault rule f1: code 404 · HTTP 200"]
+    )
+    expect(rows.locator(".reason")).to_have_text(
+        [
+            "Fired fault preset task_failed (the X-Sora-Mock-Fault header); "
+            "the request then went on as usual.",
+            "Fired fault rule f1 (delay route=check_result delay_ms=1); "
+            f"the request then went on as usual. {REASONS[str(NOT_FOUND)]}",
+        ]
+    )
+
+
+def test_the_journal_filter_hides_the_rows_that_do_not_match(
+    server: MockServer, page: Page
+) -> None:
+    task_id = create_ok(server, "a fox")
+    create_ok(server, "a heron", key=OTHER_KEY)
+    call(server, "POST", CHECK, {"taskId": task_id}, **auth())
+    call(server, "POST", CREATE, TEXT_BODY, **auth(), **{FAULT_HEADER: "server_error"})
+    call(server, "PUT", f"/__mock/accounts/{OTHER_KEY}", {"balance": 0})
+    create(server, "a crane", key=OTHER_KEY)  # 402
+    rows, count = page.locator("#journal > li"), page.locator("#journal-count")
+    expect(rows).to_have_count(5)
+    search = journal_filter(page)
+
+    search.get_by_label("Route").select_option("check_result")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(CHECK)
+    expect(count).to_have_text("(1 of 5)")
+    search.get_by_label("Route").select_option("")
+
+    search.get_by_label("Outcome").select_option("fault")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("preset server_error")
+    search.get_by_label("Outcome").select_option("rejected")
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".badge.outcome")).to_have_text("rejected: code 402 · HTTP 200")
+    create_ok(server, "an owl")  # a new row that does not match stays hidden
+    expect(count).to_have_text("(1 of 6)")
+    expect(rows).to_have_count(1)
+    search.get_by_label("Outcome").select_option("ok")
+    expect(rows).to_have_count(4)
+    search.get_by_label("Outcome").select_option("")
+
+    text = search.get_by_label("Search")
+    text.fill(OTHER_KEY)  # a full key finds its masked rows
+    expect(rows).to_have_count(2)
+    expect(rows.locator(".key")).to_have_text([mask_key(OTHER_KEY)] * 2)
+    text.fill("insufficient credits")  # the reason shown in the row
+    expect(rows).to_have_count(1)
+    text.fill("check-result")  # the path
+    expect(rows).to_have_count(1)
+    text.fill("a heron")  # the body
+    expect(rows).to_have_count(1)
+    text.fill("no such thing")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#journal-empty")).to_have_text("No request matches the filter.")
+    search.get_by_role("button", name="Show all").click()
+    expect(rows).to_have_count(6)
+    expect(count).to_have_text("(6)")
+    expect(text).to_have_value("")
+
+
 # -- the admin token -------------------------------------------------------------------------
 
 
@@ -449,7 +589,7 @@ def test_a_refused_stored_token_is_forgotten_and_asked_for_again(open_page: Open
 
 
 def test_screenshot_of_the_page_with_real_data(server: MockServer, page: Page) -> None:
-    """Saves docs/ui.png: every panel with data the mock really produced (deterministic)."""
+    """Saves docs/ui.png: the first screen at 1280x800, with data the mock really produced."""
     done = create_ok(server, "a red fox trotting through fresh snow at dawn, 35mm film")
     create_ok(server, "a heron lifting off a misty lake", aspectRatio="portrait", nFrames="15")
     call(server, "POST", "/__mock/clock/advance", {"seconds": 6})
@@ -459,18 +599,21 @@ def test_screenshot_of_the_page_with_real_data(server: MockServer, page: Page) -
     call(server, "POST", f"/__mock/tasks/{failed}/fail", {"error_message": "upstream timed out"})
     bad = {"model": "sora-2-pro-text-to-video", "prompt": "", "size": "4k", "aspectRatio": "wide"}
     call(server, "POST", CREATE, bad, **auth())
+    call(server, "PUT", f"/__mock/accounts/{OTHER_KEY}", {"balance": 40})
+    create(server, "a kite over the dunes", key=OTHER_KEY)  # 402
     call(server, "POST", "/__mock/faults", {"action": "error", "code": 503, "route": "create"})
     create(server, "a cat on a skateboard")
     call(server, "POST", CHECK, {"taskId": done}, **auth())
     page.get_by_label("API key").fill(KEY)
     page.get_by_role("button", name="Show ledger").click()
     expect(page.get_by_role("region", name=f"Ledger of {mask_key(KEY)}")).to_be_visible()
-    expect(page.locator("#journal > li")).to_have_count(7)
+    expect(page.locator("#journal > li")).to_have_count(8)
     expect(task_row(page, running).locator(".badge.status")).to_have_text("running")
+    expect(page.locator("#journal > li.fault .reason")).to_contain_text("(error route=create")
     page.get_by_label("API key").fill("")
     page.locator("body").click(position={"x": 1, "y": 1})  # no focus ring in the picture
     SCREENSHOT.parent.mkdir(exist_ok=True)
-    picture = page.screenshot(full_page=True, animations="disabled")
+    picture = page.screenshot(animations="disabled")  # what a 1280x800 screen shows first
     if not SCREENSHOT.exists() or SCREENSHOT.read_bytes() != picture:
         SCREENSHOT.write_bytes(picture)
 

@@ -8,6 +8,8 @@
   const POLL_MS = 1000;
   const SHOWN = 200; // rows of tasks and of the journal kept on the page
   const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+  // fault actions after which the request goes on to its usual answer (CONTRACT C)
+  const GOES_ON = new Set(["delay", "fail_task", "cancel_task"]);
   const byId = (id) => document.getElementById(id);
 
   const state = {
@@ -17,6 +19,9 @@
     ledgerKeys: [], // full keys typed by the user; the API lists keys masked only
     ledgers: new Map(),
     presets: null,
+    reasons: {}, // code -> the sentence that explains a rejection (ui/reasons.json)
+    rows: [], // the journal as last read, newest last; the filter picks from it
+    faults: [], // the fault rules as last read, to describe the rule a row names
     timer: 0,
     busy: false,
     again: false,
@@ -475,15 +480,71 @@
     sync(byId("faults"), faults, (f) => f.id, faultRow);
   }
 
+  // "preset:server_error" -> "preset server_error"; "f1,f2" -> "rules f1, f2"
+  function faultName(label) {
+    if (label.startsWith("preset:")) return `preset ${label.slice("preset:".length)}`;
+    const ids = label.split(",");
+    return `${ids.length > 1 ? "rules" : "rule"} ${ids.join(", ")}`;
+  }
+
+  // What became of a request. An injected fault is the mock's doing, not the client's, so it is
+  // its own kind whatever the answer was; a rejection is a refusal of what the client sent.
   function outcome(row) {
-    if (row.code === null && row.http_status === null) return { label: "dropped", kind: "dropped" };
-    const rejected =
+    const dropped = row.code === null && row.http_status === null;
+    const parts = [];
+    if (!dropped) {
+      if (row.code !== null) parts.push(row.code === 0 ? "ok" : `code ${row.code}`);
+      parts.push(`HTTP ${row.http_status}`);
+    }
+    const answer = dropped ? "dropped" : parts.join(" · ");
+    const refused =
       (row.violations || []).length > 0 ||
       (row.code !== null ? row.code !== 0 : row.http_status >= 400);
-    const parts = [];
-    if (row.code !== null) parts.push(row.code === 0 ? "ok" : `code ${row.code}`);
-    parts.push(`HTTP ${row.http_status}`);
-    return { label: parts.join(" · "), kind: rejected ? "rejected" : "ok" };
+    const answered = dropped ? "dropped" : refused ? "rejected" : "ok";
+    if (row.fault) {
+      return { kind: "fault", answered, label: `fault ${faultName(row.fault)}: ${answer}` };
+    }
+    const label = answered === "rejected" ? `rejected: ${answer}` : answer;
+    return { kind: answered, answered, label };
+  }
+
+  function codeReason(row) {
+    const code = row.code !== null ? row.code : row.http_status;
+    return state.reasons[`${row.route}:${code}`] || state.reasons[String(code)] || null;
+  }
+
+  // the rules a row's fault label names, each as "<action> <its fields>"
+  function faultRules(label) {
+    if (label.startsWith("preset:")) {
+      const rule = (state.presets || {})[label.slice("preset:".length)];
+      return [{ rule, what: "the X-Sora-Mock-Fault header" }];
+    }
+    const ids = label.split(",");
+    return ids.map((id) => {
+      const rule = state.faults.find((f) => f.id === id);
+      const what = rule ? `${rule.action} ${describeRule(rule)}`.trim() : "since removed";
+      return { rule, what: ids.length > 1 ? `${id}: ${what}` : what };
+    });
+  }
+
+  function describeFault(row, answered) {
+    const rules = faultRules(row.fault);
+    const name = `fault ${faultName(row.fault)} (${rules.map((r) => r.what).join("; ")})`;
+    if (!rules.every(({ rule }) => rule && GOES_ON.has(rule.action))) {
+      return `Injected by ${name}, not caused by the request.`;
+    }
+    const refused = answered === "rejected" && (row.violations || []).length === 0;
+    const why = refused && codeReason(row);
+    return `Fired ${name}; the request then went on as usual.${why ? ` ${why}` : ""}`;
+  }
+
+  // The sentence shown under a row that was not simply answered: the rules it broke are listed
+  // on their own, so a rejection with violations needs none.
+  function reasonOf(row, { kind, answered }) {
+    if (kind === "fault") return describeFault(row, answered);
+    if (kind === "dropped") return "No answer: the connection closed before the mock answered.";
+    if (kind !== "rejected" || (row.violations || []).length > 0) return null;
+    return codeReason(row);
   }
 
   function list(cls, label, items, show) {
@@ -495,11 +556,10 @@
     );
   }
 
-  function requestRow(row) {
-    const result = outcome(row);
+  function requestRow({ row, kind, label, reason }) {
     return h(
       "li",
-      { class: `row req ${result.kind}` },
+      { class: `row req ${kind}` },
       h(
         "div",
         { class: "req-line" },
@@ -507,16 +567,12 @@
         h("strong", {}, row.method),
         h("code", { class: "path" }, row.path),
         h("span", { class: "badge" }, row.route),
-        h(
-          "span",
-          { class: `badge outcome ${result.kind}` },
-          result.kind === "rejected" ? `rejected: ${result.label}` : result.label,
-        ),
+        h("span", { class: `badge outcome ${kind}` }, label),
         row.key && h("code", { class: "key" }, row.key),
-        row.fault && h("span", { class: "badge fault" }, `fault ${row.fault}`),
         row.taskId &&
           h("code", { class: "task-ref", title: row.taskId }, `task ${row.taskId.slice(0, 8)}`),
       ),
+      reason && h("p", { class: "reason" }, reason),
       list("violations", "violations", row.violations, (v) => [
         h("code", {}, v.field),
         " ",
@@ -542,11 +598,63 @@
     );
   }
 
-  function renderJournal(rows) {
-    show(byId("journal-empty"), rows.length === 0);
-    byId("journal-count").textContent =
-      rows.length >= SHOWN ? `(newest ${SHOWN})` : `(${rows.length})`;
-    sync(byId("journal"), rows.slice().reverse(), (r) => JSON.stringify(r), requestRow);
+  // -- the journal's filter: over the rows the page holds, so it answers as one types --------
+
+  function readFilter() {
+    const text = byId("filter-text").value.trim();
+    return {
+      route: byId("filter-route").value,
+      outcome: byId("filter-outcome").value,
+      text: text.toLowerCase(),
+      key: text ? maskKey(text) : null, // a full key typed finds the rows of its masked form
+    };
+  }
+
+  function searchable(view) {
+    const { row } = view;
+    return [
+      row.method,
+      row.path,
+      row.key,
+      row.taskId,
+      row.fault,
+      view.label,
+      view.reason,
+      ...(row.violations || []).map((v) => `${v.field} ${v.message}`),
+      ...(row.warnings || []),
+      ...(row.normalizations || []),
+      row.body === null || typeof row.body === "string" ? row.body : JSON.stringify(row.body),
+    ]
+      .filter((part) => typeof part === "string")
+      .join("\n")
+      .toLowerCase();
+  }
+
+  function matches(view, filter) {
+    if (filter.route && view.row.route !== filter.route) return false;
+    if (filter.outcome && view.kind !== filter.outcome) return false;
+    if (!filter.text) return true;
+    return view.row.key === filter.key || searchable(view).includes(filter.text);
+  }
+
+  function renderJournal() {
+    const rows = state.rows;
+    const filter = readFilter();
+    const views = rows
+      .slice()
+      .reverse()
+      .map((row) => {
+        const result = outcome(row);
+        return { row, kind: result.kind, label: result.label, reason: reasonOf(row, result) };
+      });
+    const shown = views.filter((view) => matches(view, filter));
+    const filtered = filter.route || filter.outcome || filter.text;
+    const empty = byId("journal-empty");
+    empty.textContent = rows.length ? "No request matches the filter." : "No requests yet.";
+    show(empty, shown.length === 0);
+    const total = rows.length >= SHOWN ? `newest ${SHOWN}` : String(rows.length);
+    byId("journal-count").textContent = filtered ? `(${shown.length} of ${total})` : `(${total})`;
+    sync(byId("journal"), shown, (v) => JSON.stringify(v.row), requestRow);
   }
 
   // -- polling -----------------------------------------------------------------------------
@@ -579,7 +687,9 @@
     renderLedgers();
     renderTasks(tasks.tasks, hooks.webhooks);
     renderFaults(faults.faults);
-    renderJournal(requests.requests);
+    state.faults = faults.faults;
+    state.rows = requests.requests;
+    renderJournal();
   }
 
   async function refresh() {
@@ -637,11 +747,15 @@
 
   // -- forms -------------------------------------------------------------------------------
 
-  async function loadPresets() {
-    const response = await fetch(new URL("ui/presets.json", document.baseURI), {
+  async function loadStatic(name) {
+    const response = await fetch(new URL(`ui/${name}.json`, document.baseURI), {
       cache: "no-store",
     });
-    state.presets = (await response.json()).presets;
+    return (await response.json())[name];
+  }
+
+  async function loadPresets() {
+    state.presets = await loadStatic("presets");
     const select = byId("fault-preset");
     for (const name of Object.keys(state.presets))
       select.append(h("option", { value: name }, name));
@@ -710,6 +824,16 @@
       action(`Showing the ledger of ${maskKey(key)}.`, () => api("GET", `accounts/${quote(key)}`));
     });
 
+    onSubmit("journal-filter", renderJournal);
+    for (const id of ["filter-route", "filter-outcome", "filter-text"]) {
+      byId(id).addEventListener("input", renderJournal);
+    }
+    byId("journal-filter").addEventListener("reset", (event) => {
+      event.preventDefault(); // the form's own reset would empty the fields after this handler
+      for (const id of ["filter-route", "filter-outcome", "filter-text"]) byId(id).value = "";
+      renderJournal();
+    });
+
     onSubmit("fault-form", () => {
       const name = byId("fault-preset").value;
       const rule = { ...state.presets[name] };
@@ -732,11 +856,13 @@
 
   async function start() {
     wire();
-    try {
-      await loadPresets();
-    } catch (err) {
-      setError(`Could not load the fault presets: ${err.message}`);
-    }
+    const [presets, reasons] = await Promise.allSettled([loadPresets(), loadStatic("reasons")]);
+    if (reasons.status === "fulfilled") state.reasons = reasons.value;
+    const failed = [
+      presets.status === "rejected" && `the fault presets (${presets.reason.message})`,
+      reasons.status === "rejected" && `the rejection reasons (${reasons.reason.message})`,
+    ].filter(Boolean);
+    if (failed.length) setError(`Could not load ${failed.join(" or ")}.`);
     refresh();
   }
 
