@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .apphandle import AppHandle
     from .config import ConfigError, Settings
     from .errors import ApiError
-    from .simulator import Simulator
+    from .sim.simulator import Simulator
 
 # Each name is imported on first use (PEP 562): `python -m sora_mock` imports this package
 # first, and the command line needs neither the fixture's handle nor its HTTP client.
@@ -21,7 +21,7 @@ _HOMES = {
     "AppHandle": ".apphandle",
     "ConfigError": ".config",
     "Settings": ".config",
-    "Simulator": ".simulator",
+    "Simulator": ".sim.simulator",
     "create_app": ".app",
 }
 

@@ -15,18 +15,16 @@ from aiohttp.typedefs import Handler
 
 from . import errors as e
 from . import ui
-from .config import describe
-from .deliveries import STATES
-from .journal import ROUTES
-from .responses import SIMULATOR, closing, json_response, undecodable
-from .simulator import Simulator
-from .tasks import Status
+from .responses import CONTROL, SIMULATOR, closing, json_response, undecodable
+from .sim.control import OPS, Op
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
 TOKEN_HEADER: Final = "X-Sora-Mock-Admin-Token"  # noqa: S105 (a header name, not a secret)
-OPEN_ROUTES: Final = frozenset(("/__mock/health", *ui.PATHS))
+PREFIX: Final = "/__mock"
+# what answers without the admin token: the open operations (health) and the inspector's files
+OPEN_ROUTES: Final = frozenset((*(PREFIX + op.path for op in OPS if op.open), *ui.PATHS))
 M = TypeVar("M", bound="BaseModel")
 
 
@@ -66,7 +64,8 @@ def _guarded(handler: Handler) -> Handler:
     return guarded
 
 
-async def _body(request: web.Request, model: type[M]) -> M:
+async def _json_body(request: web.Request) -> Any:
+    """The request's body as JSON (None when it is empty); AdminError 413 or 400 if not."""
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -74,182 +73,25 @@ async def _body(request: web.Request, model: type[M]) -> M:
         raise e.AdminError(413, f"The body is larger than the limit of {limit} bytes.") from None
     except web.RequestPayloadError:
         raise e.AdminError(400, f"The body must be JSON: {undecodable(request)}.") from None
-    try:
-        value = json.loads(raw or b"{}")
-    except (ValueError, RecursionError):
-        raise e.AdminError(400, "The body must be JSON.") from None
-    from pydantic import ValidationError  # noqa: PLC0415 (a body's first check loads pydantic)
-
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise e.AdminError(400, describe(exc, subject="field")) from None
-
-
-def _sim(request: web.Request) -> Simulator:
-    return request.config_dict[SIMULATOR]
-
-
-async def health(request: web.Request) -> web.Response:
-    return _reply({"status": "ok"})
-
-
-async def reset(request: web.Request) -> web.Response:
-    _sim(request).reset()
-    return _reply({"status": "reset"})
-
-
-async def list_accounts(request: web.Request) -> web.Response:
-    accounts = _sim(request).accounts()
-    return _reply({"accounts": [a.to_json() for a in accounts]})
-
-
-async def get_account(request: web.Request) -> web.Response:
-    return _reply(_sim(request).account(request.match_info["key"]).to_json())
-
-
-async def put_account(request: web.Request) -> web.Response:
-    from .admin_bodies import AccountBody  # noqa: PLC0415 (pydantic's models load on first use)
-
-    body = await _body(request, AccountBody)
-    account = _sim(request).set_account(request.match_info["key"], body.balance, body.vip)
-    return _reply(account.to_json())
-
-
-async def open_account(request: web.Request) -> web.Response:
-    return _reply(_sim(request).open_account(request.match_info["key"]).to_json())
-
-
-async def ledger(request: web.Request) -> web.Response:
-    return _reply(_sim(request).account(request.match_info["key"]).ledger_json())
-
-
-async def list_tasks(request: web.Request) -> web.Response:
-    limit = _query_int(request, "limit")
-    seen = request.query.get("seen_final")  # an extension, for the client report (F)
-    if seen not in (None, "true", "false"):
-        raise e.AdminError(400, "seen_final must be true or false.")
-    seen_final = None if seen is None else seen == "true"
-    tasks = _sim(request).list_tasks(request.query.get("key"), limit, seen_final=seen_final)
-    return _reply({"tasks": tasks})
-
-
-async def get_task(request: web.Request) -> web.Response:
-    sim = _sim(request)
-    return _reply(sim.task_json(sim.task(request.match_info["task_id"])))
-
-
-async def succeed_task(request: web.Request) -> web.Response:
-    sim = _sim(request)
-    return _reply(sim.task_json(sim.finish(request.match_info["task_id"], "succeeded")))
-
-
-async def fail_task(request: web.Request) -> web.Response:
-    return await _end_task(request, "failed")
-
-
-async def cancel_task(request: web.Request) -> web.Response:
-    return await _end_task(request, "cancelled")
-
-
-async def _end_task(request: web.Request, status: Status) -> web.Response:
-    from .admin_bodies import FailBody  # noqa: PLC0415 (pydantic's models load on first use)
-
-    body = await _body(request, FailBody)
-    sim = _sim(request)
-    task = sim.finish(
-        request.match_info["task_id"], status, body.failure_reason, body.error_message
-    )
-    return _reply(sim.task_json(task))
-
-
-async def get_clock(request: web.Request) -> web.Response:
-    return _reply(_sim(request).clock_json())
-
-
-async def advance_clock(request: web.Request) -> web.Response:
-    from .admin_bodies import AdvanceBody  # noqa: PLC0415 (pydantic's models load on first use)
-
-    body = await _body(request, AdvanceBody)
-    sim = _sim(request)
-    sim.advance(body.seconds)
-    # every attempt this made due, and any in flight, has ended before the answer (A7)
-    await sim.deliveries.drain()
-    return _reply(sim.clock_json())
-
-
-async def list_webhooks(request: web.Request) -> web.Response:
-    state = request.query.get("state")
-    if state is not None and state not in STATES:
-        raise e.AdminError(400, f"state must be one of: {', '.join(STATES)}.")
-    found = _sim(request).watchers.webhooks(
-        key=request.query.get("key"), task_id=request.query.get("taskId"), state=state
-    )
-    return _reply({"webhooks": [d.to_json() for d in found]})
-
-
-async def clear_webhooks(request: web.Request) -> web.Response:
-    _sim(request).deliveries.clear(request.query.get("key"))
-    return _reply({"webhooks": []})
-
-
-async def list_faults(request: web.Request) -> web.Response:
-    key = request.query.get("api_key")
-    rules = [r.to_json() for r in _sim(request).faults.rules if key in (None, r.rule.api_key)]
-    return _reply({"faults": rules})
-
-
-async def add_fault(request: web.Request) -> web.Response:
-    from .fault_rule import FaultRule  # noqa: PLC0415 (pydantic's models load on first use)
-
-    rule = await _body(request, FaultRule)
-    return _reply(_sim(request).faults.add(rule).to_json(), 201)
-
-
-async def clear_faults(request: web.Request) -> web.Response:
-    _sim(request).faults.clear(request.query.get("api_key"))
-    return _reply({"faults": []})
-
-
-async def delete_fault(request: web.Request) -> web.Response:
-    rule_id = request.match_info["rule_id"]
-    if not _sim(request).faults.remove(rule_id):
-        raise e.AdminError(404, f"Fault rule {rule_id[:64]} was not found.")
-    return _reply({"deleted": rule_id})
-
-
-def _query_int(request: web.Request, name: str) -> int | None:
-    text = request.query.get(name)
-    if text is None:
+    if not raw:
         return None
     try:
-        value = int(text)
-    except ValueError:
-        raise e.AdminError(400, f"{name} must be an integer.") from None
-    if name == "limit" and value < 0:
-        raise e.AdminError(400, "limit must be 0 or more.")
-    return value
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise e.AdminError(400, "The body must be JSON.") from None
 
 
-async def list_requests(request: web.Request) -> web.Response:
-    route = request.query.get("route")
-    if route is not None and route not in ROUTES:
-        raise e.AdminError(400, f"route must be one of: {', '.join(ROUTES)}.")
-    rows = _sim(request).journal.query(
-        route=route,
-        key=request.query.get("key"),
-        code=_query_int(request, "code"),
-        limit=_query_int(request, "limit"),
-    )
-    return _reply({"requests": rows})
+def _operation(op: Op) -> Handler:
+    """The admin route of one operation: its parameters, query and body to `LocalControl`."""
 
+    async def operation(request: web.Request) -> web.StreamResponse:
+        body = await _json_body(request) if op.body is not None else None
+        control = request.app[CONTROL]
+        answer = await control.call(op.name, request.match_info, request.query, body)
+        return _reply(answer, op.status)
 
-async def clear_requests(request: web.Request) -> web.Response:
-    _sim(request).journal.clear(request.query.get("key"))
-    return _reply({"requests": []})
-
-
-PREFIX: Final = "/__mock"
+    operation.__name__ = op.name
+    return operation
 
 
 def add_routes(app: web.Application) -> None:
@@ -260,38 +102,10 @@ def add_routes(app: web.Application) -> None:
     and method routes' of `routing`, answered before the token check as before.
     """
 
+    for op in OPS:
+        app.router.add_route(op.method, PREFIX + op.path, _guarded(_operation(op)))
+
     def get(path: str, handler: Handler) -> None:
         app.router.add_get(PREFIX + path, _guarded(handler))
 
-    def post(path: str, handler: Handler) -> None:
-        app.router.add_post(PREFIX + path, _guarded(handler))
-
-    def put(path: str, handler: Handler) -> None:
-        app.router.add_put(PREFIX + path, _guarded(handler))
-
-    def delete(path: str, handler: Handler) -> None:
-        app.router.add_delete(PREFIX + path, _guarded(handler))
-
-    get("/health", health)
-    post("/reset", reset)
-    get("/accounts", list_accounts)
-    get("/accounts/{key}", get_account)
-    put("/accounts/{key}", put_account)
-    post("/accounts/{key}", open_account)
-    get("/accounts/{key}/ledger", ledger)
-    get("/tasks", list_tasks)
-    get("/tasks/{task_id}", get_task)
-    post("/tasks/{task_id}/succeed", succeed_task)
-    post("/tasks/{task_id}/fail", fail_task)
-    post("/tasks/{task_id}/cancel", cancel_task)
-    get("/clock", get_clock)
-    post("/clock/advance", advance_clock)
-    get("/faults", list_faults)
-    post("/faults", add_fault)
-    delete("/faults", clear_faults)
-    delete("/faults/{rule_id}", delete_fault)
-    get("/webhooks", list_webhooks)
-    delete("/webhooks", clear_webhooks)
-    get("/requests", list_requests)
-    delete("/requests", clear_requests)
     ui.add_routes(get)

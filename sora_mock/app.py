@@ -11,8 +11,9 @@ from aiohttp.typedefs import Handler
 from . import admin
 from .config import Settings, build
 from .http import provider
-from .responses import SIMULATOR
-from .simulator import Simulator
+from .responses import CONTROL, SIMULATOR
+from .sim.control import LocalControl
+from .sim.simulator import Simulator
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> web.Application:
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> web.Applic
     # own, see `_unmatched_routes`).
     app = web.Application(client_max_size=settings.max_body_bytes)
     sim = app[SIMULATOR] = Simulator(settings)
+    app[CONTROL] = LocalControl(sim)
     provider.add_routes(app)
 
     async def stopping(app: web.Application) -> None:

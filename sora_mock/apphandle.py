@@ -17,7 +17,7 @@ from .admin_bodies import AccountBody, AdvanceBody
 from .client import SoraMockError
 from .fault_rule import FaultRule
 from .responses import SIMULATOR
-from .simulator import Simulator
+from .sim.simulator import Simulator
 
 DEFAULT_KEY: Final = "sk-app-test-0001"
 T = TypeVar("T")

@@ -117,7 +117,7 @@ class ApiError(Exception):
     `Exception.__init__(message)` would), which halves its cost.
     """
 
-    __slots__ = ("code", "headers", "http_status", "message")
+    __slots__ = ("code", "found", "headers", "http_status", "message")
 
     def __init__(
         self,
@@ -126,12 +126,15 @@ class ApiError(Exception):
         *,
         http_status: int | None = None,
         headers: dict[str, str] | None = None,
+        found: Any = None,
     ) -> None:
         self.args = (message,)
         self.code = code
         self.message = message
         self.http_status = http_status
         self.headers = headers  # None, not an empty dict: most errors have none
+        # what validation found before the refusal (rules.common.Collected), for the journal
+        self.found = found
 
 
 class AdminError(Exception):

@@ -13,7 +13,7 @@ from time import perf_counter
 from typing import Any, Final
 
 from .errors import mask_key
-from .rules.common import Violation
+from .rules.common import Collected, Violation
 
 IMAGE_DATA_KEPT: Final = 64
 TEXT_KEPT: Final = 1024
@@ -58,6 +58,14 @@ class Exchange:
     journaled: bool = False
     sequence: int = 0  # the answer's number for the variants' draw (G); counted only then
     variant: dict[str, str] | None = None  # the points consulted and their forms (G)
+
+    def note(self, found: Collected) -> None:
+        """What a route's validation found: the row's warnings, normalizations, violations."""
+        self.warnings, self.normalizations, self.violations = (
+            found.warnings,
+            found.normalizations,
+            found.violations,
+        )
 
     def keep_body(self, raw: bytes, parsed: dict[str, Any] | None) -> None:
         """Remember the body as the journal shows it: imageData cut short, non-JSON as text."""

@@ -17,13 +17,13 @@ from pydantic import BaseModel
 
 from . import __version__, schemas
 from .admin_bodies import AccountBody, AdvanceBody, FailBody
-from .deliveries import STATES
 from .errors import dumps
 from .fault_rule import FaultRule
 from .journal import ROUTES
 from .responses import json_response
 from .rules import sora_video as a6
 from .rules.sora_pro import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES, Kind, ModelSpec
+from .sim.deliveries import STATES
 from .variants import POINTS
 
 REF = "#/components/schemas/{model}"

@@ -6,9 +6,11 @@ from aiohttp import web
 
 from . import errors as e
 from .logs import RequestLog
-from .simulator import Simulator
+from .sim.control import LocalControl
+from .sim.simulator import Simulator
 
 SIMULATOR = web.AppKey("simulator", Simulator)
+CONTROL = web.AppKey("control", LocalControl)  # the admin operations on that simulator (D1)
 REQUEST_LOG = web.AppKey("request_log", RequestLog)  # set by the command line
 JSON = "application/json"
 

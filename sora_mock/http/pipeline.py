@@ -42,7 +42,7 @@ from ..rules.common import bearer_token
 
 if TYPE_CHECKING:
     from ..fault_rule import FaultRule
-    from ..simulator import Simulator
+    from ..sim.simulator import Simulator
     from ..tasks import Task
 
 JSON: Final = "application/json"
@@ -375,6 +375,8 @@ def exchange(sim: Simulator, route: str, view: RequestView) -> Exchange:
 def error_reply(sim: Simulator, x: Exchange, err: e.ApiError) -> Reply:
     """The one place an envelope error becomes an answer: `error_status` (A1), the variants'
     forms (G). Sets the row's code."""
+    if err.found is not None:
+        x.note(err.found)
     if sim.variants.active:
         err = varied.error(sim.variants, sim.settings.error_status, x, err)
         body = e.error_envelope(err.code, err.message)

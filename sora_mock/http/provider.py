@@ -18,7 +18,7 @@ from aiohttp.typedefs import Handler
 
 from ..responses import REQUEST_LOG, SIMULATOR
 from ..routes import registry
-from ..stream import encode
+from ..sim.streams import encode
 from . import pipeline
 from .pipeline import Reply, Stream, Undecodable
 
@@ -169,7 +169,7 @@ async def stream(request: web.Request, plan: Stream) -> web.StreamResponse:
         look = True
         while not watch.ended:
             if look:
-                event, final = sim.watchers.stream_event(task, plan.base_url)
+                event, final = sim.streams.event(task, plan.base_url)
                 if final:
                     await response.write(encode(event))
                     sim.streams.sent_final(task.task_id, event)

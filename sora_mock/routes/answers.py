@@ -19,7 +19,7 @@ from ..tasks import Status, Task
 
 if TYPE_CHECKING:
     from ..fault_rule import FaultRule
-    from ..simulator import Simulator
+    from ..sim.simulator import Simulator
 
 
 @dataclass(slots=True)
@@ -33,7 +33,8 @@ class Admitted:
 
 def create_answer(sim: Simulator, x: Exchange, a: Admitted) -> bytes:
     """A2's answer: the task's id in the envelope."""
-    task = sim.create_task(a.key, a.body, x, a.fail)
+    task, checked = sim.create_task(a.key, a.body, a.fail)
+    x.note(checked)
     x.task_id = task.task_id
     if sim.variants.active:
         return varied.ok_body(sim.variants, x, {"taskId": task.task_id})
@@ -91,7 +92,8 @@ def created(sim: Simulator, task: Task) -> dict[str, Any]:
 
 def video_answer(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> bytes:
     """A6's answer when no stream is asked for: the union, or one form (G)."""
-    task, _ = sim.create_video_task(a.key, a.body, x, a.fail, origin)
+    task, checked = sim.create_video_task(a.key, a.body, a.fail, origin)
+    x.note(checked)
     x.task_id = task.task_id
     data = created(sim, task)
     if sim.variants.active:  # G's `create_id`: the union, or one documented form alone
@@ -106,6 +108,7 @@ def video_answer(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> bytes
 
 def video_stream(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> tuple[Task, bool]:
     """A6 with A8's stream: the task, and whether only its final event is sent."""
-    task, checked = sim.create_video_task(a.key, a.body, x, a.fail, origin)
+    task, checked = sim.create_video_task(a.key, a.body, a.fail, origin)
+    x.note(checked)
     x.task_id = task.task_id
     return task, checked.shut_progress

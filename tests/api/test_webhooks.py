@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from sora_mock import __version__
-from sora_mock.deliveries import MSG_CONNECT, MSG_FAULT_ERROR, MSG_TIMEOUT
 from sora_mock.receiver import WebhookReceiver
+from sora_mock.sim.deliveries import MSG_CONNECT, MSG_FAULT_ERROR, MSG_TIMEOUT
 
 from ..conftest import MakeClient
 from ..helpers import (
@@ -637,3 +637,31 @@ async def test_a_cancelled_task_is_not_delivered_by_default(
     await admin(client, "POST", f"/tasks/{task_id}/cancel", {})
     await advance(client, 10)
     assert ([], []) == (receiver.received, await webhooks(client))
+
+
+async def test_attempts_due_at_one_moment_are_made_concurrently(make_client: MakeClient) -> None:
+    """A7 revision 3: six receivers that each answer only once all six are waiting; one at a
+    time, the first would time out before the second was asked, and none would be delivered."""
+    client = await make_client(webhook_timeout_seconds=5, webhook_retries=0)
+    everyone = asyncio.Barrier(6)
+    servers: list[asyncio.Server] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await everyone.wait()  # bounded: the mock gives up on an attempt after 5 s
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    for _ in range(6):
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        servers.append(server)
+        port = server.sockets[0].getsockname()[1]
+        await create_video_ok(client, hooked(f"http://127.0.0.1:{port}/hook"))
+    try:
+        await advance(client, 5)
+        assert ["delivered"] * 6 == [d["state"] for d in await webhooks(client)]
+    finally:
+        for server in servers:
+            server.close()
+            await server.wait_closed()

@@ -200,7 +200,7 @@ import json
 import urllib.error
 import urllib.request
 
-from sora_mock.simulator import Simulator
+from sora_mock.sim.simulator import Simulator
 
 
 def test_boom(sora_mock, monkeypatch):

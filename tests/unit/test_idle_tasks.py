@@ -6,7 +6,6 @@ import asyncio
 import gc
 
 from sora_mock import Settings, Simulator
-from sora_mock.journal import Exchange
 from sora_mock.tasks import Task
 
 
@@ -17,7 +16,7 @@ async def test_100000_idle_pending_tasks_schedule_no_timers_or_tasks() -> None:
     key = sim.authenticate("Bearer sk-many-tasks")
     body = {"model": "sora-2-text-to-video", "prompt": "p"}
     for _ in range(100_000):
-        sim.create_task(key, body, Exchange("create", "POST", "/", {}, 0.0, sim.generation))
+        sim.create_task(key, body)[0]
     after = (len(asyncio.all_tasks()), len(getattr(loop, "_scheduled", [])))
     assert before == after
     assert 100_000 == len(sim.tasks)
@@ -41,7 +40,7 @@ def test_a_full_store_lets_go_of_the_tasks_it_forgets() -> None:
     key = sim.authenticate("Bearer sk-many-tasks")
     body = {"model": "sora-2-text-to-video", "prompt": "p"}
     for n in range(5000):
-        sim.create_task(key, body, Exchange("create", "POST", "/", {}, 0.0, sim.generation))
+        sim.create_task(key, body)[0]
         if n == 2500:
             sim.clock.advance(5)  # the first 2,501 finish: forgotten as final ones
     assert 1000 == len(sim.tasks)
@@ -57,9 +56,9 @@ def test_tasks_forgotten_from_behind_an_active_oldest_one_are_let_go_too() -> No
     )
     key = sim.authenticate("Bearer sk-many-tasks")
     body = {"model": "sora-2-text-to-video", "prompt": "p"}
-    oldest = sim.create_task(key, body, Exchange("create", "POST", "/", {}, 0.0, sim.generation))
+    oldest = sim.create_task(key, body)[0]
     for _ in range(5000):
-        task = sim.create_task(key, body, Exchange("create", "POST", "/", {}, 0.0, sim.generation))
+        task = sim.create_task(key, body)[0]
         sim.finish(task.task_id, "succeeded")
     assert 1000 == len(sim.tasks)
     assert oldest.task_id in sim.tasks

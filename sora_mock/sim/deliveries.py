@@ -1,5 +1,9 @@
-"""Webhook deliveries (CONTRACT A7): the records, their due times on the mock clock, the retries,
-the allow-list, and the one HTTP client below the HTTP layer.
+"""Webhook deliveries (CONTRACT A7): the tasks that wait for one, the records, their due times
+on the mock clock, the retries, the allow-list, and the one HTTP client below the HTTP layer.
+
+A task with a `webHook` is watched from its create until it ends: the lifecycle's `ended` hook
+(`on_ended`) makes its delivery due at the task's finish time, and `look()` observes the watched
+tasks whenever time may have moved (an advance, the real clock's alarm at a finish time).
 
 This is the one place that decides what the mock may call out to: a delivery goes only to a host
 in `webhook_allow_hosts`, as the URL writes it (no name is resolved to decide), checked here
@@ -12,9 +16,11 @@ One `ClientSession` serves the whole app: it is made on the first send (it needs
 loop, and most simulations never send) and closed by `close()`, which the app's `cleanup_ctx`
 awaits, so that a stopped server leaves no open connector and no task pending.
 
-Attempts run one at a time, in due order, on one pump task: a test that advances the clock sees
-them arrive in the order of their due times, and nothing a receiver does (hang, answer garbage,
-reset, not listen) can hold more than one attempt's timeout at once, or block a provider request.
+Attempts run on one pump task, in rounds: the attempts due at one moment run concurrently, up to
+`CONCURRENT_ATTEMPTS` at once (revision 3), and the next moment's only after them, so a test that
+advances the clock sees them arrive in the order of their due times, and hanging receivers hold an
+advance for about one attempt timeout per due moment, however many they are. One delivery's
+attempts stay in order: its retry is due a second or more after the attempt before it.
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ import heapq
 import json
 import logging
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -33,11 +38,15 @@ from urllib.parse import urlsplit
 import aiohttp
 from yarl import URL
 
-from . import __version__
-from .clock import Clock
-from .config import Settings
-from .errors import mask_key
-from .faults import Faults, Request
+from .. import __version__
+from ..clock import Clock
+from ..config import Settings
+from ..errors import mask_key
+from ..faults import Faults, Request
+from ..ids import ResultPids
+from ..tasks import Task
+from ..tasks.lifecycle import Lifecycle
+from .streams import webhook_payload
 
 State = Literal["pending", "delivered", "failed", "refused", "dropped"]
 STATES: Final[tuple[State, ...]] = ("pending", "delivered", "failed", "refused", "dropped")
@@ -49,6 +58,7 @@ MSG_TIMEOUT: Final = "No answer within {seconds:g} seconds."
 MSG_CONNECT: Final = "Could not connect: {reason}."
 MSG_BROKEN: Final = "The answer was not valid HTTP or the connection broke: {reason}."
 MSG_FAULT_ERROR: Final = "Failed by fault rule {rule}: not sent."
+CONCURRENT_ATTEMPTS: Final = 32  # attempts of different deliveries due at one moment (A7)
 
 
 def allowed_host(url: str, allow: list[str]) -> bool:
@@ -125,15 +135,15 @@ class Deliveries:
         settings: Settings,
         clock: Clock,
         faults: Faults,
-        *,
-        look: Callable[[], None],
-        delivered: Callable[[str], None],
+        lifecycle: Lifecycle,
+        pids: ResultPids,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._faults = faults
-        self._look = look  # the simulator observes the tasks that may have finished by now
-        self._delivered = delivered  # ... and learns which task's result was acknowledged
+        self._lifecycle = lifecycle
+        self._pids = pids
+        lifecycle.ended.append(self.on_ended)
         self._session: aiohttp.ClientSession | None = None
         self._pump: asyncio.Task[None] | None = None
         self._stopping: set[asyncio.Task[None]] = set()
@@ -145,6 +155,8 @@ class Deliveries:
     def reset(self) -> None:
         """Forget every delivery; one not yet made is cancelled, one in flight is abandoned."""
         self._cancel_pump()
+        # tasks with a webHook not seen final yet, by taskId
+        self._watched: dict[str, Task] = {}
         self.records: deque[Delivery] = deque(maxlen=self._settings.journal_size)
         self._due: list[tuple[float, int, Delivery]] = []
         self._alarms: list[float] = []
@@ -152,6 +164,54 @@ class Deliveries:
         self._idle.set()  # an advance that was waiting for the old attempts waits no more
 
     # -- the simulator's side (synchronous) ----------------------------------------------------
+
+    def watch(self, task: Task, url: str, base_url: str) -> None:
+        """`task` has a webHook: its delivery is due when it ends (at its finish time)."""
+        task.hook = (url, base_url)
+        self._watched[task.task_id] = task
+        self.alarm(task.finishes_at())
+
+    def on_ended(self, task: Task, now: float) -> None:
+        """The lifecycle's `ended` hook: a watched task's webhook is due at its finish time."""
+        hook = task.hook
+        if hook is None:
+            return
+        task.hook = None
+        self._watched.pop(task.task_id, None)
+        status = task.observed
+        if status != "succeeded" and not self._settings.webhook_on_failure:
+            return
+        url, base = hook
+        result = task.result(now, self._settings.public_base_url or base, self._pids)
+        assert task.final_at is not None
+        delivery = self.schedule(
+            task_id=task.task_id,
+            key=task.key,
+            url=url,
+            event=status,
+            payload=webhook_payload(result),
+            model=task.model,
+            prompt=task.params.get("prompt"),
+            due=task.final_at,
+        )
+        task.webhook = delivery.id
+
+    def look(self) -> None:
+        """Observe every task whose webhook waits for it to end (time may have moved)."""
+        now = self._clock.now()
+        observe = self._lifecycle.observe
+        for task_id, task in list(self._watched.items()):
+            if task.hook is None:  # forgotten beyond max_tasks: its webhook is never due
+                del self._watched[task_id]
+            else:
+                observe(task, now)
+
+    def query_now(
+        self, *, key: str | None = None, task_id: str | None = None, state: str | None = None
+    ) -> list[Delivery]:
+        """The records, after every watched task that has ended by now made its delivery."""
+        self.look()
+        return self.query(key=key, task_id=task_id, state=state)
 
     def schedule(
         self,
@@ -241,15 +301,19 @@ class Deliveries:
             self._stopping.add(pump)
             pump.add_done_callback(self._stopping.discard)
 
-    def _next(self, now: float) -> Delivery | None:
+    def _round(self, now: float) -> list[Delivery]:
+        """The deliveries whose attempt is due at the earliest due moment, if it is by `now`."""
+        moment: float | None = None
+        found: list[Delivery] = []
         while self._due:
             due, _, delivery = self._due[0]
-            if due > now:
-                return None
+            if due > now or (moment is not None and due != moment):
+                break
             heapq.heappop(self._due)
             if delivery.state == "pending" and delivery.due == due:
-                return delivery
-        return None
+                moment = due
+                found.append(delivery)
+        return found
 
     def _wait_seconds(self, now: float) -> float | None:
         """Real seconds until the next due attempt or alarm; None when only an event can wake."""
@@ -266,22 +330,25 @@ class Deliveries:
                 now = self._clock.now()
                 while self._alarms and self._alarms[0] <= now:
                     heapq.heappop(self._alarms)
-                self._look()
-                delivery = self._next(now)
-                if delivery is not None:
-                    try:
-                        await self._attempt(delivery)
-                    except Exception:  # a bug here must not stop every later delivery
-                        LOG.exception(
-                            "webhook %s: the mock failed to make the attempt", delivery.id
-                        )
-                        delivery.state = "failed"
+                self.look()
+                due = self._round(now)
+                if due:
+                    for start in range(0, len(due), CONCURRENT_ATTEMPTS):
+                        batch = due[start : start + CONCURRENT_ATTEMPTS]
+                        await asyncio.gather(*(self._guarded(d) for d in batch))
                     continue
                 self._idle.set()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._wait_seconds(now))
         finally:
             self._idle.set()  # whatever ends the pump, no advance waits for it any longer
+
+    async def _guarded(self, d: Delivery) -> None:
+        try:
+            await self._attempt(d)
+        except Exception:  # a bug here must not stop every later delivery
+            LOG.exception("webhook %s: the mock failed to make the attempt", d.id)
+            d.state = "failed"
 
     async def _attempt(self, d: Delivery) -> None:
         """One counted attempt at its due time: refused, faulted, sent (once or twice)."""
@@ -313,7 +380,9 @@ class Deliveries:
         d.attempts.extend(made)
         if any(a.ok for a in made):
             d.state = "delivered"
-            self._delivered(d.task_id)
+            task = self._lifecycle.store.get(d.task_id)
+            if task is not None:  # a 2xx acknowledged the final result: the client saw it (F)
+                task.seen_final = True
         elif d.tries > self._settings.webhook_retries:
             d.state = "failed"
         else:

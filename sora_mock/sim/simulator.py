@@ -1,40 +1,44 @@
-"""The one mutable root of a simulation: accounts, tasks, ids, clock, faults and journal.
+"""The one mutable root of a simulation: accounts, tasks, ids, clock, faults, journal, and what
+hangs off the lifecycle (webhook deliveries, streams).
 
-Every use-case method is synchronous. The HTTP layer awaits only while reading a body or carrying
-out a fault's delay, never between a balance check, the charge and the task's creation, so no
-interleaving of concurrent requests can overspend an account or refund a task twice.
+Every use case is synchronous. The HTTP layer awaits only while reading a body or carrying out a
+fault's delay, never between a balance check, the charge and the task's creation, so no
+interleaving of concurrent requests can overspend an account or refund a task twice. A use case
+returns what it made and what validation found, or raises an `ApiError` that carries it; the
+pipeline writes the journal row (the simulation never sees one).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
 
-from . import errors as e
-from .clock import Clock, make_clock
-from .config import Settings
-from .control import ControlPlane
-from .faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, Faults
-from .ids import ResultPids, TaskIds
-from .journal import Exchange, Journal
-from .ledger import Ledger
-from .pricing import price_of
-from .rules.common import Collected, bearer_token
-from .rules.sora_pro import check_create
-from .rules.sora_video import VideoChecked, check_sora_video
-from .tasks import FINAL, Status, Task
-from .variants import Variants
-from .watchers import Watchers
+from .. import errors as e
+from ..clock import Clock, make_clock
+from ..config import Settings
+from ..faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, Faults
+from ..ids import ResultPids, TaskIds
+from ..journal import Journal
+from ..ledger import Account, Ledger
+from ..pricing import price_of
+from ..rules.common import Collected, bearer_token
+from ..rules.sora_pro import Checked, check_create
+from ..rules.sora_video import VideoChecked, check_sora_video
+from ..tasks import FINAL, REFUNDED, Status, Task
+from ..tasks.lifecycle import Lifecycle
+from ..variants import Variants
+from .deliveries import Deliveries
+from .streams import Streams
 
 if TYPE_CHECKING:  # a pydantic model, loaded on first use rather than at start-up
-    from collections.abc import Callable
+    from ..fault_rule import FaultRule
 
-    from .fault_rule import FaultRule
+DEFAULT_ADMIN_FAILURE: Final = "failed_by_admin"
+DEFAULT_ADMIN_CANCEL: Final = "cancelled_by_admin"
 
 
-class Simulator(ControlPlane):
-    """A simulation's state and its provider use cases; the lifecycle (observing, counting and
-    forgetting tasks) is `Lifecycle`'s, the admin API's use cases `ControlPlane`'s."""
+class Simulator:
+    """A simulation's state, its provider use cases, and the moves the control surface makes."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -48,52 +52,53 @@ class Simulator(ControlPlane):
         # one tuple of parameter names per task shape, shared by the tasks of that shape
         self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.generation = 0
-        self.watchers = Watchers(
-            settings,
-            self.clock,
-            self.faults,
-            pids=self.result_pid,
-            observe=self.observe,
-            find=self._find,
+        self.ledger = Ledger(settings.ledger_size)
+        self.lifecycle = Lifecycle(
+            self.clock, self.ledger, max_concurrent=settings.max_concurrent_tasks
         )
-        # the HTTP layer's handles on them: the streams it writes, the deliveries it drains
-        self.streams = self.watchers.streams
-        self.deliveries = self.watchers.deliveries
+        self.deliveries = Deliveries(
+            settings, self.clock, self.faults, self.lifecycle, self.result_pid
+        )
+        self.streams = Streams(
+            self.clock,
+            self.lifecycle,
+            self.result_pid,
+            public_base_url=settings.public_base_url,
+            kept=settings.journal_size,
+        )
         self.reset()
 
     def reset(self) -> None:
-        """Back to the configured start; requests still in flight are not journaled afterwards."""
+        """Back to the configured start; requests still in flight are not journaled afterwards.
+        Pending deliveries are cancelled and open streams end, without a final event."""
         self.generation += 1
         self.ledger = Ledger(self.settings.ledger_size)
         for key, entry in self.settings.accounts.items():
             balance = self.settings.default_balance if entry.balance is None else entry.balance
             vip = self.settings.default_vip if entry.vip is None else entry.vip
             self.ledger.open(key, balance, vip)
-        self.tasks: dict[str, Task] = {}
-        # the tasks in creation order, for forgetting: a dict finds its oldest entry by skipping
-        # every slot its deletions emptied, some 28 µs per create once the store is full; here a
-        # task forgotten out of order stays behind until it reaches the front
-        self._order: deque[Task] = deque()
-        # heap: (charge_no, taskId) of the tasks that may have finished out of creation order
-        self._finals: list[tuple[int, str]] = []
-        # per key: its tasks in creation order from the oldest that may still be active, and
-        # how many of those are final already (they finished out of order)
-        self._active: dict[str, deque[Task]] = {}
-        self._settled: dict[str, int] = {}
-        # per key: tasks a fault will fail or cancel, not yet refunded
-        self._doomed: dict[str, list[Task]] = {}
-        # whether a task may have finished ahead of older ones without being observed (a
-        # `cancel_task` rule's, or one the poll clock moved on): then forgetting scans for it
-        self._unseen_early_finals = self.clock.mode == "poll"
+        self.lifecycle.reset(self.ledger)
         self._counters: dict[str, int] = {}  # per key: taskIds made (B2's n)
         self.sequence = 0  # journaled provider requests so far, numbered for the variants (G)
         self.journal.clear()
         self.clock.reset()
         self.faults.reset(self.settings.faults)
-        self.watchers.reset()
+        self.deliveries.reset()
+        self.streams.end_all()
 
     def now(self) -> float:
         return self.clock.now()
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        """Every stored task by taskId, in creation order."""
+        return self.lifecycle.store.by_id
+
+    def observe(self, task: Task, now: float) -> tuple[Status, int]:
+        return self.lifecycle.observe(task, now)
+
+    def retry_after(self, key: str | None) -> int:
+        return self.lifecycle.retry_after(key)
 
     # -- provider use cases --------------------------------------------------------------------
 
@@ -110,28 +115,27 @@ class Simulator(ControlPlane):
         return token
 
     def create_task(
-        self, key: str, body: dict[str, Any], x: Exchange, fail: FaultRule | None = None
-    ) -> Task:
-        """Validate, check the concurrency limit and the balance, charge, and create the task."""
+        self, key: str, body: dict[str, Any], fail: FaultRule | None = None
+    ) -> tuple[Task, Checked]:
+        """A2: validate, check the concurrency limit and the balance, charge, create the task."""
         checked = check_create(
             body,
             strict=self.settings.strict,
             max_image_bytes=self.settings.max_image_bytes,
             vip=self.ledger.accounts[key].vip,
         )
-        _journal_checks(x, checked)
+        _refuse(checked)
         now = self.clock.now()
-        self._check_concurrency(key, now)
+        self._limit(key, now, checked)
         assert checked.model is not None
         model = checked.model.name
         price = price_of(self.pricing, model, checked.n_frames, checked.size)
-        return self._open_task(key, model, price, checked.params, now, fail)
+        return self._open_task(key, model, price, checked, now, fail), checked
 
     def create_video_task(
         self,
         key: str,
         body: dict[str, Any],
-        x: Exchange,
         fail: FaultRule | None = None,
         base_url: str = "",
     ) -> tuple[Task, VideoChecked]:
@@ -147,21 +151,28 @@ class Simulator(ControlPlane):
             is_own_result=lambda pid: self._own_result(key, pid),
             vip=self.ledger.accounts[key].vip,
         )
-        _journal_checks(x, checked)
+        _refuse(checked)
         now = self.clock.now()
-        self._check_concurrency(key, now)
+        self._limit(key, now, checked)
         assert checked.model is not None
         price = price_of(self.pricing, checked.model, checked.duration, None)
-        task = self._open_task(key, checked.model, price, checked.params, now, fail)
+        task = self._open_task(key, checked.model, price, checked, now, fail)
         task.route = "sora-video"
         kept: dict[str, Any] = {
             k: checked.params[k] for k in ("remixTargetId", "characters") if k in checked.params
         }
         task.metadata = kept or None
         if checked.webhook is not None:
-            self.watchers.watch(task, checked.webhook, base_url)
+            self.deliveries.watch(task, checked.webhook, base_url)
             self.observe(task, now)  # no queue and no run: it is final, and due, at once
         return task, checked
+
+    def _limit(self, key: str, now: float, checked: Collected) -> None:
+        try:
+            self.lifecycle.check_concurrency(key, now)
+        except e.ApiError as err:
+            err.found = checked
+            raise
 
     def _own_result(self, key: str, pid: str) -> bool:
         """Whether `pid` is the result_pid of a succeeded task of `key` (A6's remixTargetId).
@@ -181,7 +192,7 @@ class Simulator(ControlPlane):
         key: str,
         model: str,
         price: int,
-        params: dict[str, Any],
+        checked: Collected,
         now: float,
         fail: FaultRule | None,
     ) -> Task:
@@ -192,10 +203,12 @@ class Simulator(ControlPlane):
             raise e.ApiError(
                 e.INSUFFICIENT_CREDITS,
                 e.MSG_INSUFFICIENT_CREDITS.format(price=price, balance=account.balance),
+                found=checked,
             )
         n = self._counters.get(key, 0) + 1
         task_id = self._task_ids(key, n)
         self._counters[key] = n
+        params = checked.params
         names = tuple(params)
         settings = self.settings
         task = Task(  # positional, in the order of Task's fields: the create path's hottest call
@@ -211,23 +224,14 @@ class Simulator(ControlPlane):
             settings.run_seconds,
         )
         if fail is not None:
-            self._doomed.setdefault(key, []).append(task)
             cancel = fail.action == "cancel_task"
-            self._unseen_early_finals |= cancel
             default = DEFAULT_CANCEL_REASON if cancel else DEFAULT_FAILURE_REASON
             task.planned_failure = (
                 "cancelled" if cancel else "failed",
                 fail.failure_reason or default,
                 fail.error_message,
             )
-        if len(self.tasks) >= self.settings.max_tasks:
-            self._forget_one(now)
-        self.tasks[task_id] = task
-        self._order.append(task)
-        queue = self._active.get(key)
-        if queue is None:
-            queue = self._active[key] = deque()
-        queue.append(task)
+        self.lifecycle.add(task, settings.max_tasks)
         return task
 
     def check_result(
@@ -251,12 +255,9 @@ class Simulator(ControlPlane):
 
     def credits(self, key: str) -> dict[str, Any]:
         """The balance route's `data` (A5): the balance after the refunds due now, the VIP flag."""
-        self.book_due_refunds(key)
+        self.lifecycle.book_due_refunds(key)
         account = self.ledger.accounts[key]
         return {"left_credits": account.balance, "is_vip": account.vip}
-
-    def _find(self, task_id: str) -> Task | None:
-        return self.tasks.get(task_id)  # `tasks` is a new dict after every reset
 
     def owner_of(self, task_id: str) -> str | None:
         task = self.tasks.get(task_id)
@@ -266,14 +267,103 @@ class Simulator(ControlPlane):
         task = self.tasks.get(task_id)
         return task is not None and self.observe(task, self.clock.now())[0] == "succeeded"
 
+    # -- what the control surface does (D) ----------------------------------------------------
 
-def _journal_checks(x: Exchange, checked: Collected) -> None:
-    """What validation found goes on the journal row; the first violation is the answer."""
-    x.warnings, x.normalizations, x.violations = (
-        checked.warnings,
-        checked.normalizations,
-        checked.violations,
-    )
+    def advance(self, seconds: float) -> None:
+        """Move the clock on: deliveries fall due and streams look again (`Control.advance`
+        then waits for the attempts it made due)."""
+        self.clock.advance(seconds)
+        self.deliveries.look()
+        self.streams.poke()
+
+    def finish(
+        self,
+        task_id: str,
+        status: Status,
+        failure_reason: str | None = None,
+        error_message: str | None = None,
+    ) -> Task:
+        """Admin succeed/fail/cancel: final now; 409 (AdminError) if it already was.
+
+        A failed or cancelled task ends where it stands (its progress frozen) and is refunded.
+        """
+        task = self.task(task_id)
+        now = self.clock.now()
+        current, progress = self.observe(task, now)
+        if current in FINAL:
+            raise e.AdminError(409, f"Task {task_id} is already {current}.")
+        if status in REFUNDED:
+            task.forced = (status, progress)
+            default = DEFAULT_ADMIN_FAILURE if status == "failed" else DEFAULT_ADMIN_CANCEL
+            task.failure_reason = failure_reason or default
+            task.error_message = error_message
+        else:
+            task.forced = ("succeeded", 100)
+        self.observe(task, now)
+        self.streams.poke(task_id)
+        return task
+
+    def task(self, task_id: str) -> Task:
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise e.AdminError(404, f"Task {task_id[:64]} was not found.")
+        return task
+
+    def task_json(self, task: Task) -> dict[str, Any]:
+        now = self.clock.now()
+        self.observe(task, now)
+        return task.to_json(now, self.result_pid)
+
+    def list_tasks(
+        self, key: str | None = None, limit: int | None = None, *, seen_final: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """Task records in creation order; with `limit`, only the newest that many; with
+        `seen_final`, only those whose final status the client was (or was not) shown."""
+        tasks = [
+            t
+            for t in self.tasks.values()
+            if key in (None, t.key) and seen_final in (None, t.seen_final)
+        ]
+        if limit is not None:
+            tasks = tasks[len(tasks) - limit :] if limit else []
+        return [self.task_json(t) for t in tasks]
+
+    def accounts(self) -> list[Account]:
+        self.deliveries.look()
+        self.lifecycle.book_due_refunds(None)
+        return list(self.ledger.accounts.values())
+
+    def account(self, key: str) -> Account:
+        self.deliveries.look()
+        self.lifecycle.book_due_refunds(key)
+        account = self.ledger.accounts.get(key)
+        if account is None:
+            raise e.AdminError(404, f"Account {e.mask_key(key)} was not found.")
+        return account
+
+    def open_account(self, key: str) -> Account:
+        return self.ledger.open(key, self.settings.default_balance, self.settings.default_vip)
+
+    def set_account(self, key: str, balance: int | None, vip: bool | None) -> Account:
+        """Admin PUT (D): a balance (a `set` row), the VIP flag (no row), or both.
+
+        An unknown key opens at 0, with `default_vip` unless `vip` is given.
+        """
+        self.lifecycle.book_due_refunds(key)
+        default_vip = self.settings.default_vip if vip is None else vip
+        account = self.ledger.open(key, 0, default_vip)
+        if vip is not None:
+            account.vip = vip
+        if balance is not None:
+            self.ledger.set_balance(key, balance, self.clock.now())
+        return account
+
+    def clock_json(self) -> dict[str, Any]:
+        return {"now": self.clock.now(), "mode": self.clock.mode, "speed": self.clock.speed}
+
+
+def _refuse(checked: Collected) -> None:
+    """The first violation is the answer; the error carries every finding for the row."""
     if checked.violations:
         first = checked.violations[0]
-        raise e.ApiError(first.code, first.message)
+        raise e.ApiError(first.code, first.message, found=checked)

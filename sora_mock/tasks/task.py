@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from .errors import mask_key, result_envelope, unsettled_envelope
-from .ledger import trans_no
+from ..errors import mask_key, result_envelope, unsettled_envelope
+from ..ledger import trans_no
 
 Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
 FINAL: Final = frozenset(("succeeded", "failed", "cancelled"))
@@ -71,6 +71,8 @@ class Task:
     # the sibling route's kept `remixTargetId`/`characters` (A3's `metadata`), else None
     metadata: dict[str, Any] | None = None
     webhook: str | None = None  # the id of its webhook delivery (A7), if it has one
+    # its webHook URL and the create's base URL, while the delivery waits for it to end (A7)
+    hook: tuple[str, str] | None = None
 
     @property
     def cancels(self) -> bool:

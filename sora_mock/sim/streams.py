@@ -1,9 +1,10 @@
 """The SSE stream of one task (CONTRACT A8), and the final event it shares with A7's payload.
 
 The stream reads the task's state the way every other reader does (derived from the clock when
-read), so it needs no timer of its own on the manual and poll clocks: the simulator `poke`s the
-streams of a task whenever that task's time may have moved (a clock advance, an admin finish, a
-check-result of it), and each open stream looks once. On the real clock it looks every
+read, through the lifecycle's `observe`), so it needs no timer of its own on the manual and poll
+clocks: the simulator `poke`s the streams of a task whenever that task's time may have moved (a
+clock advance, an admin finish, a check-result of it), the lifecycle's `ended` hook pokes them as
+their task ends, and each open stream looks once. On the real clock it looks every
 `sse_interval_seconds`. A reset `end_all`s them: they close without a final event.
 """
 
@@ -13,6 +14,11 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..clock import Clock
+from ..ids import ResultPids
+from ..tasks import FINAL, Task
+from ..tasks.lifecycle import Lifecycle
 
 
 def progress_event(task_id: str, status: str, progress: int) -> dict[str, Any]:
@@ -52,12 +58,39 @@ class Watch:
 
 
 class Streams:
-    def __init__(self, kept: int = 1000) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        lifecycle: Lifecycle,
+        pids: ResultPids,
+        *,
+        public_base_url: str | None,
+        kept: int = 1000,
+    ) -> None:
+        self._clock = clock
+        self._lifecycle = lifecycle
+        self._pids = pids
+        self._public_base_url = public_base_url
+        lifecycle.ended.append(self.on_ended)
         self._open: dict[str, set[Watch]] = {}
         # the newest final events sent, by taskId: what a client saw through its stream (F's
         # report also has the task's `seen_final`); bounded, like the journal
         self.finals: dict[str, dict[str, Any]] = {}
         self._kept = kept
+
+    def on_ended(self, task: Task, now: float) -> None:
+        """The lifecycle's `ended` hook: the task's streams look again, and send its end."""
+        if task.task_id in self._open:
+            self.poke(task.task_id)
+
+    def event(self, task: Task, base_url: str) -> tuple[dict[str, Any], bool]:
+        """The event a stream of `task` would send now (A8), and whether it is the last."""
+        now = self._clock.now()
+        status, progress = self._lifecycle.observe(task, now)
+        if status in FINAL:
+            base = self._public_base_url or base_url
+            return final_event(task.result(now, base, self._pids)), True
+        return progress_event(task.task_id, status, progress), False
 
     def sent_final(self, task_id: str, event: dict[str, Any]) -> None:
         self.finals[task_id] = event

@@ -1,0 +1,1 @@
+"""The one mutable root of a simulation and what hangs off it: deliveries (A7), streams (A8)."""

@@ -1,0 +1,236 @@
+"""The control surface (CONTRACT D, D1): every admin operation, declared once, and its one
+in-process implementation on a simulation.
+
+`OPS` names each operation with its HTTP form under /__mock (method, path, query, body); the
+admin routes are made from it (`http/admin.py`), the fixture's handle calls it by name over HTTP
+or in process (`handle.py`), and `LocalControl` carries it out. So `advance` means one thing
+whichever way it is called: move the clock, settle what became due, wake the streams, and return
+only after the deliveries it made due were attempted.
+
+An operation takes its path parameters, its query (text, as a URL carries it) and its JSON body,
+and returns the JSON the admin route answers; a refusal is an `AdminError` (its HTTP status and
+sentence). Bodies are checked by the pydantic models of `admin_bodies` and `fault_rule`, loaded
+on the first call that has a body, so a start-up imports no pydantic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from .. import errors as e
+from ..config import describe
+from ..journal import ROUTES
+from ..tasks import Status
+from .deliveries import STATES
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .simulator import Simulator
+
+Params = Mapping[str, str]
+Query = Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One admin operation and its HTTP form: `method` and `path` under /__mock."""
+
+    name: str
+    method: str
+    path: str
+    query: tuple[str, ...] = ()
+    body: str | None = None  # the name of its body's model (`_MODELS`), if it takes one
+    status: int = 200  # the status of its success
+    open: bool = False  # answered without the admin token
+
+
+OPS: Final[tuple[Op, ...]] = (
+    Op("health", "GET", "/health", open=True),
+    Op("reset", "POST", "/reset"),
+    Op("accounts", "GET", "/accounts"),
+    Op("account", "GET", "/accounts/{key}"),
+    Op("set_account", "PUT", "/accounts/{key}", body="AccountBody"),
+    Op("open_account", "POST", "/accounts/{key}"),
+    Op("ledger", "GET", "/accounts/{key}/ledger"),
+    Op("tasks", "GET", "/tasks", query=("key", "limit", "seen_final")),
+    Op("task", "GET", "/tasks/{task_id}"),
+    Op("succeed", "POST", "/tasks/{task_id}/succeed"),
+    Op("fail", "POST", "/tasks/{task_id}/fail", body="FailBody"),
+    Op("cancel", "POST", "/tasks/{task_id}/cancel", body="FailBody"),
+    Op("clock", "GET", "/clock"),
+    Op("advance", "POST", "/clock/advance", body="AdvanceBody"),
+    Op("faults", "GET", "/faults", query=("api_key",)),
+    Op("add_fault", "POST", "/faults", body="FaultRule", status=201),
+    Op("clear_faults", "DELETE", "/faults", query=("api_key",)),
+    Op("remove_fault", "DELETE", "/faults/{rule_id}"),
+    Op("webhooks", "GET", "/webhooks", query=("key", "taskId", "state")),
+    Op("clear_webhooks", "DELETE", "/webhooks", query=("key",)),
+    Op("requests", "GET", "/requests", query=("route", "key", "code", "limit")),
+    Op("clear_requests", "DELETE", "/requests", query=("key",)),
+)
+BY_NAME: Final = {op.name: op for op in OPS}
+
+
+def _model(name: str) -> type[BaseModel]:
+    """A body's model, loaded on first use (pydantic is not imported by a start-up)."""
+    if name == "FaultRule":
+        from ..fault_rule import FaultRule  # noqa: PLC0415 (see the module docstring)
+
+        return FaultRule
+    from .. import admin_bodies  # noqa: PLC0415 (see the module docstring)
+
+    model: type[BaseModel] = getattr(admin_bodies, name)
+    return model
+
+
+def checked_body(op: Op, value: Any) -> Any:
+    """The op's body as its model reads it; AdminError 400 naming the field when it is not."""
+    assert op.body is not None
+    from pydantic import ValidationError  # noqa: PLC0415 (a body's first check loads pydantic)
+
+    try:
+        return _model(op.body).model_validate({} if value is None else value)
+    except ValidationError as exc:
+        raise e.AdminError(400, describe(exc, subject="field")) from None
+
+
+def _integer(query: Query, name: str) -> int | None:
+    text = query.get(name)
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise e.AdminError(400, f"{name} must be an integer.") from None
+    if name == "limit" and value < 0:
+        raise e.AdminError(400, "limit must be 0 or more.")
+    return value
+
+
+class LocalControl:
+    """Every operation of `OPS` on one simulation, in process."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    async def call(self, name: str, params: Params, query: Query, body: Any = None) -> Any:
+        """Carry out operation `name`; its JSON answer, or AdminError."""
+        op = BY_NAME[name]
+        checked = checked_body(op, body) if op.body is not None else None
+        if name == "advance":
+            assert checked is not None
+            return await self.advance(checked.seconds)
+        return getattr(self, f"_{name}")(params, query, checked)
+
+    async def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the clock on; answer once every attempt this made due, and any in flight, has
+        ended (A7), so the caller needs no waiting."""
+        sim = self.sim
+        sim.advance(seconds)
+        await sim.deliveries.drain()
+        return sim.clock_json()
+
+    # -- the operations (each: path parameters, query, checked body -> JSON) -----------------
+
+    def _health(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        return {"status": "ok"}
+
+    def _reset(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        self.sim.reset()
+        return {"status": "reset"}
+
+    def _accounts(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        return {"accounts": [a.to_json() for a in self.sim.accounts()]}
+
+    def _account(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        return self.sim.account(params["key"]).to_json()
+
+    def _set_account(self, params: Params, query: Query, body: Any) -> dict[str, Any]:
+        return self.sim.set_account(params["key"], body.balance, body.vip).to_json()
+
+    def _open_account(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        return self.sim.open_account(params["key"]).to_json()
+
+    def _ledger(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        return self.sim.account(params["key"]).ledger_json()
+
+    def _tasks(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        seen = query.get("seen_final")  # an extension, for the client report (F)
+        if seen not in (None, "true", "false"):
+            raise e.AdminError(400, "seen_final must be true or false.")
+        seen_final = None if seen is None else seen == "true"
+        limit = _integer(query, "limit")
+        return {"tasks": self.sim.list_tasks(query.get("key"), limit, seen_final=seen_final)}
+
+    def _task(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        sim = self.sim
+        return sim.task_json(sim.task(params["task_id"]))
+
+    def _succeed(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        return self._end(params["task_id"], "succeeded", None, None)
+
+    def _fail(self, params: Params, query: Query, body: Any) -> dict[str, Any]:
+        return self._end(params["task_id"], "failed", body.failure_reason, body.error_message)
+
+    def _cancel(self, params: Params, query: Query, body: Any) -> dict[str, Any]:
+        return self._end(params["task_id"], "cancelled", body.failure_reason, body.error_message)
+
+    def _end(
+        self, task_id: str, status: Status, reason: str | None, message: str | None
+    ) -> dict[str, Any]:
+        sim = self.sim
+        return sim.task_json(sim.finish(task_id, status, reason, message))
+
+    def _clock(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        return self.sim.clock_json()
+
+    def _faults(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        key = query.get("api_key")
+        rules = self.sim.faults.rules
+        return {"faults": [r.to_json() for r in rules if key in (None, r.rule.api_key)]}
+
+    def _add_fault(self, params: Params, query: Query, body: Any) -> dict[str, Any]:
+        stored: dict[str, Any] = self.sim.faults.add(body).to_json()
+        return stored
+
+    def _clear_faults(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        self.sim.faults.clear(query.get("api_key"))
+        return {"faults": []}
+
+    def _remove_fault(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        rule_id = params["rule_id"]
+        if not self.sim.faults.remove(rule_id):
+            raise e.AdminError(404, f"Fault rule {rule_id[:64]} was not found.")
+        return {"deleted": rule_id}
+
+    def _webhooks(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        state = query.get("state")
+        if state is not None and state not in STATES:
+            raise e.AdminError(400, f"state must be one of: {', '.join(STATES)}.")
+        found = self.sim.deliveries.query_now(
+            key=query.get("key"), task_id=query.get("taskId"), state=state
+        )
+        return {"webhooks": [d.to_json() for d in found]}
+
+    def _clear_webhooks(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        self.sim.deliveries.clear(query.get("key"))
+        return {"webhooks": []}
+
+    def _requests(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        route = query.get("route")
+        if route is not None and route not in ROUTES:
+            raise e.AdminError(400, f"route must be one of: {', '.join(ROUTES)}.")
+        rows = self.sim.journal.query(
+            route=route,
+            key=query.get("key"),
+            code=_integer(query, "code"),
+            limit=_integer(query, "limit"),
+        )
+        return {"requests": rows}
+
+    def _clear_requests(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        self.sim.journal.clear(query.get("key"))
+        return {"requests": []}
