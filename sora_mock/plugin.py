@@ -110,6 +110,31 @@ def wait_for_health(url: str, wait: float) -> str | None:
         time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
 
+REPORT_OPTION: Final = "--sora-mock-report"
+MSG_REPORT_IS_DIR: Final = "{option}={path}: {path!r} is a directory; name a file for the JSON"
+MSG_REPORT_NOT_OURS: Final = (
+    "{option}={path}: {path!r} exists and is not a report sora-mock wrote; the report never "
+    "writes over a file it did not write (name another file, or remove that one)"
+)
+MSG_REPORT_NO_FOLDER: Final = "{option}={path}: the folder {folder!r} does not exist"
+
+
+def check_report_path(path: str) -> None:
+    """A usage error, before any test runs, when the JSON could not be written or would
+    write over a file the plugin did not write (CONTRACT F1)."""
+    target = Path(path)
+    message = None
+    if target.is_dir():
+        message = MSG_REPORT_IS_DIR.format(option=REPORT_OPTION, path=path)
+    elif target.exists() and not client_report.written_here(target):
+        message = MSG_REPORT_NOT_OURS.format(option=REPORT_OPTION, path=path)
+    elif not target.parent.is_dir():
+        folder = str(target.parent)
+        message = MSG_REPORT_NO_FOLDER.format(option=REPORT_OPTION, path=path, folder=folder)
+    if message is not None:
+        raise pytest.UsageError(message)
+
+
 class ServerErrorInTest(AssertionError):
     """An exception escaped a sora-mock handler while this test ran (the client saw a 500)."""
 
@@ -140,15 +165,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the `variants` setting of every server the plugin starts: random, contract, or "
         "JSON (a list of points, a table of point: form) (default: $SORA_MOCK_VARIANTS)",
     )
+    # nargs="?" for `--sora-mock-report` alone; pytest_load_initial_conftests makes sure the
+    # word after it is never taken as its value
     group.addoption(
-        "--sora-mock-report",
+        REPORT_OPTION,
         nargs="?",
         const="",
         default=None,
         metavar="PATH",
         help="at the end, print what the mock noticed about the client in each test; "
-        "--sora-mock-report=PATH also writes it as JSON",
+        "--sora-mock-report=PATH (with '=') also writes it as JSON, never over a file that is "
+        "not such a report",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(args: list[str]) -> None:
+    """A bare `--sora-mock-report` becomes `--sora-mock-report=`, so that the word after it
+    stays what it is, a test path (argparse would take it as the option's value, and the
+    report would be written over it). `args` holds the addopts too; it is the list pytest
+    parses next, so it is changed in place. Words after `--` are left alone."""
+    end = args.index("--") if "--" in args else len(args)
+    args[:end] = [f"{REPORT_OPTION}=" if arg == REPORT_OPTION else arg for arg in args[:end]]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -169,6 +207,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[VARIANTS] = _variants(text, "--sora-mock-variants")
     path = config.getoption("sora_mock_report")
     if path is not None and not hasattr(config, "workerinput"):  # not on an xdist worker
+        if path:
+            check_report_path(path)
         config.pluginmanager.register(ClientReport(path), "sora_mock_client_report")
 
 
