@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from . import __version__, ui
 from . import errors as e
-from . import ui
 from .config import describe
 from .deliveries import STATES
 from .journal import ROUTES
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 TOKEN_HEADER: Final = "X-Sora-Mock-Admin-Token"  # noqa: S105 (a header name, not a secret)
 OPEN_ROUTES: Final = frozenset(("/__mock/health", *ui.PATHS))
+# the health answer names the service (E1): the fixture checks it before it trusts a URL
+SERVICE: Final = "sora-mock"
+HEALTH: Final = {"status": "ok", "service": SERVICE, "version": __version__}
+_HEALTH_BODY: Final = e.dumps(HEALTH)  # encoded once: a health check costs no JSON work
 M = TypeVar("M", bound="BaseModel")
 
 
@@ -89,7 +93,7 @@ def _sim(request: web.Request) -> Simulator:
 
 
 async def health(request: web.Request) -> web.Response:
-    return _reply({"status": "ok"})
+    return json_response(_HEALTH_BODY)
 
 
 async def reset(request: web.Request) -> web.Response:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from . import report as client_report
+from .admin import SERVICE
 from .apphandle import AppFactory
 from .client import SoraMock
 from .server import MockServer
@@ -56,6 +57,11 @@ MSG_NO_ANSWER: Final = (
     "sora-mock at {url} did not answer GET /__mock/health within {wait:g} s ({reason}); "
     "start it, or point {source} at it (--sora-mock-wait sets how long to wait)"
 )
+MSG_NOT_A_MOCK: Final = (
+    "{source}: {url} is not a sora-mock: GET /__mock/health answered {found}; "
+    'a sora-mock answers {{"service": "sora-mock"}} there'
+)
+SHOWN: Final = 120  # characters of a foreign answer shown in the message
 
 
 def _option_source(config: pytest.Config, option: str, env: str) -> tuple[Any, str]:
@@ -74,6 +80,8 @@ def check_url(url: str, source: str) -> str:
         why = "the scheme must be http:// or https://"
     elif not parts.hostname:
         why = "it has no host"
+    elif parts.path not in ("", "/"):
+        why = f"it has a path ({parts.path!r}); the mock's routes are at the server's root"
     elif parts.query or parts.fragment:
         why = "it has a query or a fragment"
     else:
@@ -88,8 +96,10 @@ def check_url(url: str, source: str) -> str:
     return url.strip().rstrip("/")
 
 
-def wait_for_health(url: str, wait: float) -> str | None:
-    """Ask /__mock/health until it answers 200 or `wait` seconds pass; None, or why not."""
+def health_problem(url: str, wait: float) -> tuple[bool, str] | None:
+    """None when a sora-mock answers GET /__mock/health; else (whether something answered,
+    what was found). It asks until `wait` seconds pass while nothing answers or the answer is
+    a 5xx (a container or the proxy before it still starting); any other answer is final."""
     deadline = time.monotonic() + wait
     reason = "no answer"
     while True:
@@ -98,16 +108,47 @@ def wait_for_health(url: str, wait: float) -> str | None:
             with urllib.request.urlopen(  # noqa: S310 (the scheme was checked: http or https)
                 f"{url}/__mock/health", timeout=max(0.2, min(left, 2.0))
             ) as response:
-                if response.status == 200:
-                    return None
-                reason = f"HTTP {response.status}"
+                return _not_a_mock(response.status, response.read(4096))
         except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return _not_a_mock(exc.code, exc.read(4096))
             reason = f"HTTP {exc.code}"
         except (OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", None) or exc)
         if time.monotonic() >= deadline:
-            return reason
+            return False, reason
         time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
+def _not_a_mock(status: int, body: bytes) -> tuple[bool, str] | None:
+    """None for a sora-mock's health answer; else what was found there, on one line."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", "replace")
+        shown = f"a body that is not JSON: {text[:SHOWN]!r}" if text else "an empty body"
+        return True, f"HTTP {status} with {shown}"
+    if status == 200 and isinstance(data, dict) and data.get("service") == SERVICE:
+        return None
+    shown = json.dumps(data, ensure_ascii=False)
+    return True, f"HTTP {status} with {shown[:SHOWN]}{'…' if len(shown) > SHOWN else ''}"
+
+
+def check_remote(config: pytest.Config) -> None:
+    """Before the first test: the `--sora-mock-url` server must be a sora-mock (CONTRACT F1).
+    If it is not, or never answers, the session stops with one line naming the URL."""
+    url: str = config.option.sora_mock_url
+    wait: float = config.option.sora_mock_wait
+    source: str = config.option.sora_mock_url_source
+    problem = health_problem(url, wait)
+    if problem is None:
+        return
+    answered, found = problem
+    if answered:
+        message = MSG_NOT_A_MOCK.format(source=source, url=url, found=found)
+    else:
+        message = MSG_NO_ANSWER.format(url=url, wait=wait, reason=found, source=source)
+    raise pytest.UsageError(message)
 
 
 REPORT_OPTION: Final = "--sora-mock-report"
@@ -212,6 +253,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(ClientReport(path), "sora_mock_client_report")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The `--sora-mock-url` check, once, in the controlling process (xdist's workers start
+    after it), and not for `--collect-only`, which runs no test."""
+    config = session.config
+    worker = hasattr(config, "workerinput")
+    if config.option.sora_mock_url and not worker and not config.option.collectonly:
+        check_remote(config)
+
+
 def _variants(value: Any, where: str) -> Any:
     """A variants value from an option or a marker, checked: a word, or JSON text, or data."""
     try:
@@ -279,22 +329,6 @@ def sora_mock_servers() -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
-def _sora_mock_remote(request: pytest.FixtureRequest) -> str:
-    """The --sora-mock-url server, once it answers. If it never does, the first test that
-    needs it fails with one line naming the URL and the option, and the run stops there."""
-    config = request.config
-    url: str = config.option.sora_mock_url
-    wait: float = config.option.sora_mock_wait
-    reason = wait_for_health(url, wait)
-    if reason is not None:
-        source = config.option.sora_mock_url_source
-        message = MSG_NO_ANSWER.format(url=url, wait=wait, reason=reason, source=source)
-        request.session.shouldfail = message
-        pytest.fail(message, pytrace=False)
-    return url
-
-
-@pytest.fixture(scope="session")
 def _sora_mock_salt(pytestconfig: pytest.Config) -> str:
     """Keys are stable per test in-process; on a shared server, unique to this session too."""
     return uuid.uuid4().hex[:8] if pytestconfig.getoption("sora_mock_url") else "test"
@@ -326,7 +360,6 @@ def sora_mock(
     if url:
         if request.node.get_closest_marker("sora_mock") is not None:
             pytest.skip("@pytest.mark.sora_mock needs a server of its own, not --sora-mock-url")
-        url = request.getfixturevalue("_sora_mock_remote")
         token = request.config.getoption("sora_mock_admin_token")
         handle = SoraMock(url, api_key, admin_token=token, shared=True).open()
         yield handle

@@ -103,6 +103,8 @@ class AdminErrorBody(_Strict):
 
 class Health(_Strict):
     status: Literal["ok"]
+    service: Literal["sora-mock"]
+    version: str
 
 
 class ResetDone(_Strict):
