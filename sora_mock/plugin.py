@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 import traceback
 import urllib.error
@@ -31,6 +32,7 @@ from . import report as client_report
 from .admin import SERVICE
 from .apphandle import AppFactory
 from .client import SoraMock
+from .config import env_warnings
 from .server import MockServer
 from .variants import parse as parse_variants
 from .variants import read_text as read_variants
@@ -232,6 +234,12 @@ def pytest_load_initial_conftests(args: list[str]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    if not hasattr(config, "workerinput"):  # once per run, not once per xdist worker
+        # on stderr as the command line writes it, before the run's first line: a pytest
+        # warning would come with this file's line number, and under `-W error` (or
+        # filterwarnings = error) would end the run with an internal error's traceback
+        for line in env_warnings(os.environ):
+            sys.stderr.write(f"sora-mock: {line}\n")
     url, source = _option_source(config, "--sora-mock-url", ENV_URL)
     config.option.sora_mock_url = check_url(url, source) if url else None
     config.option.sora_mock_url_source = source
