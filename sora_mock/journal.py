@@ -50,6 +50,7 @@ class Exchange:
     # request does not make three lists it may never fill (to_json copies them)
     warnings: Sequence[str] = ()
     normalizations: Sequence[str] = ()
+    documented_forms: Sequence[str] = ()  # of `normalizations`: no finding (Collected's)
     violations: Sequence[Violation] = ()
     started: float = field(default_factory=perf_counter)  # for the log line's ms
     journaled: bool = False
@@ -90,6 +91,7 @@ class Exchange:
             "taskId": self.task_id,
             "warnings": list(self.warnings),
             "normalizations": list(self.normalizations),
+            "documented_forms": list(self.documented_forms),
             "violations": [{"field": v.field, "message": v.message} for v in self.violations],
             "variant": self.variant or {},
         }

@@ -269,9 +269,10 @@ class Simulator(ControlPlane):
 
 def _journal_checks(x: Exchange, checked: Collected) -> None:
     """What validation found goes on the journal row; the first violation is the answer."""
-    x.warnings, x.normalizations, x.violations = (
+    x.warnings, x.normalizations, x.documented_forms, x.violations = (
         checked.warnings,
         checked.normalizations,
+        checked.documented_forms,
         checked.violations,
     )
     if checked.violations:
