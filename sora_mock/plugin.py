@@ -403,8 +403,10 @@ def _record_findings(request: pytest.FixtureRequest, handle: SoraMock) -> None:
 
 
 @pytest.fixture
-def sora_mock_app() -> AppFactory:
+def sora_mock_app() -> Iterator[AppFactory]:
     """For pytest-aiohttp's `aiohttp_client`: `sora_mock_app(**settings)` is a fresh app of its
     own (manual clock unless told otherwise) and `sora_mock_app.handle(app)` drives it in
     process, with the `sora_mock` handle's calls, never blocking the test's event loop."""
-    return AppFactory()
+    factory = AppFactory()
+    yield factory
+    factory.close()
