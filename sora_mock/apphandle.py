@@ -56,6 +56,11 @@ class AppHandle:
         balance = AccountBody(balance=credits).balance
         return self.simulator.set_account(key or self.api_key, balance, None).balance
 
+    def ledger(self, key: str | None = None) -> dict[str, Any]:
+        """The key's ledger as the admin route shows it: `{opening_balance, folded,
+        transactions}` (D1)."""
+        return self._do(lambda: self.simulator.account(key or self.api_key).ledger_json())
+
     def advance(self, seconds: float) -> float:
         """Move the mock clock on; returns its new time in mock seconds."""
         self.simulator.clock.advance(AdvanceBody(seconds=seconds).seconds)

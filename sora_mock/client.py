@@ -155,11 +155,11 @@ class SoraMock:
         """Make this test's key (or `key`) a VIP account, or not; books no transaction (B1)."""
         return bool(self._call("PUT", f"/accounts/{self._key(key)}", {"vip": vip})["vip"])
 
-    def ledger(self, key: str | None = None) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = self._call("GET", f"/accounts/{self._key(key)}/ledger")[
-            "transactions"
-        ]
-        return rows
+    def ledger(self, key: str | None = None) -> dict[str, Any]:
+        """This test's key's (or `key`'s) ledger as the admin route shows it (D1):
+        `{"opening_balance", "folded", "transactions"}`, the kept transactions oldest first."""
+        ledger: dict[str, Any] = self._call("GET", f"/accounts/{self._key(key)}/ledger")
+        return ledger
 
     def advance(self, seconds: float) -> float:
         """Move the mock clock on; returns the clock's new time in mock seconds."""
