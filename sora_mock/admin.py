@@ -103,7 +103,11 @@ def add_routes(app: web.Application) -> None:
     """
 
     for op in OPS:
-        app.router.add_route(op.method, PREFIX + op.path, _guarded(_operation(op)))
+        handler = _guarded(_operation(op))
+        if op.method == "GET":  # with HEAD, as aiohttp's add_get adds it
+            app.router.add_get(PREFIX + op.path, handler)
+        else:
+            app.router.add_route(op.method, PREFIX + op.path, handler)
 
     def get(path: str, handler: Handler) -> None:
         app.router.add_get(PREFIX + path, _guarded(handler))

@@ -16,6 +16,7 @@ from . import errors as e
 from .admin_bodies import AccountBody, AdvanceBody
 from .client import SoraMockError
 from .fault_rule import FaultRule
+from .receiver import WebhookReceiver, handle_receiver
 from .responses import SIMULATOR
 from .sim.simulator import Simulator
 
@@ -31,6 +32,7 @@ class AppHandle:
         self.api_key = api_key
         self.simulator: Simulator = app[SIMULATOR]
         self.simulator.open_account(api_key)
+        self._receiver: WebhookReceiver | None = None
 
     def __repr__(self) -> str:
         return f"AppHandle(api_key='…{self.api_key[-4:]}')"
@@ -53,6 +55,11 @@ class AppHandle:
     def set_balance(self, credits: int, key: str | None = None) -> int:
         balance = AccountBody(balance=credits).balance
         return self.simulator.set_account(key or self.api_key, balance, None).balance
+
+    def ledger(self, key: str | None = None) -> dict[str, Any]:
+        """The key's ledger as the admin route shows it: `{opening_balance, folded,
+        transactions}` (D1)."""
+        return self._do(lambda: self.simulator.account(key or self.api_key).ledger_json())
 
     def advance(self, seconds: float) -> float:
         """Move the mock clock on; returns its new time in mock seconds."""
@@ -107,9 +114,26 @@ class AppHandle:
         self.simulator.reset()
         self.simulator.open_account(self.api_key)
 
+    def webhook_receiver(
+        self, status: int | None = None, host: str | None = None, advertise: str | None = None
+    ) -> WebhookReceiver:
+        """This handle's receiver, as the `sora_mock` handle's (it runs on a thread of its own,
+        so it never blocks the loop); the fixture stops it after the test."""
+        self._receiver = handle_receiver(self._receiver, status, host, advertise)
+        return self._receiver
+
+    def close(self) -> None:
+        """Stop this handle's receiver, if it started one."""
+        if self._receiver is not None:
+            self._receiver.stop()
+            self._receiver = None
+
 
 class AppFactory:
     """What the `sora_mock_app` fixture gives: call it for an app, `.handle(app)` to drive it."""
+
+    def __init__(self) -> None:
+        self._handles: list[AppHandle] = []
 
     def __call__(self, **settings: Any) -> web.Application:
         from .app import create_app  # noqa: PLC0415 (app.py imports admin, as this module does)
@@ -117,4 +141,12 @@ class AppFactory:
         return create_app(**{"clock": "manual", **settings})
 
     def handle(self, app: web.Application, api_key: str = DEFAULT_KEY) -> AppHandle:
-        return AppHandle(app, api_key)
+        handle = AppHandle(app, api_key)
+        self._handles.append(handle)
+        return handle
+
+    def close(self) -> None:
+        """After the test: every handle's receiver is stopped."""
+        for handle in self._handles:
+            handle.close()
+        self._handles.clear()

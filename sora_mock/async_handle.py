@@ -74,6 +74,8 @@ class AsyncSoraMock:
     reset = _off_the_loop(SoraMock.reset)
     webhooks = _off_the_loop(SoraMock.webhooks)
 
-    def webhook_receiver(self, status: int | None = None) -> WebhookReceiver:
+    def webhook_receiver(
+        self, status: int | None = None, host: str | None = None, advertise: str | None = None
+    ) -> WebhookReceiver:
         """The test's receiver (it runs on a thread of its own: nothing here blocks the loop)."""
-        return self.sync.webhook_receiver(status)
+        return self.sync.webhook_receiver(status, host, advertise)

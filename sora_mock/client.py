@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .async_handle import AsyncSoraMock
 
-from .receiver import WebhookReceiver
+from .receiver import WebhookReceiver, handle_receiver
 
 
 class SoraMockError(Exception):
@@ -155,11 +155,11 @@ class SoraMock:
         """Make this test's key (or `key`) a VIP account, or not; books no transaction (B1)."""
         return bool(self._call("PUT", f"/accounts/{self._key(key)}", {"vip": vip})["vip"])
 
-    def ledger(self, key: str | None = None) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = self._call("GET", f"/accounts/{self._key(key)}/ledger")[
-            "transactions"
-        ]
-        return rows
+    def ledger(self, key: str | None = None) -> dict[str, Any]:
+        """This test's key's (or `key`'s) ledger as the admin route shows it (D1):
+        `{"opening_balance", "folded", "transactions"}`, the kept transactions oldest first."""
+        ledger: dict[str, Any] = self._call("GET", f"/accounts/{self._key(key)}/ledger")
+        return ledger
 
     def advance(self, seconds: float) -> float:
         """Move the mock clock on; returns the clock's new time in mock seconds."""
@@ -231,17 +231,19 @@ class SoraMock:
         )
         return task
 
-    def webhook_receiver(self, status: int | None = None) -> WebhookReceiver:
-        """A receiver on loopback of this test's own; the same one on every call.
+    def webhook_receiver(
+        self, status: int | None = None, host: str | None = None, advertise: str | None = None
+    ) -> WebhookReceiver:
+        """A receiver of this test's own, on loopback unless `host` says otherwise; the same
+        one on every call.
 
         It answers 200 unless `status` says otherwise; a later call changes its status only when
-        `status` is given. With the manual clock a delivery has arrived when `.advance()`
-        returns, since the advance waits for every attempt it made due.
+        `status` is given. `advertise` (or SORA_MOCK_RECEIVER_ADVERTISE) is the host name its
+        `.url` names, for a mock in a container: `host="0.0.0.0", advertise="host.docker.internal"`.
+        With the manual clock a delivery has arrived when `.advance()` returns, since the advance
+        waits for every attempt it made due.
         """
-        if self._receiver is None:
-            self._receiver = WebhookReceiver(200 if status is None else status).start()
-        elif status is not None:
-            self._receiver.status = status
+        self._receiver = handle_receiver(self._receiver, status, host, advertise)
         return self._receiver
 
     def webhooks(self, state: str | None = None) -> list[dict[str, Any]]:

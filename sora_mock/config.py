@@ -30,13 +30,25 @@ class ConfigError(Exception):
 
 _TABLES: Final = ("accounts", "pricing", "faults", "webhook_allow_hosts")
 _BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
-# SORA_MOCK_* names that are not settings: the file's name, and what the pytest plugin reads
-# (a name close to one of these is not a mistyped setting, so none of them earns a warning)
-OTHER_ENV: Final = frozenset(
-    (ENV_CONFIG, "SORA_MOCK_URL", "SORA_MOCK_WAIT", "SORA_MOCK_VARIANTS", "SORA_MOCK_REPORT")
-)
+# SORA_MOCK_* names that are read although they are not settings, and by what: none of them
+# earns a warning, and a name within two edits of one earns the warning a mistyped setting does
+# (SORA_MOCK_INTERCEPT is kept for the fixture's interception, CONTRACT F1)
+FIXTURE_READER: Final = "a variable of the pytest plugin"
+OTHER_ENV: Final = {
+    ENV_CONFIG: "the config file",
+    "SORA_MOCK_URL": FIXTURE_READER,
+    "SORA_MOCK_WAIT": FIXTURE_READER,
+    "SORA_MOCK_ADMIN_TOKEN": FIXTURE_READER,
+    "SORA_MOCK_VARIANTS": FIXTURE_READER,
+    "SORA_MOCK_REPORT": FIXTURE_READER,
+    "SORA_MOCK_RECEIVER_ADVERTISE": FIXTURE_READER,
+    "SORA_MOCK_INTERCEPT": FIXTURE_READER,
+}
 MSG_ENV_TYPO: Final = (
     "warning: {env} is not a setting and is ignored; did you mean {suggestion} (setting {name!r})?"
+)
+MSG_ENV_TYPO_OTHER: Final = (
+    "warning: {env} is not a setting and is ignored; did you mean {suggestion} ({reader})?"
 )
 MSG_UTF16: Final = "config file {path!r} is {encoding}; save it as UTF-8"
 MSG_NOT_UTF8: Final = (
@@ -160,7 +172,10 @@ def closest(word: str, names: Iterable[str], limit: int = 2) -> str | None:
 
 
 def env_warnings(environ: Mapping[str, str]) -> list[str]:
-    """One line per `SORA_MOCK_*` name that is no setting but within two edits of one (E)."""
+    """One line per `SORA_MOCK_*` name that is not read but within two edits of one that is: a
+    setting's (E) or another name in OTHER_ENV, such as the fixture's (F1). The nearest wins;
+    between equals, the setting."""
+    others = {name[len(ENV_PREFIX) :].lower(): name for name in OTHER_ENV}
     lines = []
     for variable in sorted(environ):
         if not variable.startswith(ENV_PREFIX) or variable in OTHER_ENV:
@@ -168,9 +183,15 @@ def env_warnings(environ: Mapping[str, str]) -> list[str]:
         word = variable[len(ENV_PREFIX) :].lower()
         if not word or word in Settings.model_fields:
             continue
-        name = closest(word, Settings.model_fields)
-        if name is not None:
+        name = closest(word, [*Settings.model_fields, *others])
+        if name is None:
+            continue
+        if name in Settings.model_fields:
             lines.append(MSG_ENV_TYPO.format(env=variable, suggestion=env_name(name), name=name))
+        else:
+            other = others[name]
+            reader = OTHER_ENV[other]
+            lines.append(MSG_ENV_TYPO_OTHER.format(env=variable, suggestion=other, reader=reader))
     return lines
 
 

@@ -53,6 +53,7 @@ class Exchange:
     # request does not make three lists it may never fill (to_json copies them)
     warnings: Sequence[str] = ()
     normalizations: Sequence[str] = ()
+    documented_forms: Sequence[str] = ()  # of `normalizations`: no finding (Collected's)
     violations: Sequence[Violation] = ()
     started: float = field(default_factory=perf_counter)  # for the log line's ms
     journaled: bool = False
@@ -61,9 +62,10 @@ class Exchange:
 
     def note(self, found: Collected) -> None:
         """What a route's validation found: the row's warnings, normalizations, violations."""
-        self.warnings, self.normalizations, self.violations = (
+        self.warnings, self.normalizations, self.documented_forms, self.violations = (
             found.warnings,
             found.normalizations,
+            found.documented_forms,
             found.violations,
         )
 
@@ -101,6 +103,7 @@ class Exchange:
             "taskId": self.task_id,
             "warnings": list(self.warnings),
             "normalizations": list(self.normalizations),
+            "documented_forms": list(self.documented_forms),
             "violations": [{"field": v.field, "message": v.message} for v in self.violations],
             "variant": self.variant or {},
         }

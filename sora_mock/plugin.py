@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 import traceback
 import urllib.error
@@ -30,7 +31,9 @@ import pytest
 from . import report as client_report
 from .apphandle import AppFactory
 from .client import SoraMock
+from .config import env_warnings
 from .server import MockServer
+from .sim.control import SERVICE
 from .variants import parse as parse_variants
 from .variants import read_text as read_variants
 
@@ -56,6 +59,11 @@ MSG_NO_ANSWER: Final = (
     "sora-mock at {url} did not answer GET /__mock/health within {wait:g} s ({reason}); "
     "start it, or point {source} at it (--sora-mock-wait sets how long to wait)"
 )
+MSG_NOT_A_MOCK: Final = (
+    "{source}: {url} is not a sora-mock: GET /__mock/health answered {found}; "
+    'a sora-mock answers {{"service": "sora-mock"}} there'
+)
+SHOWN: Final = 120  # characters of a foreign answer shown in the message
 
 
 def _option_source(config: pytest.Config, option: str, env: str) -> tuple[Any, str]:
@@ -74,6 +82,8 @@ def check_url(url: str, source: str) -> str:
         why = "the scheme must be http:// or https://"
     elif not parts.hostname:
         why = "it has no host"
+    elif parts.path not in ("", "/"):
+        why = f"it has a path ({parts.path!r}); the mock's routes are at the server's root"
     elif parts.query or parts.fragment:
         why = "it has a query or a fragment"
     else:
@@ -88,8 +98,10 @@ def check_url(url: str, source: str) -> str:
     return url.strip().rstrip("/")
 
 
-def wait_for_health(url: str, wait: float) -> str | None:
-    """Ask /__mock/health until it answers 200 or `wait` seconds pass; None, or why not."""
+def health_problem(url: str, wait: float) -> tuple[bool, str] | None:
+    """None when a sora-mock answers GET /__mock/health; else (whether something answered,
+    what was found). It asks until `wait` seconds pass while nothing answers or the answer is
+    a 5xx (a container or the proxy before it still starting); any other answer is final."""
     deadline = time.monotonic() + wait
     reason = "no answer"
     while True:
@@ -98,16 +110,72 @@ def wait_for_health(url: str, wait: float) -> str | None:
             with urllib.request.urlopen(  # noqa: S310 (the scheme was checked: http or https)
                 f"{url}/__mock/health", timeout=max(0.2, min(left, 2.0))
             ) as response:
-                if response.status == 200:
-                    return None
-                reason = f"HTTP {response.status}"
+                return _not_a_mock(response.status, response.read(4096))
         except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return _not_a_mock(exc.code, exc.read(4096))
             reason = f"HTTP {exc.code}"
         except (OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", None) or exc)
         if time.monotonic() >= deadline:
-            return reason
+            return False, reason
         time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
+def _not_a_mock(status: int, body: bytes) -> tuple[bool, str] | None:
+    """None for a sora-mock's health answer; else what was found there, on one line."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", "replace")
+        shown = f"a body that is not JSON: {text[:SHOWN]!r}" if text else "an empty body"
+        return True, f"HTTP {status} with {shown}"
+    if status == 200 and isinstance(data, dict) and data.get("service") == SERVICE:
+        return None
+    shown = json.dumps(data, ensure_ascii=False)
+    return True, f"HTTP {status} with {shown[:SHOWN]}{'…' if len(shown) > SHOWN else ''}"
+
+
+def check_remote(config: pytest.Config) -> None:
+    """Before the first test: the `--sora-mock-url` server must be a sora-mock (CONTRACT F1).
+    If it is not, or never answers, the session stops with one line naming the URL."""
+    url: str = config.option.sora_mock_url
+    wait: float = config.option.sora_mock_wait
+    source: str = config.option.sora_mock_url_source
+    problem = health_problem(url, wait)
+    if problem is None:
+        return
+    answered, found = problem
+    if answered:
+        message = MSG_NOT_A_MOCK.format(source=source, url=url, found=found)
+    else:
+        message = MSG_NO_ANSWER.format(url=url, wait=wait, reason=found, source=source)
+    raise pytest.UsageError(message)
+
+
+REPORT_OPTION: Final = "--sora-mock-report"
+MSG_REPORT_IS_DIR: Final = "{option}={path}: {path!r} is a directory; name a file for the JSON"
+MSG_REPORT_NOT_OURS: Final = (
+    "{option}={path}: {path!r} exists and is not a report sora-mock wrote; the report never "
+    "writes over a file it did not write (name another file, or remove that one)"
+)
+MSG_REPORT_NO_FOLDER: Final = "{option}={path}: the folder {folder!r} does not exist"
+
+
+def check_report_path(path: str) -> None:
+    """A usage error, before any test runs, when the JSON could not be written or would
+    write over a file the plugin did not write (CONTRACT F1)."""
+    target = Path(path)
+    message = None
+    if target.is_dir():
+        message = MSG_REPORT_IS_DIR.format(option=REPORT_OPTION, path=path)
+    elif target.exists() and not client_report.written_here(target):
+        message = MSG_REPORT_NOT_OURS.format(option=REPORT_OPTION, path=path)
+    elif not target.parent.is_dir():
+        folder = str(target.parent)
+        message = MSG_REPORT_NO_FOLDER.format(option=REPORT_OPTION, path=path, folder=folder)
+    if message is not None:
+        raise pytest.UsageError(message)
 
 
 class ServerErrorInTest(AssertionError):
@@ -140,19 +208,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the `variants` setting of every server the plugin starts: random, contract, or "
         "JSON (a list of points, a table of point: form) (default: $SORA_MOCK_VARIANTS)",
     )
+    # nargs="?" for `--sora-mock-report` alone; pytest_load_initial_conftests makes sure the
+    # word after it is never taken as its value
     group.addoption(
-        "--sora-mock-report",
+        REPORT_OPTION,
         nargs="?",
         const="",
         default=None,
         metavar="PATH",
         help="at the end, print what the mock noticed about the client in each test; "
-        "--sora-mock-report=PATH also writes it as JSON",
+        "--sora-mock-report=PATH (with '=') also writes it as JSON, never over a file that is "
+        "not such a report",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(args: list[str]) -> None:
+    """A bare `--sora-mock-report` becomes `--sora-mock-report=`, so that the word after it
+    stays what it is, a test path (argparse would take it as the option's value, and the
+    report would be written over it). `args` holds the addopts too; it is the list pytest
+    parses next, so it is changed in place. Words after `--` are left alone."""
+    end = args.index("--") if "--" in args else len(args)
+    args[:end] = [f"{REPORT_OPTION}=" if arg == REPORT_OPTION else arg for arg in args[:end]]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    if not hasattr(config, "workerinput"):  # once per run, not once per xdist worker
+        # on stderr as the command line writes it, before the run's first line: a pytest
+        # warning would come with this file's line number, and under `-W error` (or
+        # filterwarnings = error) would end the run with an internal error's traceback
+        for line in env_warnings(os.environ):
+            sys.stderr.write(f"sora-mock: {line}\n")
     url, source = _option_source(config, "--sora-mock-url", ENV_URL)
     config.option.sora_mock_url = check_url(url, source) if url else None
     config.option.sora_mock_url_source = source
@@ -169,7 +256,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[VARIANTS] = _variants(text, "--sora-mock-variants")
     path = config.getoption("sora_mock_report")
     if path is not None and not hasattr(config, "workerinput"):  # not on an xdist worker
+        if path:
+            check_report_path(path)
         config.pluginmanager.register(ClientReport(path), "sora_mock_client_report")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The `--sora-mock-url` check, once, in the controlling process (xdist's workers start
+    after it), and not for `--collect-only`, which runs no test."""
+    config = session.config
+    worker = hasattr(config, "workerinput")
+    if config.option.sora_mock_url and not worker and not config.option.collectonly:
+        check_remote(config)
 
 
 def _variants(value: Any, where: str) -> Any:
@@ -239,22 +337,6 @@ def sora_mock_servers() -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
-def _sora_mock_remote(request: pytest.FixtureRequest) -> str:
-    """The --sora-mock-url server, once it answers. If it never does, the first test that
-    needs it fails with one line naming the URL and the option, and the run stops there."""
-    config = request.config
-    url: str = config.option.sora_mock_url
-    wait: float = config.option.sora_mock_wait
-    reason = wait_for_health(url, wait)
-    if reason is not None:
-        source = config.option.sora_mock_url_source
-        message = MSG_NO_ANSWER.format(url=url, wait=wait, reason=reason, source=source)
-        request.session.shouldfail = message
-        pytest.fail(message, pytrace=False)
-    return url
-
-
-@pytest.fixture(scope="session")
 def _sora_mock_salt(pytestconfig: pytest.Config) -> str:
     """Keys are stable per test in-process; on a shared server, unique to this session too."""
     return uuid.uuid4().hex[:8] if pytestconfig.getoption("sora_mock_url") else "test"
@@ -286,7 +368,6 @@ def sora_mock(
     if url:
         if request.node.get_closest_marker("sora_mock") is not None:
             pytest.skip("@pytest.mark.sora_mock needs a server of its own, not --sora-mock-url")
-        url = request.getfixturevalue("_sora_mock_remote")
         token = request.config.getoption("sora_mock_admin_token")
         handle = SoraMock(url, api_key, admin_token=token, shared=True).open()
         yield handle
@@ -322,8 +403,10 @@ def _record_findings(request: pytest.FixtureRequest, handle: SoraMock) -> None:
 
 
 @pytest.fixture
-def sora_mock_app() -> AppFactory:
+def sora_mock_app() -> Iterator[AppFactory]:
     """For pytest-aiohttp's `aiohttp_client`: `sora_mock_app(**settings)` is a fresh app of its
     own (manual clock unless told otherwise) and `sora_mock_app.handle(app)` drives it in
     process, with the `sora_mock` handle's calls, never blocking the test's event loop."""
-    return AppFactory()
+    factory = AppFactory()
+    yield factory
+    factory.close()

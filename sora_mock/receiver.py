@@ -1,6 +1,10 @@
 """A webhook receiver on loopback: the fixture's `.webhook_receiver()`, and a one-command
 receiver for trying A7 by hand (`python -m sora_mock.receiver --port 9100`).
 
+For a mock in a container (F1) it listens on another address (`host`, e.g. 0.0.0.0) and puts
+another host name into its URL (`advertise`, e.g. host.docker.internal): the name under which
+the container reaches the machine the tests run on.
+
 It is the standard library's threaded HTTP server, so it runs beside any test, sync or async,
 without an event loop of its own. A request is recorded before it is answered: when the mock's
 clock advance returns (it waits for the attempt's answer), the delivery is already in `.received`.
@@ -9,7 +13,10 @@ clock advance returns (it waits for the attempt's answer), the delivery is alrea
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import os
+import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -19,6 +26,44 @@ from typing import Any, Final
 
 PATH: Final = "/webhook"
 MAX_BODY: Final = 16 * 1024 * 1024
+LOOPBACK: Final = "127.0.0.1"
+ENV_ADVERTISE: Final = "SORA_MOCK_RECEIVER_ADVERTISE"
+MSG_OTHER_PLACE: Final = (
+    "this test's webhook receiver already listens on {host!r} as {url}; "
+    "give host and advertise on its first call"
+)
+
+
+class _Server4(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _Server6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+    daemon_threads = True
+
+
+def _bare(host: str) -> str:
+    """A host without the brackets an IPv6 literal wears in a URL."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).version == 6
+    except ValueError:
+        return False
+
+
+def url_host(host: str) -> str:
+    """A host as a URL's authority writes it: an IPv6 literal in brackets."""
+    host = _bare(host)
+    return f"[{host}]" if _is_ipv6(host) else host
+
+
+def default_advertise() -> str | None:
+    """SORA_MOCK_RECEIVER_ADVERTISE, set once for a run (the container's name for this host)."""
+    return os.environ.get(ENV_ADVERTISE) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,26 +81,47 @@ class Received:
 
 
 class WebhookReceiver:
-    """Records every POST it gets and answers `status` (settable while it runs)."""
+    """Records every POST it gets and answers `status` (settable while it runs).
+
+    `host` is the address it listens on (loopback unless told); `advertise` the host name its
+    `url` names instead of that address. Without `advertise`, a wildcard address (0.0.0.0,
+    ::) is named as loopback in the URL, since no client can send to a wildcard.
+    """
 
     def __init__(
         self,
         status: int = 200,
         *,
-        host: str = "127.0.0.1",
+        host: str = LOOPBACK,
         port: int = 0,
+        advertise: str | None = None,
         on_receive: Callable[[Received], None] | None = None,
     ) -> None:
         self.status = status
         self._received: list[Received] = []
         self._lock = threading.Condition()
         self._on_receive = on_receive
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._server.daemon_threads = True
+        self.host = _bare(host)
+        self.advertise = advertise
+        server = _Server6 if _is_ipv6(self.host) else _Server4
+        self._server = server((self.host, port), self._handler())
         self._thread: threading.Thread | None = None
         bound_host, bound_port = self._server.server_address[:2]
-        self.base_url = f"http://{bound_host!s}:{bound_port}"
+        if advertise is not None:
+            named = advertise
+        elif bound_host in ("0.0.0.0", "::"):  # noqa: S104 (a wildcard named as loopback)
+            named = "::1" if bound_host == "::" else LOOPBACK
+        else:
+            named = str(bound_host)
+        self.port: int = bound_port
+        self.base_url = f"http://{url_host(named)}:{bound_port}"
         self.url = self.base_url + PATH
+
+    def placed(self, host: str | None, advertise: str | None) -> bool:
+        """Whether a call's `host` and `advertise` (None: any) are this receiver's."""
+        return (host is None or _bare(host) == self.host) and (
+            advertise is None or advertise == self.advertise
+        )
 
     def __repr__(self) -> str:
         return f"WebhookReceiver(url={self.url!r}, status={self.status}, received={len(self)})"
@@ -134,6 +200,29 @@ class WebhookReceiver:
                 return
 
         return Handler
+
+
+def handle_receiver(
+    current: WebhookReceiver | None,
+    status: int | None = None,
+    host: str | None = None,
+    advertise: str | None = None,
+) -> WebhookReceiver:
+    """What a handle's `.webhook_receiver(...)` gives (F, F1): a receiver started on the first
+    call (200 unless `status`; `advertise` defaulting to SORA_MOCK_RECEIVER_ADVERTISE), and
+    the same one on a later call, whose status changes only when `status` is given. A later
+    call cannot move it: another `host` or `advertise` is a ValueError."""
+    if current is None:
+        return WebhookReceiver(
+            200 if status is None else status,
+            host=host or LOOPBACK,
+            advertise=advertise or default_advertise(),
+        ).start()
+    if not current.placed(host, advertise or None):
+        raise ValueError(MSG_OTHER_PLACE.format(host=current.host, url=current.url))
+    if status is not None:
+        current.status = status
+    return current
 
 
 def _print(received: Received) -> None:

@@ -9,7 +9,9 @@ for JSON. The pytest plugin calls it only when the option is given.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 from typing import Any, Final
 
 from .client import SoraMock
@@ -25,6 +27,8 @@ CATEGORIES: Final = (
     "unacknowledged",
 )
 TITLE: Final = "sora-mock client report"
+# the JSON's top-level mark: a file that has it was written here, and may be written over
+GENERATOR: Final = TITLE
 # a warning about a VIP-only input names it so (CONTRACT A2, A6)
 VIP_MARK: Final = "VIP"
 
@@ -46,8 +50,12 @@ def collect(handle: SoraMock) -> Findings | None:
         for text in row["warnings"]:
             kind = "dropped_vip" if VIP_MARK in text else "warnings"
             found[kind].append({"route": route, "message": text})
+        # a documented form ("10" for 10) changed nothing: the journal keeps it, the report not
+        # (`.get`: a server from before the field lists none)
+        documented = row.get("documented_forms", ())
         for text in row["normalizations"]:
-            found["normalizations"].append({"route": route, "message": text})
+            if text not in documented:
+                found["normalizations"].append({"route": route, "message": text})
     for task in handle.tasks(seen_final=False):
         found["never_final"].append({"taskId": task["taskId"], "status": task["status"]})
     for delivery in handle.webhooks():
@@ -105,4 +113,13 @@ def as_json(tests: dict[str, Findings]) -> dict[str, Any]:
         for nodeid, findings in tests.items()
     ]
     totals = {name: sum(len(row[name]) for row in rows) for name in CATEGORIES}
-    return {"tests": rows, "totals": {"tests": len(rows), **totals}}
+    return {"generator": GENERATOR, "tests": rows, "totals": {"tests": len(rows), **totals}}
+
+
+def written_here(path: Path) -> bool:
+    """Whether the file at `path` is a JSON report this module made (its `generator` mark)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):  # unreadable, not UTF-8, not JSON: not ours
+        return False
+    return isinstance(data, dict) and data.get("generator") == GENERATOR

@@ -111,6 +111,8 @@ class AdminErrorBody(_Strict):
 
 class Health(_Strict):
     status: Literal["ok"]
+    service: Literal["sora-mock"]
+    version: str
 
 
 class ResetDone(_Strict):
@@ -208,6 +210,13 @@ class JournalRow(_Strict):
     taskId: str | None
     warnings: list[str]
     normalizations: list[str]
+    documented_forms: Annotated[
+        list[str],
+        Field(
+            description="Those of `normalizations` that read a documented form of an allowed "
+            'value (nFrames "10"): not findings of the client report (F).'
+        ),
+    ]
     violations: list[ViolationOut]
     variant: Annotated[
         dict[str, str],

@@ -55,14 +55,17 @@ class MockServer:
         return self
 
     def _run(self) -> None:
-        loop = self._loop = asyncio.new_event_loop()
-        try:
-            loop.run_until_complete(self._serve())
-        except BaseException as exc:  # reported to start(); the thread must not die silently
-            self._failed = exc
-            self._ready.set()
-        finally:
-            loop.close()
+        # asyncio.Runner, as asyncio.run, cancels and awaits the tasks still pending when
+        # `_serve` returns before it closes the loop: a handler held by a `timeout` fault whose
+        # client has gone is no longer aiohttp's to cancel at shutdown, and a loop closed under
+        # it printed "Task was destroyed but it is pending!" at the end of the session
+        with asyncio.Runner() as runner:
+            self._loop = runner.get_loop()
+            try:
+                runner.run(self._serve())
+            except BaseException as exc:  # reported to start(); the thread must not die silently
+                self._failed = exc
+                self._ready.set()
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()

@@ -41,6 +41,10 @@ class Collected:
     violations: list[Violation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     normalizations: list[str] = field(default_factory=list)
+    # those of `normalizations` that only read a documented form of an allowed value (the
+    # digits "10" for 10, as the provider's own examples send nFrames): journaled with the
+    # rest, and no finding for the client report (CONTRACT F1)
+    documented_forms: list[str] = field(default_factory=list)
 
 
 def nearest_allowed(value: int, allowed: tuple[int, ...]) -> int:

@@ -301,10 +301,11 @@ def _check_frames(
     known = None
     if spec is not None and (kind is int or kind is str):
         known = _KNOWN_FRAMES.get((spec.name, raw))
-    if known is not None:  # an allowed value, as a number or as its digits
+    if known is not None:  # an allowed value, as a number or as its digits (documented)
         out.params["nFrames"], note = known
         if note:
             out.normalizations.append(note)
+            out.documented_forms.append(note)
         return
     number = integer_or_digits(raw)
     if number is None:

@@ -160,7 +160,10 @@ def _check_duration(body: dict[str, Any], out: VideoChecked) -> int:
     out.params["duration"] = value
     if value != raw:
         given = json.dumps(raw) if len(str(raw)) <= 40 else f"{str(raw)[:40]}…"
-        out.normalizations.append(e.NORM_DURATION.format(given=given, value=value))
+        note = e.NORM_DURATION.format(given=given, value=value)
+        out.normalizations.append(note)
+        if raw == str(value):  # an allowed value's own digits, as nFrames's "10" (A2)
+            out.documented_forms.append(note)
     return value
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from .. import __version__
 from .. import errors as e
 from ..config import describe
 from ..journal import ROUTES
@@ -72,6 +73,9 @@ OPS: Final[tuple[Op, ...]] = (
     Op("clear_requests", "DELETE", "/requests", query=("key",)),
 )
 BY_NAME: Final = {op.name: op for op in OPS}
+# the health answer names the service (E1): the fixture checks it before it trusts a URL
+SERVICE: Final = "sora-mock"
+HEALTH: Final = {"status": "ok", "service": SERVICE, "version": __version__}
 
 
 def _model(name: str) -> type[BaseModel]:
@@ -136,7 +140,7 @@ class LocalControl:
     # -- the operations (each: path parameters, query, checked body -> JSON) -----------------
 
     def _health(self, params: Params, query: Query, body: None) -> dict[str, Any]:
-        return {"status": "ok"}
+        return HEALTH
 
     def _reset(self, params: Params, query: Query, body: None) -> dict[str, Any]:
         self.sim.reset()

@@ -8,6 +8,8 @@ from typing import Any, Final
 
 import pytest
 
+from sora_mock import __version__
+
 from ..conftest import MakeClient
 from ..helpers import CHECK, CREATE, KEY, TEXT_BODY, Client, auth, create_ok, post_json
 
@@ -92,7 +94,10 @@ async def test_every_admin_route_works_with_the_token(
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("/__mock/health", {"status": "ok"}), ("/openapi.json", None)],
+    [
+        ("/__mock/health", {"status": "ok", "service": "sora-mock", "version": __version__}),
+        ("/openapi.json", None),
+    ],
 )
 async def test_health_and_the_openapi_document_need_no_token(
     guarded: tuple[Client, str], path: str, expected: dict[str, str] | None

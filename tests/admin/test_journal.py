@@ -86,6 +86,7 @@ async def test_a_row_records_the_request_and_its_answer(client: Client) -> None:
         "fault": None,
         "warnings": [],
         "normalizations": [],
+        "documented_forms": [],
         "violations": [],
     }
     assert {name: row[name] for name in expected} == expected

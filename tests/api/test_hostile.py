@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock import errors
+from sora_mock import __version__, errors
 
 from ..conftest import MakeClient
 from ..helpers import (
@@ -79,7 +79,9 @@ async def ledger_state(client: Client) -> dict[str, Any]:
 
 async def assert_healthy(client: Client) -> None:
     """The server answers, and every admin listing still serializes."""
-    assert {"status": "ok"} == await get_json(client, "/__mock/health")
+    assert {"status": "ok", "service": "sora-mock", "version": __version__} == await get_json(
+        client, "/__mock/health"
+    )
     for path in (
         "/__mock/accounts",
         "/__mock/tasks",

@@ -234,6 +234,8 @@ async def test_duration_is_normalized_to_the_nearest_allowed_value(
     [row] = (await admin(client, "GET", "/requests"))["requests"]
     expected = [] if given == kept else [e.NORM_DURATION.format(given=repr_json(given), value=kept)]
     assert expected == row["normalizations"]
+    # only an allowed value's own digits ("15") is a documented form, as nFrames's "10" (A2)
+    assert (expected if given == str(kept) else []) == row["documented_forms"]
 
 
 def repr_json(value: Any) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from sora_mock import Settings, __version__
 from sora_mock.cli import DESCRIPTIONS
-from sora_mock.config import MSG_ENV_TYPO
+from sora_mock.config import FIXTURE_READER, MSG_ENV_TYPO, MSG_ENV_TYPO_OTHER
 
 from ..helpers import CREATE, TEXT_BODY
 from .test_cli import SECRET_KEY, StartServer, call, run, start_server, stop
@@ -135,12 +135,31 @@ def test_a_name_within_two_edits_names_the_setting(variable: str, setting: str) 
 
 
 @pytest.mark.parametrize(
+    ("variable", "meant"),
+    [
+        ("SORA_MOCK_URI", "SORA_MOCK_URL"),
+        ("SORA_MOCK_WIAT", "SORA_MOCK_WAIT"),
+        ("SORA_MOCK_RECEIVER_ADVERTIZE", "SORA_MOCK_RECEIVER_ADVERTISE"),
+        ("SORA_MOCK_INTERCEP", "SORA_MOCK_INTERCEPT"),
+    ],
+)
+def test_a_name_within_two_edits_of_a_fixture_variable_names_it(variable: str, meant: str) -> None:
+    result = run("--port", "not-a-port", env={variable: "1"})
+    assert 2 == result.returncode
+    warning = MSG_ENV_TYPO_OTHER.format(env=variable, suggestion=meant, reader=FIXTURE_READER)
+    assert f"sora-mock: {warning}" == result.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize(
     "variable",
     [
         "SORA_MOCK_URL",
         "SORA_MOCK_WAIT",
         "SORA_MOCK_ADMIN_TOKEN",
         "SORA_MOCK_VARIANTS",
+        "SORA_MOCK_REPORT",
+        "SORA_MOCK_RECEIVER_ADVERTISE",
+        "SORA_MOCK_INTERCEPT",
         "SORA_MOCK_CONFIG_DIR_OF_MINE_AND_FAR_FROM_ANY",
         "SORA_MOCK_",
     ],

@@ -157,3 +157,31 @@ def test_a_session_without_findings_prints_no_report(pytester: pytest.Pytester) 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sora-mock-report")
     assert {"passed": 1} == outcomes(result)
     assert TITLE not in result.stdout.str()
+
+
+DOCUMENTED_FORMS_TEST = """
+def test_documented_forms(sora_mock):
+    create(sora_mock, nFrames="10")
+    create(sora_mock, nFrames=12)
+    video = {"model": "sora-2", "prompt": "a fox", "duration": "10"}
+    assert post(sora_mock, "/api/v1/video/sora-video", video)["code"] == 0
+    # the journal keeps all three normalizations
+    assert 3 == sum(len(row["normalizations"]) for row in sora_mock.requests())
+"""
+
+
+def test_a_documented_input_form_is_no_finding(pytester: pytest.Pytester) -> None:
+    """nFrames "10" and duration "10", the provider's own examples' form, change no meaning;
+    nFrames 12 read as 10 does, and is the one normalization reported (CONTRACT F1)."""
+    pytester.makepyfile(test_forms=HEADER + DOCUMENTED_FORMS_TEST)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--sora-mock-report=report.json"
+    )
+    assert {"passed": 1} == outcomes(result)
+    normalized = e.NORM_NFRAMES.format(given=12, value=10, model=TEXT_MODEL)
+    section = report_section(result.stdout.str())
+    assert [f"  create: normalized: {normalized}"] == [
+        line for line in section if "normalized" in line
+    ]
+    [test] = json.loads((pytester.path / "report.json").read_text())["tests"]
+    assert [{"route": "create", "message": normalized}] == test["normalizations"]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import urllib.error
 import urllib.request
 from typing import Any
 
 import pytest
 
+from sora_mock.apphandle import AppFactory
 from sora_mock.client import SoraMock
+from sora_mock.receiver import MSG_OTHER_PLACE
 
 SORA_VIDEO = "/api/v1/video/sora-video"
 
@@ -80,3 +83,73 @@ async def test_the_async_handle_waits_for_the_delivery_without_blocking_the_loop
     await sora_mock.aio.advance(5)
     assert [task_id] == [r.json["taskId"] for r in hook.received]
     assert ["delivered"] == [d["state"] for d in await sora_mock.aio.webhooks()]
+
+
+# -- a receiver for a mock in a container (F1) -----------------------------------------------
+
+
+def post_to(url: str, payload: dict[str, Any]) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        status: int = response.status
+    return status
+
+
+def test_a_receiver_on_every_address_advertises_the_name_and_receives_on_loopback(
+    sora_mock: SoraMock,
+) -> None:
+    hook = sora_mock.webhook_receiver(host="0.0.0.0", advertise="example.internal")  # noqa: S104
+    assert f"http://example.internal:{hook.port}/webhook" == hook.url
+    # the receiver records a request before it answers: it is there when the POST returns
+    assert 200 == post_to(f"http://127.0.0.1:{hook.port}/webhook", {"taskId": "t1"})
+    assert [{"taskId": "t1"}] == [r.json for r in hook.received]
+
+
+def test_the_advertised_name_can_be_set_once_in_the_environment(
+    sora_mock: SoraMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SORA_MOCK_RECEIVER_ADVERTISE", "host.docker.internal")
+    hook = sora_mock.webhook_receiver()
+    assert f"http://host.docker.internal:{hook.port}/webhook" == hook.url
+    assert 200 == post_to(f"http://127.0.0.1:{hook.port}/webhook", {})
+
+
+@pytest.mark.parametrize(
+    ("host", "advertise", "shown"),
+    [
+        ("::1", None, "[::1]"),
+        ("[::1]", None, "[::1]"),
+        ("::1", "fd00::1", "[fd00::1]"),
+        ("0.0.0.0", None, "127.0.0.1"),  # noqa: S104 (a wildcard is named as loopback)
+    ],
+)
+def test_an_ipv6_literal_is_bracketed_in_the_url(
+    sora_mock: SoraMock, host: str, advertise: str | None, shown: str
+) -> None:
+    hook = sora_mock.webhook_receiver(host=host, advertise=advertise)
+    assert f"http://{shown}:{hook.port}/webhook" == hook.url
+    loopback = "[::1]" if ":" in host else "127.0.0.1"
+    assert 200 == post_to(f"http://{loopback}:{hook.port}/webhook", {})
+    assert 1 == len(hook.received)
+
+
+def test_a_later_call_cannot_move_the_receiver(sora_mock: SoraMock) -> None:
+    hook = sora_mock.webhook_receiver(advertise="example.internal")
+    assert hook is sora_mock.webhook_receiver(advertise="example.internal", status=500)
+    assert hook is sora_mock.aio.webhook_receiver(host="127.0.0.1")
+    assert 500 == hook.status
+    refused = re.escape(MSG_OTHER_PLACE.format(host="127.0.0.1", url=hook.url))
+    with pytest.raises(ValueError, match=refused):
+        sora_mock.webhook_receiver(host="0.0.0.0")  # noqa: S104
+    with pytest.raises(ValueError, match=refused):
+        sora_mock.webhook_receiver(advertise="host.containers.internal")
+
+
+def test_the_in_process_handle_has_the_same_receiver(sora_mock_app: AppFactory) -> None:
+    handle = sora_mock_app.handle(sora_mock_app())
+    hook = handle.webhook_receiver(host="0.0.0.0", advertise="example.internal")  # noqa: S104
+    assert f"http://example.internal:{hook.port}/webhook" == hook.url
+    assert hook is handle.webhook_receiver(status=202)
+    assert 202 == post_to(f"http://127.0.0.1:{hook.port}/webhook", {})
