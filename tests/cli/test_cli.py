@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from sora_mock import Settings
+from sora_mock.cli import MSG_PORT_IN_USE
 
 from ..helpers import CREATE, TEXT_BODY
 
@@ -334,6 +336,18 @@ def test_an_abbreviated_flag_is_an_unknown_name(args: tuple[str, ...]) -> None:
     result = run(*args)
     assert (2, "") == (result.returncode, result.stdout)
     assert args[0] in result.stderr
+
+
+def test_a_port_in_use_stops_start_up_with_one_line_that_offers_port_0() -> None:
+    with socket.socket() as taken:
+        taken.bind((LOOPBACK, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("--host", LOOPBACK, "--port", str(port))
+    assert (2, "") == (result.returncode, result.stdout)
+    [line] = result.stderr.splitlines()
+    assert line == f"sora-mock: {MSG_PORT_IN_USE.format(where=f'{LOOPBACK}:{port}')}"
+    assert "--port 0" in line
 
 
 def test_a_host_that_cannot_be_listened_on_stops_start_up_naming_it() -> None:
