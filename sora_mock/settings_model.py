@@ -8,15 +8,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .clock import ClockMode
+from .digits import MSG_WHOLE, is_whole_text, whole_from_text
 from .fault_rule import FaultRule
 from .pricing import PriceTable, merge_pricing
+from .settings import FIELDS
 from .variants import Setting as VariantsSetting
 from .variants import normalize as normalize_variants
 
 MiB: Final = 1024 * 1024
+_WHOLE_SETTINGS: Final = tuple(name for name, field in FIELDS.items() if field.annotation is int)
 NonNegInt = Annotated[int, Field(ge=0)]
 PosInt = Annotated[int, Field(ge=1)]
 
@@ -32,11 +35,11 @@ class AccountEntry(BaseModel):
 
     @field_validator("balance", "vip", mode="before")
     @classmethod
-    def _given(cls, value: Any) -> Any:
+    def _given(cls, value: Any, info: ValidationInfo) -> Any:
         """A field that is written is a value: leave it out for the default, never null."""
         if value is None:
             raise ValueError("leave it out for the default; it cannot be null")
-        return value
+        return whole_from_text(value) if info.field_name == "balance" else value
 
 
 class Settings(BaseModel):
@@ -87,7 +90,8 @@ class Settings(BaseModel):
         if not isinstance(value, Mapping):
             return value
         entries: dict[Any, Any] = {}
-        for key, entry in value.items():
+        for key, given in value.items():
+            entry = whole_from_text(given)
             if isinstance(entry, int) and not isinstance(entry, bool):
                 entries[key] = {"balance": entry}
             elif isinstance(entry, Mapping):
@@ -98,6 +102,15 @@ class Settings(BaseModel):
                     f"got {type(entry).__name__}"
                 )
         return entries
+
+    @field_validator(*_WHOLE_SETTINGS, mode="before")
+    @classmethod
+    def _whole(cls, value: Any) -> Any:
+        """A number, or a string of ASCII digits, as a fault rule's numbers are read; pydantic
+        alone would also take `true` as 1 and `" 8_001"` as 8001."""
+        if isinstance(value, bool) or (isinstance(value, str) and not is_whole_text(value)):
+            raise ValueError(MSG_WHOLE)
+        return value  # digits are pydantic's to convert: a bound then shows them as written
 
     @field_validator("error_status", mode="before")
     @classmethod
