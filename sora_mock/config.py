@@ -219,28 +219,39 @@ def build(values: Mapping[str, Any], sources: Mapping[str, str] | None = None) -
         try:
             return Settings.model_validate(values)
         except ValidationError as exc:
-            raise ConfigError(describe_settings(exc, sources or {})) from None
+            raise ConfigError(describe_settings(exc, sources or {}, values)) from None
     return Settings.model_validate(values)
 
 
 _SECRET_FIELDS: Final = frozenset(("api_key", "admin_token", "accounts"))
 
 
-def describe_settings(exc: ValidationError, sources: Mapping[str, str]) -> str:
+def describe_settings(
+    exc: ValidationError, sources: Mapping[str, str], values: Mapping[str, Any] | None = None
+) -> str:
     """One sentence per error: where the value came from, the setting's path, what is wrong.
 
     `--clock: 'clok' is not one of real, manual, poll`, `SORA_MOCK_PORT: must be 65535 or
     less, got 70000`, `sora-mock.toml: pricing.sora-2-text-to-video.12: ...`; a setting given
-    in code (create_app, the fixture's marker) is named as `setting 'clock'`.
+    in code (create_app, the fixture's marker) is named as `setting 'clock'`. An `accounts`
+    entry is named by its place and its masked key: `--accounts: entry 2 (key ****): balance:
+    must be 0 or more, got -5`.
     """
     lines = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
-        if len(loc) > 1 and loc[0] == "accounts":
-            loc[1] = mask_key(loc[1])  # an account's name is its API key (CONTRACT D)
         name = loc[0] if loc else ""
         source = sources.get(name)
         detail = _detail(err)
+        if name == "accounts" and len(loc) > 1:
+            where = ": ".join([_account_entry(loc[1], (values or {}).get(name)), *loc[2:]])
+            if source is None:
+                lines.append(f"setting 'accounts': {where}: {detail}")
+            elif source.startswith(FILE_SOURCE):
+                lines.append(f"{source[len(FILE_SOURCE) :]}: accounts: {where}: {detail}")
+            else:
+                lines.append(f"{source}: {where}: {detail}")
+            continue
         if err["type"] == "extra_forbidden" and len(loc) == 1:
             hint = closest(name, Settings.model_fields)
             detail = f"unknown setting {name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
@@ -260,6 +271,15 @@ def describe_settings(exc: ValidationError, sources: Mapping[str, str]) -> str:
     return "; ".join(lines)
 
 
+def _account_entry(key: str, accounts: Any) -> str:
+    """`entry 2 (key ****-0001)`: the key masked, as everywhere (CONTRACT D), and its place in
+    the table, which tells apart keys that mask alike (a key of four characters or fewer is
+    all stars)."""
+    keys = [str(k) for k in accounts] if isinstance(accounts, Mapping) else []
+    place = f"entry {keys.index(key) + 1} " if key in keys else ""
+    return f"{place}(key {mask_key(key)})"
+
+
 def _choices(expected: str) -> str:
     return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
 
@@ -270,7 +290,9 @@ def _detail(err: Any) -> str:
     ctx: dict[str, Any] = err.get("ctx") or {}
     value = err.get("input")
     secret = any(str(part) in _SECRET_FIELDS for part in err["loc"])
-    got = "" if secret or isinstance(value, dict | list) else f", got {value!r:.80}"
+    # under a secret field a number or a boolean is shown (it is no key); text never is
+    echo = not secret or (isinstance(value, int | float | bool) and len(err["loc"]) > 2)
+    got = f", got {value!r:.80}" if echo and not isinstance(value, dict | list) else ""
     if kind == "literal_error":
         shown = "the value" if secret else f"{value!r:.80}"
         return f"{shown} is not one of {_choices(str(ctx.get('expected', '')))}"

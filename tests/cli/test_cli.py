@@ -338,6 +338,38 @@ def test_an_abbreviated_flag_is_an_unknown_name(args: tuple[str, ...]) -> None:
     assert args[0] in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        (
+            ("--accounts", '{"sk-a": 100, "sk-b": -5}'),
+            {},
+            "sora-mock: --accounts: entry 2 (key ****): balance: must be 0 or more, got -5",
+        ),
+        (
+            ("--accounts", json.dumps({"sk-a": 100, SECRET_KEY: True})),
+            {},
+            f"sora-mock: --accounts: entry 2 (key {MASKED_KEY}): must be a whole number of "
+            "credits or a table {balance, vip}, got True",
+        ),
+        (
+            (),
+            {"SORA_MOCK_ACCOUNTS": json.dumps({SECRET_KEY: "sk-live-other-1234"})},
+            f"sora-mock: SORA_MOCK_ACCOUNTS: entry 1 (key {MASKED_KEY}): must be a whole number "
+            "of credits or a table {balance, vip}, got text",
+        ),
+    ],
+    ids=["negative", "boolean", "a-key-as-value"],
+)
+def test_a_bad_account_names_its_entry_and_masked_key_and_what_is_wrong(
+    args: tuple[str, ...], env: dict[str, str], line: str
+) -> None:
+    result = run(*args, env=env)
+    assert (2, "") == (result.returncode, result.stdout)
+    assert [line] == result.stderr.splitlines()
+    assert "sk-live" not in result.stderr
+
+
 def test_a_port_in_use_stops_start_up_with_one_line_that_offers_port_0() -> None:
     with socket.socket() as taken:
         taken.bind((LOOPBACK, 0))
