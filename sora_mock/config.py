@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -44,6 +45,7 @@ MSG_NOT_UTF8: Final = (
 )
 MSG_NOT_JSON: Final = "not valid JSON ({reason})"
 MSG_NOT_BOOL: Final = "expected true or false, got {text!r}"
+MSG_TOO_DEEP: Final = "nested too deeply"
 UTF8_BOM: Final = b"\xef\xbb\xbf"
 # longest first: UTF-32's byte-order marks begin with UTF-16's
 _WIDE_BOMS: Final = (
@@ -65,16 +67,17 @@ def env_name(name: str) -> str:
 def _from_text(name: str, text: str, source: str) -> Any:
     """A setting given as text (environment or flag) in the shape the model expects."""
     field = Settings.model_fields[name]
-    if name == "variants":  # a bare word (random, contract) is itself; anything else JSON
-        try:
+    try:
+        if name == "variants":  # a bare word (random, contract) is itself; anything else JSON
             return read_variants(text)
-        except ValueError as exc:
-            raise ConfigError(f"{source}: {exc}") from None
-    if name in _TABLES:
-        try:
+        if name in _TABLES:
             return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{source}: {MSG_NOT_JSON.format(reason=exc.msg)}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{source}: {MSG_NOT_JSON.format(reason=exc.msg)}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    except RecursionError:  # the decoder's own limit: a traceback otherwise
+        raise ConfigError(f"{source}: {MSG_NOT_JSON.format(reason=MSG_TOO_DEEP)}") from None
     if field.annotation is bool:
         try:
             return _BOOLS[text.strip().lower()]
@@ -119,6 +122,8 @@ def read_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         return tomllib.loads(decode_toml(shown, raw))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {shown!r}: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(f"config file {shown!r}: {MSG_TOO_DEEP}") from None
 
 
 def read_env(environ: Mapping[str, str], sources: dict[str, str] | None = None) -> dict[str, Any]:
@@ -192,7 +197,7 @@ def load(
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
     path = config_file or environ.get(ENV_CONFIG) or None
-    if path is None and fallback_file is not None and fallback_file.is_file():
+    if path is None and fallback_file is not None and _present(fallback_file):
         path = fallback_file
     if path:
         from_file = read_file(path)
@@ -209,6 +214,18 @@ def load(
 
 
 FILE_SOURCE: Final = "file:"
+
+
+def _present(path: Path) -> bool:
+    """Whether the fallback file is there. Only "no such file" is an absence: a folder on the
+    way that cannot be searched, or a name that cannot be looked up, stops start-up naming it
+    (Path.is_file raised a traceback for them), since the container's mount must not go unread."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise ConfigError(f"config file {os.fspath(path)!r}: {exc.strerror}") from None
 
 
 def build(values: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> Settings:

@@ -53,7 +53,7 @@ def price_of(pricing: PriceTable, model: str, n_frames: int, size: str | None) -
 def _price(where: str, value: Any) -> int:
     value = whole_from_text(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where} must be a whole number of credits >= 0, got {value!r}")
+        raise ValueError(f"{where} must be a whole number of credits >= 0, got {value!r:.80}")
     return value
 
 

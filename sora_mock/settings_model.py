@@ -54,9 +54,12 @@ class AccountEntry(BaseModel):
         if isinstance(entry, Mapping):
             return entry
         # the value itself only when it cannot be a key: an entry's text might be one (D)
-        shown = "a list" if isinstance(entry, list) else "text"
         if isinstance(entry, bool | float) or entry is None:
             shown = repr(entry)
+        elif isinstance(entry, str):
+            shown = "text"
+        else:
+            shown = "a list" if isinstance(entry, list) else type(entry).__name__
         raise ValueError(MSG_ACCOUNT_ENTRY.format(got=shown))
 
     @field_validator("balance", "vip", mode="before")
