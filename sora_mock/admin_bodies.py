@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from .digits import whole_from_text
+
 
 class AccountBody(BaseModel):
     """`PUT /__mock/accounts/{key}`: a balance, the VIP flag, or both (at least one)."""
@@ -24,10 +26,15 @@ class AccountBody(BaseModel):
     @field_validator("balance", mode="before")
     @classmethod
     def _integral_number(cls, value: Any) -> Any:
-        """873.0 is an integer in JSON Schema; "873" and 873.5 are not."""
+        """873.0 is an integer in JSON Schema, and "873" a whole number as everywhere in the
+        tool (digits.py); 873.5 and " 873" are not."""
         if value is None:
             raise ValueError("must be a whole number of credits >= 0, not null")
-        return int(value) if isinstance(value, float) and value.is_integer() else value
+        return (
+            int(value)
+            if isinstance(value, float) and value.is_integer()
+            else whole_from_text(value)
+        )
 
     @field_validator("vip", mode="before")
     @classmethod

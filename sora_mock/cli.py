@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import os
 import signal
@@ -73,6 +74,14 @@ TABLE_EXAMPLES: Final[dict[str, str]] = {
 }
 MSG_UNKNOWN_FLAG: Final = "sora-mock: unknown setting {flag}{hint}; see sora-mock --help"
 MSG_USAGE: Final = "sora-mock: {message}; see sora-mock --help"
+MSG_PORT_IN_USE: Final = (
+    "setting 'port': {where} is already in use; choose another port, or --port 0 for any free one"
+)
+MSG_PORT_DENIED: Final = (
+    "setting 'port': not allowed to listen on {where} ({reason}); choose another port, "
+    "or --port 0 for any free one"
+)
+MSG_CANNOT_LISTEN: Final = "setting 'host': cannot listen on {where}: {reason}"
 
 
 def _choices(name: str) -> tuple[str, ...] | None:
@@ -151,6 +160,22 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     return args
 
 
+def listen_error(settings: Settings, exc: OSError) -> ConfigError:
+    """A bind that failed, as the setting to change: a taken or forbidden port names `port`
+    and offers port 0; anything else (a name that does not resolve, an address that is not
+    this machine's) names `host`."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    where = f"{host}:{settings.port}"
+    # asyncio's strerror repeats the address; the errno's own words are enough
+    code = exc.errno or 0
+    reason = os.strerror(code) if code > 0 else (exc.strerror or str(exc))
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigError(MSG_PORT_IN_USE.format(where=where))
+    if exc.errno == errno.EACCES:
+        return ConfigError(MSG_PORT_DENIED.format(where=where, reason=reason.lower()))
+    return ConfigError(MSG_CANNOT_LISTEN.format(where=where, reason=reason.lower()))
+
+
 async def serve(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM; print the listening line once the port is bound."""
     app = create_app(settings)
@@ -171,7 +196,10 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise listen_error(settings, exc) from None
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in host else host
         print(f"sora-mock listening on http://{shown}:{port}", flush=True)
@@ -211,10 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
             runner.run(serve(settings))
-    except OSError as exc:  # the host does not resolve, or the port is taken: a bad value
-        where = f"{settings.host}:{settings.port}"
-        print(
-            f"sora-mock: settings 'host'/'port': cannot listen on {where}: {exc}", file=sys.stderr
-        )
+    except ConfigError as exc:  # the port is taken, or the host is not this machine's
+        print(f"sora-mock: {exc}", file=sys.stderr)
         return 2
     return 0

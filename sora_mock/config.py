@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -56,6 +57,7 @@ MSG_NOT_UTF8: Final = (
 )
 MSG_NOT_JSON: Final = "not valid JSON ({reason})"
 MSG_NOT_BOOL: Final = "expected true or false, got {text!r}"
+MSG_TOO_DEEP: Final = "nested too deeply"
 UTF8_BOM: Final = b"\xef\xbb\xbf"
 # longest first: UTF-32's byte-order marks begin with UTF-16's
 _WIDE_BOMS: Final = (
@@ -77,16 +79,17 @@ def env_name(name: str) -> str:
 def _from_text(name: str, text: str, source: str) -> Any:
     """A setting given as text (environment or flag) in the shape the model expects."""
     field = Settings.model_fields[name]
-    if name == "variants":  # a bare word (random, contract) is itself; anything else JSON
-        try:
+    try:
+        if name == "variants":  # a bare word (random, contract) is itself; anything else JSON
             return read_variants(text)
-        except ValueError as exc:
-            raise ConfigError(f"{source}: {exc}") from None
-    if name in _TABLES:
-        try:
+        if name in _TABLES:
             return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{source}: {MSG_NOT_JSON.format(reason=exc.msg)}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{source}: {MSG_NOT_JSON.format(reason=exc.msg)}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    except RecursionError:  # the decoder's own limit: a traceback otherwise
+        raise ConfigError(f"{source}: {MSG_NOT_JSON.format(reason=MSG_TOO_DEEP)}") from None
     if field.annotation is bool:
         try:
             return _BOOLS[text.strip().lower()]
@@ -131,6 +134,8 @@ def read_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         return tomllib.loads(decode_toml(shown, raw))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {shown!r}: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(f"config file {shown!r}: {MSG_TOO_DEEP}") from None
 
 
 def read_env(environ: Mapping[str, str], sources: dict[str, str] | None = None) -> dict[str, Any]:
@@ -213,7 +218,7 @@ def load(
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
     path = config_file or environ.get(ENV_CONFIG) or None
-    if path is None and fallback_file is not None and fallback_file.is_file():
+    if path is None and fallback_file is not None and _present(fallback_file):
         path = fallback_file
     if path:
         from_file = read_file(path)
@@ -232,6 +237,18 @@ def load(
 FILE_SOURCE: Final = "file:"
 
 
+def _present(path: Path) -> bool:
+    """Whether the fallback file is there. Only "no such file" is an absence: a folder on the
+    way that cannot be searched, or a name that cannot be looked up, stops start-up naming it
+    (Path.is_file raised a traceback for them), since the container's mount must not go unread."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise ConfigError(f"config file {os.fspath(path)!r}: {exc.strerror}") from None
+
+
 def build(values: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> Settings:
     values = dict(values)
     if hand_checked(values) is None:  # pydantic's to decide (settings.py), and to word
@@ -240,28 +257,39 @@ def build(values: Mapping[str, Any], sources: Mapping[str, str] | None = None) -
         try:
             return Settings.model_validate(values)
         except ValidationError as exc:
-            raise ConfigError(describe_settings(exc, sources or {})) from None
+            raise ConfigError(describe_settings(exc, sources or {}, values)) from None
     return Settings.model_validate(values)
 
 
 _SECRET_FIELDS: Final = frozenset(("api_key", "admin_token", "accounts"))
 
 
-def describe_settings(exc: ValidationError, sources: Mapping[str, str]) -> str:
+def describe_settings(
+    exc: ValidationError, sources: Mapping[str, str], values: Mapping[str, Any] | None = None
+) -> str:
     """One sentence per error: where the value came from, the setting's path, what is wrong.
 
     `--clock: 'clok' is not one of real, manual, poll`, `SORA_MOCK_PORT: must be 65535 or
     less, got 70000`, `sora-mock.toml: pricing.sora-2-text-to-video.12: ...`; a setting given
-    in code (create_app, the fixture's marker) is named as `setting 'clock'`.
+    in code (create_app, the fixture's marker) is named as `setting 'clock'`. An `accounts`
+    entry is named by its place and its masked key: `--accounts: entry 2 (key ****): balance:
+    must be 0 or more, got -5`.
     """
     lines = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
-        if len(loc) > 1 and loc[0] == "accounts":
-            loc[1] = mask_key(loc[1])  # an account's name is its API key (CONTRACT D)
         name = loc[0] if loc else ""
         source = sources.get(name)
         detail = _detail(err)
+        if name == "accounts" and len(loc) > 1:
+            where = ": ".join([_account_entry(loc[1], (values or {}).get(name)), *loc[2:]])
+            if source is None:
+                lines.append(f"setting 'accounts': {where}: {detail}")
+            elif source.startswith(FILE_SOURCE):
+                lines.append(f"{source[len(FILE_SOURCE) :]}: accounts: {where}: {detail}")
+            else:
+                lines.append(f"{source}: {where}: {detail}")
+            continue
         if err["type"] == "extra_forbidden" and len(loc) == 1:
             hint = closest(name, Settings.model_fields)
             detail = f"unknown setting {name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
@@ -281,6 +309,15 @@ def describe_settings(exc: ValidationError, sources: Mapping[str, str]) -> str:
     return "; ".join(lines)
 
 
+def _account_entry(key: str, accounts: Any) -> str:
+    """`entry 2 (key ****-0001)`: the key masked, as everywhere (CONTRACT D), and its place in
+    the table, which tells apart keys that mask alike (a key of four characters or fewer is
+    all stars)."""
+    keys = [str(k) for k in accounts] if isinstance(accounts, Mapping) else []
+    place = f"entry {keys.index(key) + 1} " if key in keys else ""
+    return f"{place}(key {mask_key(key)})"
+
+
 def _choices(expected: str) -> str:
     return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
 
@@ -291,7 +328,9 @@ def _detail(err: Any) -> str:
     ctx: dict[str, Any] = err.get("ctx") or {}
     value = err.get("input")
     secret = any(str(part) in _SECRET_FIELDS for part in err["loc"])
-    got = "" if secret or isinstance(value, dict | list) else f", got {value!r:.80}"
+    # under a secret field a number or a boolean is shown (it is no key); text never is
+    echo = not secret or (isinstance(value, int | float | bool) and len(err["loc"]) > 2)
+    got = f", got {value!r:.80}" if echo and not isinstance(value, dict | list) else ""
     if kind == "literal_error":
         shown = "the value" if secret else f"{value!r:.80}"
         return f"{shown} is not one of {_choices(str(ctx.get('expected', '')))}"

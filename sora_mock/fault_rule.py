@@ -15,13 +15,16 @@ from pydantic import (
     model_validator,
 )
 
+from .digits import whole_from_text
 from .faults import DELIVERY_ACTIONS, DELIVERY_ONLY, MSG_DELAY_MS, MSG_EVERY, Action, Route
 
-# a rule's numbers are JSON Schema's: an integer may be written 35.0, a boolean is no number
+# a rule's numbers are JSON Schema's (an integer may be written 35.0, a boolean is no number),
+# and a whole number may be written as ASCII digits, as a setting may (digits.py)
 Count = Annotated[int, Field(ge=1, strict=True)]
 Status = Annotated[int, Field(ge=100, le=599, strict=True)]
 Millis = Annotated[float, Field(ge=0, strict=True)]
-_INTEGER_FIELDS: Final = ("every", "nth", "times", "code", "http_status")
+# the fields that take a whole number: delay_ms is a number, but may be written as digits too
+_WHOLE_FIELDS: Final = frozenset(("every", "nth", "times", "code", "http_status", "delay_ms"))
 
 
 class HeaderMatch(BaseModel):
@@ -81,14 +84,17 @@ class FaultRule(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _whole_floats(cls, data: Any) -> Any:
-        """35.0 is an integer in JSON Schema (and in the OpenAPI document): take it as 35."""
+    def _whole_numbers(cls, data: Any) -> Any:
+        """35.0 is an integer in JSON Schema (and in the OpenAPI document): take it as 35. A
+        string of ASCII digits is a whole number, as in a setting (`port = "8001"`): `"503"` is
+        503. Any other string stays a string, which the field refuses by name."""
         if not isinstance(data, dict):
             return data
-        return {
-            k: int(v) if k in _INTEGER_FIELDS and type(v) is float and v.is_integer() else v
-            for k, v in data.items()
-        }
+        numbers = dict(data)
+        for name in _WHOLE_FIELDS.intersection(numbers):
+            value = numbers[name]
+            numbers[name] = [_whole(v) for v in value] if isinstance(value, list) else _whole(value)
+        return numbers
 
     @field_validator("delay_ms", mode="before")
     @classmethod
@@ -124,6 +130,12 @@ class FaultRule(BaseModel):
         elif self.action in DELIVERY_ONLY:
             raise ValueError(f"action {self.action!r} needs route 'webhook'")
         return self
+
+
+def _whole(value: Any) -> Any:
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return whole_from_text(value)
 
 
 def _is_number(value: Any) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from .digits import whole_from_text
 from .rules import sora_pro, sora_video
 
 # Prices in credits (B1): model -> nFrames -> price (Pro text/image: per size first). From the
@@ -50,8 +51,9 @@ def price_of(pricing: PriceTable, model: str, n_frames: int, size: str | None) -
 
 
 def _price(where: str, value: Any) -> int:
+    value = whole_from_text(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where} must be a whole number of credits >= 0, got {value!r}")
+        raise ValueError(f"{where} must be a whole number of credits >= 0, got {value!r:.80}")
     return value
 
 

@@ -8,15 +8,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .clock import ClockMode
+from .digits import MSG_WHOLE, is_whole_text, whole_from_text
 from .fault_rule import FaultRule
 from .pricing import PriceTable, merge_pricing
+from .settings import FIELDS
 from .variants import Setting as VariantsSetting
 from .variants import normalize as normalize_variants
 
 MiB: Final = 1024 * 1024
+MSG_ACCOUNT_ENTRY: Final = (
+    "must be a whole number of credits or a table {{balance, vip}}, got {got}"
+)
+_WHOLE_SETTINGS: Final = tuple(name for name, field in FIELDS.items() if field.annotation is int)
 NonNegInt = Annotated[int, Field(ge=0)]
 PosInt = Annotated[int, Field(ge=1)]
 
@@ -30,13 +43,32 @@ class AccountEntry(BaseModel):
     balance: Annotated[int, Field(ge=0, strict=True)] | None = None
     vip: Annotated[bool, Field(strict=True)] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_balance(cls, value: Any) -> Any:
+        """`"sk-..." = 500` is short for `{balance = 500}`. Checked here, per entry, so that an
+        error's location is the entry's key (masked when shown: D) rather than the whole table."""
+        entry = whole_from_text(value)
+        if isinstance(entry, int) and not isinstance(entry, bool):
+            return {"balance": entry}
+        if isinstance(entry, Mapping):
+            return entry
+        # the value itself only when it cannot be a key: an entry's text might be one (D)
+        if isinstance(entry, bool | float) or entry is None:
+            shown = repr(entry)
+        elif isinstance(entry, str):
+            shown = "text"
+        else:
+            shown = "a list" if isinstance(entry, list) else type(entry).__name__
+        raise ValueError(MSG_ACCOUNT_ENTRY.format(got=shown))
+
     @field_validator("balance", "vip", mode="before")
     @classmethod
-    def _given(cls, value: Any) -> Any:
+    def _given(cls, value: Any, info: ValidationInfo) -> Any:
         """A field that is written is a value: leave it out for the default, never null."""
         if value is None:
             raise ValueError("leave it out for the default; it cannot be null")
-        return value
+        return whole_from_text(value) if info.field_name == "balance" else value
 
 
 class Settings(BaseModel):
@@ -79,24 +111,14 @@ class Settings(BaseModel):
     sse_interval_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     variants: VariantsSetting = "contract"
 
-    @field_validator("accounts", mode="before")
+    @field_validator(*_WHOLE_SETTINGS, mode="before")
     @classmethod
-    def _bare_balances(cls, value: Any) -> Any:
-        """`"sk-..." = 500` is short for `{balance = 500}`; the key is never echoed (D)."""
-        if not isinstance(value, Mapping):
-            return value
-        entries: dict[Any, Any] = {}
-        for key, entry in value.items():
-            if isinstance(entry, int) and not isinstance(entry, bool):
-                entries[key] = {"balance": entry}
-            elif isinstance(entry, Mapping):
-                entries[key] = entry
-            else:
-                raise ValueError(
-                    "each entry must be a whole number of credits or a table {balance, vip}, "
-                    f"got {type(entry).__name__}"
-                )
-        return entries
+    def _whole(cls, value: Any) -> Any:
+        """A number, or a string of ASCII digits, as a fault rule's numbers are read; pydantic
+        alone would also take `true` as 1 and `" 8_001"` as 8001."""
+        if isinstance(value, bool) or (isinstance(value, str) and not is_whole_text(value)):
+            raise ValueError(MSG_WHOLE)
+        return value  # digits are pydantic's to convert: a bound then shows them as written
 
     @field_validator("error_status", mode="before")
     @classmethod

@@ -36,7 +36,7 @@ RANDOM: Final = "random"
 _INDEX: Final = {point: i for i, point in enumerate(POINTS)}
 
 MSG_UNKNOWN_POINT: Final = "unknown point {point!r} (the points: {points})"
-MSG_UNKNOWN_FORM: Final = "point {point!r} has no form {form!r} (its forms: {forms}, or random)"
+MSG_UNKNOWN_FORM: Final = "point {point!r} has no form {form!r:.80} (its forms: {forms}, or random)"
 MSG_SHAPE: Final = "must be 'contract', 'random', a list of point names or a table of point = form"
 
 Setting = str | list[str] | dict[str, str]

@@ -1,5 +1,7 @@
 """A fault rule's numbers as JSON Schema (and /openapi.json) reads them (issue 13): an integer
-may be written `35.0`; a boolean or a string is no number, anywhere in a rule."""
+may be written `35.0`; a boolean is no number, anywhere in a rule. A whole number may also be a
+string of ASCII digits, as a setting may (issue 23: `code = "503"` as `port = "8001"`); any other
+string is refused, naming the field."""
 
 from __future__ import annotations
 
@@ -47,8 +49,38 @@ async def test_whole_number_floats_are_integers(
     assert all(type(body[name]) is type(value) for name, value in stored.items())
 
 
-async def test_a_rule_with_a_float_count_fires_as_its_integer(client: Client) -> None:
-    status, _ = await post_rule(client, {"action": "error", "code": 503, "nth": 2.0, "times": 1.0})
+@pytest.mark.parametrize(
+    ("rule", "stored"),
+    [
+        (
+            {"action": "error", "code": "503", "http_status": "502"},
+            {"code": 503, "http_status": 502},
+        ),
+        ({"action": "error", "nth": "0002", "times": "35"}, {"nth": 2, "times": 35}),
+        ({"action": "error", "every": "3"}, {"every": 3}),
+        ({"action": "delay", "delay_ms": "250"}, {"delay_ms": 250.0}),
+        ({"action": "delay", "delay_ms": ["100", 200.5]}, {"delay_ms": [100.0, 200.5]}),
+    ],
+    ids=["code-status", "nth-times", "every", "delay", "delay-range"],
+)
+async def test_a_string_of_digits_is_a_whole_number(
+    client: Client, rule: dict[str, Any], stored: dict[str, Any]
+) -> None:
+    status, body = await post_rule(client, rule)
+    assert 201 == status, body
+    assert stored == {name: body[name] for name in stored}
+    assert all(type(body[name]) is type(value) for name, value in stored.items())
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [{"code": 503, "nth": 2.0, "times": 1.0}, {"code": "503", "nth": "2", "times": "1"}],
+    ids=["floats", "digit-strings"],
+)
+async def test_a_rule_with_written_numbers_fires_as_their_integers(
+    client: Client, numbers: dict[str, Any]
+) -> None:
+    status, _ = await post_rule(client, {"action": "error", **numbers})
     assert 201 == status
     codes = [(await create(client))["code"] for _ in range(3)]
     assert [0, 503, 0] == codes
@@ -60,11 +92,19 @@ async def test_a_rule_with_a_float_count_fires_as_its_integer(client: Client) ->
         ({"action": "delay", "delay_ms": [False, 0.0]}, MSG_DELAY_MS),
         ({"action": "delay", "delay_ms": [0, True]}, MSG_DELAY_MS),
         ({"action": "delay", "delay_ms": True}, MSG_DELAY_MS),
-        ({"action": "delay", "delay_ms": "100"}, MSG_DELAY_MS),
+        ({"action": "delay", "delay_ms": "2.5"}, MSG_DELAY_MS),
+        ({"action": "delay", "delay_ms": ["1", "2 "]}, MSG_DELAY_MS),
         ({"action": "delay", "delay_ms": [1, 2, 3]}, MSG_DELAY_MS),
         ({"action": "error", "nth": True}, "nth"),
         ({"action": "error", "times": True}, "times"),
-        ({"action": "error", "nth": "3"}, "nth"),
+        ({"action": "error", "nth": " 3"}, "nth"),
+        ({"action": "error", "nth": "3rd"}, "nth"),
+        ({"action": "error", "times": "1_000"}, "times"),
+        ({"action": "error", "code": "+503"}, "code"),
+        ({"action": "error", "code": "503.0"}, "code"),
+        ({"action": "error", "code": ""}, "code"),
+        ({"action": "error", "http_status": "\u0665\u0660\u0663"}, "http_status"),
+        ({"action": "error", "every": "2nd"}, MSG_EVERY),
         ({"action": "error", "nth": 2.5}, "nth"),
         ({"action": "error", "code": True}, "code"),
         ({"action": "error", "http_status": False}, "http_status"),
@@ -76,7 +116,7 @@ async def test_a_rule_with_a_float_count_fires_as_its_integer(client: Client) ->
     ],
     ids=str,
 )
-async def test_a_boolean_or_a_string_is_not_a_number(
+async def test_a_boolean_or_a_string_other_than_digits_is_not_a_number(
     client: Client, rule: dict[str, Any], named: str
 ) -> None:
     status, body = await post_rule(client, rule)

@@ -618,7 +618,7 @@ ADMIN_BODIES: Final = [
     ("1e309", b'{"balance": 1e309}'),
     ("NaN", b'{"balance": NaN}'),
     ("negative", b'{"balance": -1}'),
-    ("string", b'{"balance": "5"}'),
+    ("string", b'{"balance": " 5"}'),
     ("5,000-deep", deep(b"[", b"]", 5000)),
     ("invalid UTF-8", b'{"balance": 1, "x": "\xff"}'),
     ("not JSON", b"balance=5"),

@@ -208,7 +208,7 @@ async def test_balances_past_64_bits_keep_every_row_exact(client: Client) -> Non
     assert 7 == await balance(client)
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "10", None, True])
+@pytest.mark.parametrize("bad", [-1, 1.5, " 10", "10.0", None, True])
 async def test_put_refuses_a_balance_that_is_not_a_whole_number_of_at_least_zero(
     client: Client, bad: Any
 ) -> None:

@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from sora_mock import Settings
+from sora_mock.cli import MSG_PORT_IN_USE
 
 from ..helpers import CREATE, TEXT_BODY
 
@@ -334,6 +336,50 @@ def test_an_abbreviated_flag_is_an_unknown_name(args: tuple[str, ...]) -> None:
     result = run(*args)
     assert (2, "") == (result.returncode, result.stdout)
     assert args[0] in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        (
+            ("--accounts", '{"sk-a": 100, "sk-b": -5}'),
+            {},
+            "sora-mock: --accounts: entry 2 (key ****): balance: must be 0 or more, got -5",
+        ),
+        (
+            ("--accounts", json.dumps({"sk-a": 100, SECRET_KEY: True})),
+            {},
+            f"sora-mock: --accounts: entry 2 (key {MASKED_KEY}): must be a whole number of "
+            "credits or a table {balance, vip}, got True",
+        ),
+        (
+            (),
+            {"SORA_MOCK_ACCOUNTS": json.dumps({SECRET_KEY: "sk-live-other-1234"})},
+            f"sora-mock: SORA_MOCK_ACCOUNTS: entry 1 (key {MASKED_KEY}): must be a whole number "
+            "of credits or a table {balance, vip}, got text",
+        ),
+    ],
+    ids=["negative", "boolean", "a-key-as-value"],
+)
+def test_a_bad_account_names_its_entry_and_masked_key_and_what_is_wrong(
+    args: tuple[str, ...], env: dict[str, str], line: str
+) -> None:
+    result = run(*args, env=env)
+    assert (2, "") == (result.returncode, result.stdout)
+    assert [line] == result.stderr.splitlines()
+    assert "sk-live" not in result.stderr
+
+
+def test_a_port_in_use_stops_start_up_with_one_line_that_offers_port_0() -> None:
+    with socket.socket() as taken:
+        taken.bind((LOOPBACK, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("--host", LOOPBACK, "--port", str(port))
+    assert (2, "") == (result.returncode, result.stdout)
+    [line] = result.stderr.splitlines()
+    assert line == f"sora-mock: {MSG_PORT_IN_USE.format(where=f'{LOOPBACK}:{port}')}"
+    assert "--port 0" in line
 
 
 def test_a_host_that_cannot_be_listened_on_stops_start_up_naming_it() -> None:
