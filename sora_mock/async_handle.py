@@ -9,6 +9,7 @@ mock is being driven. Calls from one handle go out one at a time over its one co
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -22,11 +23,10 @@ R = TypeVar("R")
 def _off_the_loop(
     method: Callable[Concatenate[SoraMock, P], R],
 ) -> Callable[Concatenate[AsyncSoraMock, P], Coroutine[Any, Any, R]]:
+    @functools.wraps(method)
     async def call(self: AsyncSoraMock, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return await asyncio.to_thread(method, self.sync, *args, **kwargs)
 
-    call.__name__ = method.__name__
-    call.__doc__ = method.__doc__
     return call
 
 

@@ -24,10 +24,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sora_mock import Settings
+from sora_mock import Settings, __version__
 from sora_mock.cli import MSG_PORT_IN_USE
 
 from ..helpers import CREATE, TEXT_BODY
+
+# the health answer (E1): what a start-up test asks first
+HEALTH: Final = {"status": "ok", "service": "sora-mock", "version": __version__}
 
 MOCK: Final = [sys.executable, "-m", "sora_mock"]
 LOOPBACK: Final = "127.0.0.1"
@@ -159,7 +162,7 @@ def test_start_up_prints_one_flushed_line_with_the_bound_port(start_server: Star
     assert port is not None
     assert 0 < port < 65536
 
-    assert (200, {"status": "ok"}) == call(url, "GET", "/__mock/health")
+    assert (200, HEALTH) == call(url, "GET", "/__mock/health")
 
     rest_of_stdout, stderr = stop(proc)
     assert "" == rest_of_stdout
@@ -394,7 +397,7 @@ def test_the_server_runs_on_uvloop_when_the_fast_extra_is_installed(
 ) -> None:
     """`sora-mock[fast]` (the container installs it): the command line serves on uvloop."""
     proc, url = start_server()
-    assert (200, {"status": "ok"}) == call(url, "GET", "/__mock/health")
+    assert (200, HEALTH) == call(url, "GET", "/__mock/health")
     maps = Path(f"/proc/{proc.pid}/maps").read_text()
     assert ("uvloop" in maps) == (importlib.util.find_spec("uvloop") is not None)
     _, stderr = stop(proc)
@@ -408,7 +411,7 @@ def test_without_uvloop_the_server_runs_on_asyncio(
     (tmp_path / "uvloop.py").write_text('raise ImportError("not installed (shadowed)")\n')
     path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
     proc, url = start_server(env={"PYTHONPATH": path})
-    assert (200, {"status": "ok"}) == call(url, "GET", "/__mock/health")
+    assert (200, HEALTH) == call(url, "GET", "/__mock/health")
     assert "uvloop" not in Path(f"/proc/{proc.pid}/maps").read_text()
     _, stderr = stop(proc)
     assert "Traceback" not in stderr

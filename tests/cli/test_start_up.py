@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ..helpers import CREATE, KEY, TEXT_BODY
-from .test_cli import StartServer, call, run, start_server, stop
+from .test_cli import HEALTH, StartServer, call, run, start_server, stop
 
 __all__ = ["start_server"]  # the fixture, imported from test_cli
 
@@ -43,7 +43,7 @@ def test_a_start_with_plain_settings_and_its_first_requests_do_not_import_pydant
     start_server: StartServer, tmp_path: Path, args: tuple[str, ...], env: dict[str, str]
 ) -> None:
     proc, url = start_server(*args, env={**without_pydantic(tmp_path), **env})
-    assert (200, {"status": "ok"}) == call(url, "GET", "/__mock/health")
+    assert (200, HEALTH) == call(url, "GET", "/__mock/health")
     headers = {"Authorization": f"Bearer {KEY}"}
     status, created = call(url, "POST", CREATE, TEXT_BODY, headers)
     assert (status, created["code"]) == (200, 0)

@@ -53,24 +53,24 @@ async def test_the_handle_drives_the_app(aiohttp_client, sora_mock_app):
     app = sora_mock_app(default_balance=100)
     mock = sora_mock_app.handle(app)
     client = await aiohttp_client(app)
-    assert mock.balance() == 100
-    mock.set_balance(5)
+    assert await mock.balance() == 100
+    await mock.set_balance(5)
     refused = await create(client, mock)
     assert refused["code"] == 402
-    mock.set_balance(100)
+    await mock.set_balance(100)
     created = await create(client, mock)
     task_id = created["data"]["taskId"]
-    assert mock.task(task_id)["status"] == "pending"
-    mock.advance(5)
-    assert mock.task(task_id)["status"] == "succeeded"
-    assert [t["taskId"] for t in mock.tasks()] == [task_id]
-    mock.add_fault(action="error", code=503, route="create", times=1)
+    assert (await mock.task(task_id))["status"] == "pending"
+    await mock.advance(5)
+    assert (await mock.task(task_id))["status"] == "succeeded"
+    assert [t["taskId"] for t in await mock.tasks()] == [task_id]
+    await mock.add_fault(action="error", code=503, route="create", times=1)
     failed = await create(client, mock)
     assert failed["code"] == 503
-    assert [row["code"] for row in mock.requests(route="create")] == [402, 0, 503]
-    mock.reset()
-    assert mock.balance() == 100
-    assert mock.tasks() == []
+    assert [row["code"] for row in await mock.requests(route="create")] == [402, 0, 503]
+    await mock.reset()
+    assert await mock.balance() == 100
+    assert await mock.tasks() == []
 """
 
 

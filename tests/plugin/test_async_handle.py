@@ -57,14 +57,16 @@ async def lifecycle(sora_mock):
 async def loop_keeps_running(sora_mock, monkeypatch):
     \"\"\"The admin call waits for a coroutine on the test's loop: it can only finish if the
     call itself does not hold the loop.\"\"\"
+    from sora_mock.handle import HttpExecute
+
     loop_ran = threading.Event()
-    original = sora_mock._call
+    original = HttpExecute.__call__
 
-    def gated(*args, **kwargs):
+    async def gated(self, *args):
         assert loop_ran.wait(5), "the event loop was blocked while the handle called out"
-        return original(*args, **kwargs)
+        return await original(self, *args)
 
-    monkeypatch.setattr(sora_mock, "_call", gated)
+    monkeypatch.setattr(HttpExecute, "__call__", gated)
 
     async def on_the_loop():
         loop_ran.set()

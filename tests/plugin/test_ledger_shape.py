@@ -51,7 +51,7 @@ async def test_the_in_process_handle_answers_the_routes_ledger(
     app = sora_mock_app(ledger_size=1)
     client = await aiohttp_client(app)
     handle = sora_mock_app.handle(app)
-    handle.set_balance(500)
+    await handle.set_balance(500)
     response = await client.post(CREATE, json=BODY, headers=handle.headers)
     assert 0 == (await response.json())["code"]
     ledger = await (await client.get(f"/__mock/accounts/{handle.api_key}/ledger")).json()
@@ -60,4 +60,4 @@ async def test_the_in_process_handle_answers_the_routes_ledger(
         ledger["folded"],
         [row["reason"] for row in ledger["transactions"]],
     )
-    assert ledger == handle.ledger()
+    assert ledger == await handle.ledger()
