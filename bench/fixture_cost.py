@@ -25,7 +25,7 @@ import urllib.request
 
 import pytest
 
-from sora_mock.server import MockServer
+from sora_mock.testing.server import MockServer
 
 BODY = {body}
 
@@ -91,7 +91,16 @@ def write_tests(directory: Path, tests: int, body: bytes) -> None:
 def run_pytest(directory: Path, name: str, tests: int, cpu: int | None) -> float:
     # Only sora_mock's plugin: whatever else is installed (hypothesis alone takes ~1.4 s to
     # import) would cost both files the same and only make the difference noisier.
-    argv = [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-p", "sora_mock.plugin", "-q"]
+    argv = [
+        PYTHON,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "sora_mock.testing.plugin",
+        "-q",
+    ]
     argv.append(name)
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     started = time.perf_counter()

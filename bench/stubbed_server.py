@@ -12,7 +12,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, Final
 
-from sora_mock import answers, cli, front, ids, journal, ledger, logs, simulator
+from sora_mock import answers, cli, front, simulator
+from sora_mock.core import ids, journal, ledger
+from sora_mock.http import logs
 
 
 class _NoLog:

@@ -8,21 +8,25 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .app import create_app
-    from .apphandle import AppHandle
     from .config import ConfigError, Settings
-    from .errors import ApiError
+    from .core.errors import ApiError
+    from .http.app import create_app
     from .sim.simulator import Simulator
+    from .testing.apphandle import AppHandle
+    from .testing.client import SoraMock
+    from .testing.server import MockServer
 
 # Each name is imported on first use (PEP 562): `python -m sora_mock` imports this package
 # first, and the command line needs neither the fixture's handle nor its HTTP client.
 _HOMES = {
-    "ApiError": ".errors",
-    "AppHandle": ".apphandle",
+    "ApiError": ".core.errors",
+    "AppHandle": ".testing.apphandle",
+    "MockServer": ".testing.server",
+    "SoraMock": ".testing.client",
     "ConfigError": ".config",
     "Settings": ".config",
     "Simulator": ".sim.simulator",
-    "create_app": ".app",
+    "create_app": ".http.app",
 }
 
 
@@ -39,8 +43,10 @@ __all__ = [
     "ApiError",
     "AppHandle",
     "ConfigError",
+    "MockServer",
     "Settings",
     "Simulator",
+    "SoraMock",
     "__version__",
     "create_app",
 ]

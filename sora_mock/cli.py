@@ -14,18 +14,11 @@ from typing import Final, Literal, NoReturn, get_args, get_origin
 
 from aiohttp import web
 
-from . import __version__, logs
-from .app import create_app
-from .config import (
-    DEFAULT_CONFIG,
-    ConfigError,
-    Settings,
-    closest,
-    env_warnings,
-    flag_name,
-    load,
-)
-from .responses import REQUEST_LOG
+from . import __version__
+from .config import DEFAULT_CONFIG, ConfigError, Settings, closest, env_warnings, flag_name, load
+from .http import logs
+from .http.app import create_app
+from .http.keys import REQUEST_LOG
 
 # one line per setting for --help (the README's Configuration table says more)
 DESCRIPTIONS: Final[dict[str, str]] = {

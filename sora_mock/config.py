@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from .errors import mask_key
+from .core.errors import mask_key
+from .core.variants import read_text as read_variants
 from .settings import Settings as Settings  # noqa: PLC0414 (re-exported: imported from here)
 from .settings import hand_checked
-from .variants import read_text as read_variants
 
 if TYPE_CHECKING:
     from pydantic import ValidationError

@@ -18,15 +18,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from .clock import ClockMode
-from .pricing import PriceTable, merge_pricing
-from .variants import Setting as VariantsSetting
-from .variants import normalize as normalize_variants
+from .core.clock import ClockMode
+from .core.pricing import PriceTable, merge_pricing
+from .core.variants import Setting as VariantsSetting
+from .core.variants import normalize as normalize_variants
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from .fault_rule import FaultRule
+    from .faults.rule import FaultRule
     from .settings_model import AccountEntry
 
 MiB: Final = 1024 * 1024

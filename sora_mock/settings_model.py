@@ -17,13 +17,13 @@ from pydantic import (
     model_validator,
 )
 
-from .clock import ClockMode
-from .digits import MSG_WHOLE, is_whole_text, whole_from_text
-from .fault_rule import FaultRule
-from .pricing import PriceTable, merge_pricing
+from .core.clock import ClockMode
+from .core.digits import MSG_WHOLE, is_whole_text, whole_from_text
+from .core.pricing import PriceTable, merge_pricing
+from .core.variants import Setting as VariantsSetting
+from .core.variants import normalize as normalize_variants
+from .faults.rule import FaultRule
 from .settings import FIELDS
-from .variants import Setting as VariantsSetting
-from .variants import normalize as normalize_variants
 
 MiB: Final = 1024 * 1024
 MSG_ACCOUNT_ENTRY: Final = (

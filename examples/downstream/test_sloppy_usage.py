@@ -12,7 +12,7 @@ import pytest
 from test_video_client import MODEL, PROMPT, FakeSleep, client_for
 from video_client import BadRequest
 
-from sora_mock.client import SoraMock
+from sora_mock.testing.client import SoraMock
 
 
 async def test_three_videos_one_of_them_watched(sora_mock: SoraMock) -> None:

@@ -12,8 +12,8 @@ from typing import Final
 from test_video_client import FakeSleep
 from video_client import VideoClient, WebhookInbox
 
-from sora_mock.client import SoraMock
-from sora_mock.receiver import WebhookReceiver
+from sora_mock.testing.client import SoraMock
+from sora_mock.testing.receiver import WebhookReceiver
 
 PROMPT: Final = "A paper boat drifting down a rain-soaked street at golden hour"
 POLL: Final = 2.0

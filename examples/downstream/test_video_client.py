@@ -23,7 +23,7 @@ from video_client import (
     WaitTimeout,
 )
 
-from sora_mock.client import SoraMock
+from sora_mock.testing.client import SoraMock
 
 MODEL: Final = "sora-2-text-to-video"
 PROMPT: Final = "A paper boat drifting down a rain-soaked street at golden hour"

@@ -23,12 +23,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
-from .. import errors as e
-from .. import varied
-from ..faults import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, Request
-from ..journal import Exchange
-from ..jsonbody import BodyError, parse_object
-from ..logs import REQUESTS, RequestLog, log_request
+from ..core import errors as e
+from ..core import varied
+from ..core.body import BodyError, parse_object
+from ..core.journal import Exchange
+from ..faults.engine import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, Request
 from ..routes import files, registry
 from ..routes.answers import (
     Admitted,
@@ -38,10 +37,11 @@ from ..routes.answers import (
     video_answer,
     video_stream,
 )
-from ..rules.common import bearer_token
+from ..routes.common import bearer_token
+from .logs import REQUESTS, RequestLog, log_request
 
 if TYPE_CHECKING:
-    from ..fault_rule import FaultRule
+    from ..faults.rule import FaultRule
     from ..sim.simulator import Simulator
     from ..tasks import Task
 

@@ -16,10 +16,10 @@ from typing import Final
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from ..responses import REQUEST_LOG, SIMULATOR
 from ..routes import registry
 from ..sim.streams import encode
 from . import pipeline
+from .keys import REQUEST_LOG, SIMULATOR
 from .pipeline import Reply, Stream, Undecodable
 
 NO_ANSWER: Final = 204  # what aiohttp is handed when the connection was dropped: never sent

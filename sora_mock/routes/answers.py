@@ -10,15 +10,15 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import errors as e
-from .. import varied
-from ..journal import Exchange
-from ..rules.check import check_task_id
-from ..rules.common import Violation
+from ..core import errors as e
+from ..core import varied
+from ..core.journal import Exchange
 from ..tasks import Status, Task
+from .check_result import check_task_id
+from .common import Violation
 
 if TYPE_CHECKING:
-    from ..fault_rule import FaultRule
+    from ..faults.rule import FaultRule
     from ..sim.simulator import Simulator
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from .. import __version__
-from .. import errors as e
 from ..config import describe
-from ..journal import ROUTES
+from ..core import errors as e
+from ..core.journal import ROUTES
 from ..tasks import Status
 from .deliveries import STATES
 
@@ -81,10 +81,10 @@ HEALTH: Final = {"status": "ok", "service": SERVICE, "version": __version__}
 def _model(name: str) -> type[BaseModel]:
     """A body's model, loaded on first use (pydantic is not imported by a start-up)."""
     if name == "FaultRule":
-        from ..fault_rule import FaultRule  # noqa: PLC0415 (see the module docstring)
+        from ..faults.rule import FaultRule  # noqa: PLC0415 (see the module docstring)
 
         return FaultRule
-    from .. import admin_bodies  # noqa: PLC0415 (see the module docstring)
+    from . import bodies as admin_bodies  # noqa: PLC0415 (see the module docstring)
 
     model: type[BaseModel] = getattr(admin_bodies, name)
     return model

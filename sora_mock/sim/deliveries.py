@@ -39,11 +39,11 @@ import aiohttp
 from yarl import URL
 
 from .. import __version__
-from ..clock import Clock
 from ..config import Settings
-from ..errors import mask_key
-from ..faults import Faults, Request
-from ..ids import ResultPids
+from ..core.clock import Clock
+from ..core.errors import mask_key
+from ..core.ids import ResultPids
+from ..faults.engine import Faults, Request
 from ..tasks import Task
 from ..tasks.lifecycle import Lifecycle
 from .streams import webhook_payload

@@ -13,25 +13,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from .. import errors as e
-from ..clock import Clock, make_clock
 from ..config import Settings
-from ..faults import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, Faults
-from ..ids import ResultPids, TaskIds
-from ..journal import Journal
-from ..ledger import Account, Ledger
-from ..pricing import price_of
-from ..rules.common import Collected, bearer_token
-from ..rules.sora_pro import Checked, check_create
-from ..rules.sora_video import VideoChecked, check_sora_video
+from ..core import errors as e
+from ..core.clock import Clock, make_clock
+from ..core.ids import ResultPids, TaskIds
+from ..core.journal import Journal
+from ..core.ledger import Account, Ledger
+from ..core.pricing import price_of
+from ..core.variants import Variants
+from ..faults.engine import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, Faults
+from ..routes.common import Collected, bearer_token
+from ..routes.sora_pro import Checked, check_create
+from ..routes.sora_video import VideoChecked, check_sora_video
 from ..tasks import FINAL, REFUNDED, Status, Task
 from ..tasks.lifecycle import Lifecycle
-from ..variants import Variants
 from .deliveries import Deliveries
 from .streams import Streams
 
 if TYPE_CHECKING:  # a pydantic model, loaded on first use rather than at start-up
-    from ..fault_rule import FaultRule
+    from ..faults.rule import FaultRule
 
 DEFAULT_ADMIN_FAILURE: Final = "failed_by_admin"
 DEFAULT_ADMIN_CANCEL: Final = "cancelled_by_admin"

@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..clock import Clock
-from ..ids import ResultPids
+from ..core.clock import Clock
+from ..core.ids import ResultPids
 from ..tasks import FINAL, Task
 from ..tasks.lifecycle import Lifecycle
 

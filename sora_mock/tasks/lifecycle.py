@@ -18,9 +18,9 @@ import math
 from collections.abc import Callable
 from typing import Final
 
-from .. import errors as e
-from ..clock import Clock
-from ..ledger import Ledger
+from ..core import errors as e
+from ..core.clock import Clock
+from ..core.ledger import Ledger
 from .store import TaskStore
 from .task import FINAL, Status, Task
 

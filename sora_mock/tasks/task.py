@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from ..errors import mask_key, result_envelope, unsettled_envelope
-from ..ledger import trans_no
+from ..core.errors import mask_key, result_envelope, unsettled_envelope
+from ..core.ledger import trans_no
 
 Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
 FINAL: Final = frozenset(("succeeded", "failed", "cancelled"))

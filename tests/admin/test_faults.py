@@ -14,8 +14,9 @@ from typing import Any, Final
 import aiohttp
 import pytest
 
-from sora_mock import create_app, errors
+from sora_mock import create_app
 from sora_mock.config import ConfigError, read_file
+from sora_mock.core import errors
 
 from ..conftest import MakeClient
 from ..helpers import (

@@ -17,9 +17,9 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock.contract import MODELS
-from sora_mock.openapi import body_name
-from sora_mock.server import MockServer
+from sora_mock.http.openapi import body_name
+from sora_mock.routes.sora_pro import MODELS
+from sora_mock.testing.server import MockServer
 
 from ..helpers import PNG_DATA_URL
 

@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 
 from sora_mock import create_app
-from sora_mock.contract import MODELS
-from sora_mock.faults import Action
-from sora_mock.openapi import body_name
+from sora_mock.faults.engine import Action
+from sora_mock.http.openapi import body_name
+from sora_mock.routes.sora_pro import MODELS
 
 from ..helpers import Client
 

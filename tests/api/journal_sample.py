@@ -21,8 +21,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from multidict import CIMultiDict
 
 from sora_mock import create_app
-from sora_mock.logs import REQUESTS, JsonFormatter, RequestLog, TextFormatter
-from sora_mock.responses import REQUEST_LOG
+from sora_mock.http.keys import REQUEST_LOG
+from sora_mock.http.logs import REQUESTS, JsonFormatter, RequestLog, TextFormatter
 
 from .. import helpers as h
 

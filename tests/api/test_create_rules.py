@@ -1,6 +1,6 @@
 """The create-task rules (CONTRACT A2), each broken and each kept, through HTTP.
 
-Every expected message is built from the same template in `sora_mock.errors` that the server
+Every expected message is built from the same template in `sora_mock.core.errors` that the server
 formats, so a reworded message fails here instead of drifting. Accepted requests are checked by
 the task's `params` (B3), which is what would be sent upstream.
 """
@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock import errors
+from sora_mock.core import errors
 
 from ..conftest import MakeClient
 from ..helpers import (

@@ -16,7 +16,8 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock import __version__, errors
+from sora_mock import __version__
+from sora_mock.core import errors
 
 from ..conftest import MakeClient
 from ..helpers import (

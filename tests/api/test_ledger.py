@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sora_mock import errors
+from sora_mock.core import errors
 
 from ..conftest import MakeClient
 from ..helpers import (

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sora_mock import errors
+from sora_mock.core import errors
 
 from ..conftest import MakeClient
 from ..helpers import (

@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sora_mock import errors as e
-from sora_mock.ids import ResultPids, task_id
-from sora_mock.rules.sora_video import ASPECT_RATIOS, MODELS
+from sora_mock.core import errors as e
+from sora_mock.core.ids import ResultPids, task_id
+from sora_mock.routes.sora_video import ASPECT_RATIOS, MODELS
 
 from ..conftest import MakeClient
 from ..helpers import (

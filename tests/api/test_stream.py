@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sora_mock import errors as e
+from sora_mock.core import errors as e
 
 from ..conftest import MakeClient
 from ..helpers import SORA_VIDEO, VIDEO_BODY, Client, admin, advance, auth, check

@@ -8,8 +8,8 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock import errors
-from sora_mock.variants import POINTS
+from sora_mock.core import errors
+from sora_mock.core.variants import POINTS
 
 from ..conftest import MakeClient
 from ..helpers import (

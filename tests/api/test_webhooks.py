@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from sora_mock import __version__
-from sora_mock.receiver import WebhookReceiver
 from sora_mock.sim.deliveries import MSG_CONNECT, MSG_FAULT_ERROR, MSG_TIMEOUT
+from sora_mock.testing.receiver import WebhookReceiver
 
 from ..conftest import MakeClient
 from ..helpers import (

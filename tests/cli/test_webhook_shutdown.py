@@ -1,5 +1,5 @@
 """A7 at the edges of a server's life: stopping it while a delivery hangs, and the one-command
-receiver the README starts (`python -m sora_mock.receiver`)."""
+receiver the README starts (`python -m sora_mock.testing.receiver`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sora_mock.receiver import WebhookReceiver
+from sora_mock.testing.receiver import WebhookReceiver
 
 from ..helpers import SORA_VIDEO, VIDEO_BODY, auth
 from .test_cli import STOP_TIMEOUT, StartServer, call, environment, read_line, start_server, stop
@@ -69,7 +69,7 @@ def test_stopping_the_server_during_a_hanging_delivery_is_clean(
 
 def test_the_receiver_command_prints_each_post_it_gets() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sora_mock.receiver", "--port", "0"],
+        [sys.executable, "-m", "sora_mock.testing.receiver", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -101,7 +101,7 @@ def test_the_receiver_command_names_a_port_it_cannot_listen_on() -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "sora_mock.receiver", "--port", str(port)],
+            [sys.executable, "-m", "sora_mock.testing.receiver", "--port", str(port)],
             capture_output=True,
             text=True,
             timeout=10,

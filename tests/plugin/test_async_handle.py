@@ -57,7 +57,7 @@ async def lifecycle(sora_mock):
 async def loop_keeps_running(sora_mock, monkeypatch):
     \"\"\"The admin call waits for a coroutine on the test's loop: it can only finish if the
     call itself does not hold the loop.\"\"\"
-    from sora_mock.handle import HttpExecute
+    from sora_mock.testing.handle import HttpExecute
 
     loop_ran = threading.Event()
     original = HttpExecute.__call__

@@ -16,11 +16,11 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from sora_mock import create_app
-from sora_mock.apphandle import AppHandle
-from sora_mock.async_handle import AsyncSoraMock
-from sora_mock.client import SoraMock, SoraMockError
-from sora_mock.handle import Handle
-from sora_mock.server import MockServer
+from sora_mock.testing.apphandle import AppHandle
+from sora_mock.testing.async_handle import AsyncSoraMock
+from sora_mock.testing.client import SoraMock, SoraMockError
+from sora_mock.testing.handle import Handle
+from sora_mock.testing.server import MockServer
 
 KEY: Final = "sk-parity-0001"
 SETTINGS: Final[dict[str, Any]] = {"clock": "manual", "webhook_on_failure": True}

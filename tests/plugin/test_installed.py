@@ -66,7 +66,7 @@ def test_the_wheel_ships_the_video_the_types_and_the_entry_points(wheel: Path) -
         text = archive.read(entry_points).decode()
     assert {"sora_mock/assets/result.mp4", "sora_mock/py.typed"} <= names
     assert "sora-mock = sora_mock.cli:main" in text
-    assert "sora_mock = sora_mock.plugin" in text
+    assert "sora_mock = sora_mock.testing.plugin" in text
 
 
 @pytest.fixture

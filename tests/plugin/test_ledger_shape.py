@@ -9,8 +9,8 @@ from typing import Any, Final
 
 from pytest_aiohttp import AiohttpClient
 
-from sora_mock.apphandle import AppFactory
-from sora_mock.client import SoraMock
+from sora_mock.testing.apphandle import AppFactory
+from sora_mock.testing.client import SoraMock
 
 CREATE: Final = "/api/v1/video/sora-pro"
 BODY: Final = {"model": "sora-2-text-to-video", "prompt": "a fox"}

@@ -13,7 +13,7 @@ from typing import Final
 
 import pytest
 
-from sora_mock import errors as e
+from sora_mock.core import errors as e
 
 from .test_plugin import outcomes
 
@@ -82,6 +82,7 @@ def test_a_client_written_like_the_public_flask_apps(
     its cross-key poll passes under task_scope = any and is named in the report."""
     pytester.makepyfile(video_client=CLIENT)
     pytester.makepyfile(test_client=TESTS.replace("FORM", form))
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "--sora-mock-report")
     assert passed == outcomes(result)["passed"]
     assert 2 - passed == outcomes(result).get("failed", 0)

@@ -13,8 +13,8 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock.plugin import MSG_BAD_URL, MSG_BAD_WAIT, MSG_NO_ANSWER, MSG_NOT_A_MOCK
-from sora_mock.server import MockServer
+from sora_mock.testing.plugin import MSG_BAD_URL, MSG_BAD_WAIT, MSG_NO_ANSWER, MSG_NOT_A_MOCK
+from sora_mock.testing.server import MockServer
 
 from .conftest import serving
 

@@ -8,8 +8,8 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock import errors as e
-from sora_mock.report import CATEGORIES, TITLE
+from sora_mock.core import errors as e
+from sora_mock.testing.report import CATEGORIES, TITLE
 
 from .test_plugin import outcomes
 
@@ -97,7 +97,7 @@ def test_without_the_option_nothing_is_printed_or_collected(pytester: pytest.Pyt
     pytester.makepyfile(test_sloppy=SLOPPY)
     pytester.makeconftest(
         """
-from sora_mock import report
+from sora_mock.testing import report
 
 
 def boom(handle):

@@ -9,8 +9,8 @@ from typing import Final
 
 import pytest
 
-from sora_mock.plugin import MSG_REPORT_IS_DIR, MSG_REPORT_NO_FOLDER, MSG_REPORT_NOT_OURS
-from sora_mock.report import GENERATOR, TITLE, written_here
+from sora_mock.testing.plugin import MSG_REPORT_IS_DIR, MSG_REPORT_NO_FOLDER, MSG_REPORT_NOT_OURS
+from sora_mock.testing.report import GENERATOR, TITLE, written_here
 
 from .test_plugin import outcomes
 from .test_report import SLOPPY

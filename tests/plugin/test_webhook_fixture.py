@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from sora_mock.apphandle import AppFactory
-from sora_mock.client import SoraMock
-from sora_mock.receiver import MSG_OTHER_PLACE
+from sora_mock.testing.apphandle import AppFactory
+from sora_mock.testing.client import SoraMock
+from sora_mock.testing.receiver import MSG_OTHER_PLACE
 
 SORA_VIDEO = "/api/v1/video/sora-video"
 

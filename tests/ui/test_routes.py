@@ -6,8 +6,9 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock import errors, ui
-from sora_mock.faults import PRESETS, FaultRule
+from sora_mock.core import errors
+from sora_mock.faults.engine import PRESETS, FaultRule
+from sora_mock.http import ui
 
 from ..conftest import MakeClient
 from ..helpers import CREATE, TEXT_BODY, Client, admin, post_json

@@ -15,10 +15,10 @@ from typing import Any, Final
 
 import pytest
 
-from sora_mock.errors import INSUFFICIENT_CREDITS, NOT_FOUND, mask_key
-from sora_mock.receiver import WebhookReceiver
-from sora_mock.server import MockServer
-from sora_mock.ui import REASONS
+from sora_mock.core.errors import INSUFFICIENT_CREDITS, NOT_FOUND, mask_key
+from sora_mock.http.ui import REASONS
+from sora_mock.testing.receiver import WebhookReceiver
+from sora_mock.testing.server import MockServer
 
 from ..helpers import CHECK, CREATE, KEY, OTHER_KEY, SORA_VIDEO, TEXT_BODY, auth
 

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sora_mock import jsonbody
-from sora_mock.jsonbody import BodyError, parse_exact, parse_object
+from sora_mock.core import body as jsonbody
+from sora_mock.core.body import BodyError, parse_exact, parse_object
 
 many = settings(max_examples=400, derandomize=True, database=None, deadline=None)
 KEYS: Final = st.sampled_from(["model", "prompt", "a", "b", "a:b", "ü", "\\", '"', ""])

@@ -2,7 +2,7 @@
 validator, and of the bounded ledger (B1), on the pure ledger.
 
 Hypothesis generates the payloads; every expectation is computed here, independently of
-`sora_mock.contract`, from the contract's text: which fields apply to which model, their
+`sora_mock.routes.sora_pro`, from the contract's text: which fields apply to which model, their
 defaults, the nearest-allowed rule for `nFrames`, and the message template of each rule.
 Runs are derandomized so CI sees the same examples every time.
 """
@@ -23,9 +23,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sora_mock import errors
-from sora_mock.contract import MODELS, ModelSpec, check_create, nearest_allowed
-from sora_mock.ledger import Ledger
+from sora_mock.core import errors
+from sora_mock.core.ledger import Ledger
+from sora_mock.routes.common import nearest_allowed
+from sora_mock.routes.sora_pro import MODELS, ModelSpec, check_create
 
 MAX_IMAGE: Final = 10 * 1024 * 1024
 KNOWN: Final = frozenset(

@@ -1,4 +1,4 @@
-"""Properties of A6's rules, on the pure validator (`sora_mock.rules.sora_video`).
+"""Properties of A6's rules, on the pure validator (`sora_mock.routes.sora_video`).
 
 Every expectation is computed here from the contract's text: the defaults, the nearest-allowed
 rule for `duration`, the timestamps' bounds, and the order of the checks. Derandomized.
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sora_mock import errors
-from sora_mock.rules.sora_video import VideoChecked, check_sora_video
+from sora_mock.core import errors
+from sora_mock.routes.sora_video import VideoChecked, check_sora_video
 
 fast = settings(max_examples=60, derandomize=True, database=None, deadline=None)
 MODELS: Final = ("sora-2", "sora-2-pro", "sora-2-stable")

@@ -15,16 +15,17 @@ from typing import Any, Final
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import __version__, schemas
-from .admin_bodies import AccountBody, AdvanceBody, FailBody
-from .errors import dumps
-from .fault_rule import FaultRule
-from .journal import ROUTES
-from .responses import json_response
-from .rules import sora_video as a6
-from .rules.sora_pro import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES, Kind, ModelSpec
-from .sim.deliveries import STATES
-from .variants import POINTS
+from .. import __version__
+from ..core.errors import dumps
+from ..core.journal import ROUTES
+from ..core.variants import POINTS
+from ..faults.rule import FaultRule
+from ..routes import sora_video as a6
+from ..routes.sora_pro import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES, Kind, ModelSpec
+from ..sim.bodies import AccountBody, AdvanceBody, FailBody
+from ..sim.deliveries import STATES
+from . import schemas
+from .keys import json_response
 
 REF = "#/components/schemas/{model}"
 PROMPT: Final = {"type": "string", "minLength": 1, "pattern": r"\S"}

@@ -21,9 +21,9 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
-from . import errors as e
+from ..core import errors as e
+from ..sim.control import BY_NAME, LocalControl
 from .receiver import WebhookReceiver, handle_receiver
-from .sim.control import BY_NAME, LocalControl
 
 T = TypeVar("T")
 Params = dict[str, str]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import errors as e
+from ..core import errors as e
+from ..sim.control import LocalControl
+from ..sim.simulator import Simulator
 from .logs import RequestLog
-from .sim.control import LocalControl
-from .sim.simulator import Simulator
 
 SIMULATOR = web.AppKey("simulator", Simulator)
 CONTROL = web.AppKey("control", LocalControl)  # the admin operations on that simulator (D1)

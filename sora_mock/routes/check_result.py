@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors as e
+from ..core import errors as e
 from .common import Violation
 
 

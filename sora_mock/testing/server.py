@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from .app import create_app
-from .config import Settings
-from .responses import SIMULATOR
+from ..config import Settings
+from ..http.app import create_app
+from ..http.keys import SIMULATOR
 
 T = TypeVar("T")
 

@@ -15,8 +15,8 @@ import sys
 import time
 from typing import Any, TextIO
 
-from .errors import mask_key
-from .journal import Exchange
+from ..core.errors import mask_key
+from ..core.journal import Exchange
 
 REQUESTS = logging.getLogger("sora_mock.requests")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
-from .. import errors as e
+from ..core import errors as e
 from .common import (
     Collected,
     Violation,

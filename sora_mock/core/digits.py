@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from .jsonbody import MAX_INT_DIGITS
+from .body import MAX_INT_DIGITS
 
 MSG_WHOLE: Final = "expected a whole number"
 # A minus sign is read too, only so that a negative value is refused by its bound, not its form.

@@ -28,14 +28,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ..config import env_warnings
+from ..core.variants import parse as parse_variants
+from ..core.variants import read_text as read_variants
+from ..sim.control import SERVICE
 from . import report as client_report
 from .apphandle import AppFactory
 from .client import SoraMock
-from .config import env_warnings
 from .server import MockServer
-from .sim.control import SERVICE
-from .variants import parse as parse_variants
-from .variants import read_text as read_variants
 
 DEFAULTS: dict[str, Any] = {"clock": "manual", "host": "127.0.0.1", "port": 0}
 MARKER_HELP = (

@@ -13,9 +13,9 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ..http.keys import CONTROL, SIMULATOR
+from ..sim.simulator import Simulator
 from .handle import Handle, LocalExecute, drive
-from .responses import CONTROL, SIMULATOR
-from .sim.simulator import Simulator
 
 DEFAULT_KEY: Final = "sk-app-test-0001"
 
@@ -38,7 +38,7 @@ class AppFactory:
         self._handles: list[AppHandle] = []
 
     def __call__(self, **settings: Any) -> web.Application:
-        from .app import create_app  # noqa: PLC0415 (app.py imports admin, as this module does)
+        from ..http.app import create_app  # noqa: PLC0415 (app.py imports admin, as this module does)
 
         return create_app(**{"clock": "manual", **settings})
 

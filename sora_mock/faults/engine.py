@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from . import errors as e
+from ..core import errors as e
 
 if TYPE_CHECKING:  # at run time, `__getattr__` below
-    from .fault_rule import FaultRule as FaultRule  # noqa: PLC0414 (re-exported for mypy)
+    from .rule import FaultRule as FaultRule  # noqa: PLC0414 (re-exported for mypy)
 
 Route = Literal["create", "sora_video", "check_result", "credits", "files", "webhook", "any"]
 Action = Literal[
@@ -79,7 +79,7 @@ MSG_UNKNOWN_PRESET: Final = "X-Sora-Mock-Fault: unknown preset {name!r}; valid p
 
 @cache
 def _preset_rules() -> dict[str, FaultRule]:
-    from .fault_rule import FaultRule  # noqa: PLC0415 (pydantic, on the first preset's use)
+    from .rule import FaultRule  # noqa: PLC0415 (pydantic, on the first preset's use)
 
     return {name: FaultRule(**kwargs) for name, kwargs in PRESET_RULES.items()}
 
@@ -109,7 +109,7 @@ PRESETS: Final = Presets()
 def __getattr__(name: str) -> Any:
     """`FaultRule` and `HeaderMatch` (pydantic models) are imported on first use (PEP 562)."""
     if name in ("FaultRule", "HeaderMatch"):
-        from . import fault_rule  # noqa: PLC0415 (see the docstring)
+        from . import rule as fault_rule  # noqa: PLC0415 (see the docstring)
 
         return getattr(fault_rule, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

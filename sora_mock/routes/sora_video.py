@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .. import errors as e
+from ..core import errors as e
 from .common import (
     Collected,
     Violation,

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import errors as e
+from ..core import errors as e
+from ..sim.control import OPS, Op
 from . import ui
-from .responses import CONTROL, SIMULATOR, closing, json_response, undecodable
-from .sim.control import OPS, Op
+from .keys import CONTROL, SIMULATOR, closing, json_response, undecodable
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

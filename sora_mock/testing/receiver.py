@@ -1,5 +1,5 @@
 """A webhook receiver on loopback: the fixture's `.webhook_receiver()`, and a one-command
-receiver for trying A7 by hand (`python -m sora_mock.receiver --port 9100`).
+receiver for trying A7 by hand (`python -m sora_mock.testing.receiver --port 9100`).
 
 For a mock in a container (F1) it listens on another address (`host`, e.g. 0.0.0.0) and puts
 another host name into its URL (`advertise`, e.g. host.docker.internal): the name under which
@@ -233,7 +233,7 @@ def _print(received: Received) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sora_mock.receiver",
+        prog="python -m sora_mock.testing.receiver",
         description="A loopback webhook receiver: prints every POST it gets and answers it.",
     )
     parser.add_argument("--host", default="127.0.0.1")

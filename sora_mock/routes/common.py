@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from .. import errors as e
-from ..jsonbody import MAX_INT_DIGITS
+from ..core import errors as e
+from ..core.body import MAX_INT_DIGITS
 
 _IMAGE_SIGNATURES: Final = {
     "png": (b"\x89PNG\r\n\x1a\n",),

@@ -8,12 +8,11 @@ from typing import Any
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from . import admin
-from .config import Settings, build
-from .http import provider
-from .responses import CONTROL, SIMULATOR
-from .sim.control import LocalControl
-from .sim.simulator import Simulator
+from ..config import Settings, build
+from ..sim.control import LocalControl
+from ..sim.simulator import Simulator
+from . import admin, provider
+from .keys import CONTROL, SIMULATOR
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> web.Application:

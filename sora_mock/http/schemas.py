@@ -11,7 +11,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .fault_rule import FaultRule
+from ..faults.rule import FaultRule
 
 Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
 ResultPid = Annotated[str, Field(pattern=r"^s_[0-9a-f]{24}$")]

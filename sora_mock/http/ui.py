@@ -18,10 +18,10 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import errors as e
-from .faults import PRESETS
+from ..core import errors as e
+from ..faults.engine import PRESETS
 
-_DIR: Final = Path(__file__).parent / "assets" / "ui"
+_DIR: Final = Path(__file__).parent.parent / "assets" / "ui"
 # strict: nothing inline, nothing from elsewhere; forms never navigate (a token typed into a
 # form must not end up in a URL even if the script failed to load)
 CSP: Final = "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

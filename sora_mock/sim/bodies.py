@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from .digits import whole_from_text
+from ..core.digits import whole_from_text
 
 
 class AccountBody(BaseModel):
