@@ -13,7 +13,7 @@ from typing import Any
 
 import schemathesis
 
-from sora_mock.faults.engine import DELIVERY_ACTIONS, DELIVERY_ONLY
+from sora_mock.faults.actions import DELIVERY_ACTIONS, DELIVERY_ONLY
 
 SELECTORS = ("every", "nth", "probability")
 FAULTS = ("POST", "/__mock/faults")

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from .core.clock import ClockMode
-from .core.pricing import PriceTable, merge_pricing
 from .core.variants import Setting as VariantsSetting
 from .core.variants import normalize as normalize_variants
+from .routes.pricing import PriceTable, merge_pricing
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

@@ -19,10 +19,10 @@ from pydantic import (
 
 from .core.clock import ClockMode
 from .core.digits import MSG_WHOLE, is_whole_text, whole_from_text
-from .core.pricing import PriceTable, merge_pricing
 from .core.variants import Setting as VariantsSetting
 from .core.variants import normalize as normalize_variants
 from .faults.rule import FaultRule
+from .routes.pricing import PriceTable, merge_pricing
 from .settings import FIELDS
 
 MiB: Final = 1024 * 1024

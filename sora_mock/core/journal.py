@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Final
 
-from ..routes.common import Collected, Violation
 from .errors import mask_key
+from .findings import Collected, Violation
 
 IMAGE_DATA_KEPT: Final = 64
 TEXT_KEPT: Final = 1024

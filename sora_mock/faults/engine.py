@@ -1,7 +1,9 @@
 """Fault rules (CONTRACT C): which request they match, when they fire, and what they do.
 
-This module decides; the HTTP layer (`api.py`) carries the decision out, because only it can hold
-a connection open, reset it or write a broken body.
+`actions.ACTIONS` is the one table of what each action does and where it applies. This module
+decides; the HTTP layer (`http/fault_actions.py`)
+carries a request's decision out, because only it can hold a connection open, reset it or write
+a broken body, and the deliveries (`sim/deliveries.py`) carry out a webhook's.
 """
 
 from __future__ import annotations
@@ -10,38 +12,18 @@ import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 from ..core import errors as e
 
 if TYPE_CHECKING:  # at run time, `__getattr__` below
     from .rule import FaultRule as FaultRule  # noqa: PLC0414 (re-exported for mypy)
 
-Route = Literal["create", "sora_video", "check_result", "credits", "files", "webhook", "any"]
-Action = Literal[
-    "error",
-    "delay",
-    "timeout",
-    "reset",
-    "malformed",
-    "html",
-    "fail_task",
-    "cancel_task",
-    "drop",
-    "duplicate",
-]
-# what a rule may do to an outbound webhook delivery (A7), and what only a delivery can undergo
-DELIVERY_ACTIONS: Final = frozenset(("drop", "delay", "duplicate", "error"))
-DELIVERY_ONLY: Final = frozenset(("drop", "duplicate"))
-DEFAULT_TIMEOUT_MS: Final = 60_000
-DEFAULT_FAILURE_REASON: Final = "injected_failure"
-MSG_DELAY_MS: Final = "delay_ms must be a number of milliseconds >= 0, or [min, max]"
-MSG_EVERY: Final = "every must be true or an integer >= 1"
-DEFAULT_CANCEL_REASON: Final = "injected_cancel"
-# the actions that shape the task a create makes, and the routes that make tasks
-TASK_ACTIONS: Final = frozenset(("fail_task", "cancel_task"))
-TASK_ROUTES: Final = frozenset(("create", "sora_video"))
-
+from .actions import (
+    DEFAULT_TIMEOUT_MS,
+    TASK_ACTIONS,
+    TASK_ROUTES,
+)
 
 # The presets of `X-Sora-Mock-Fault`, as the keyword arguments of their rules: the rules are
 # pydantic models, built on the first use of one (`PRESETS`), not at every start-up.

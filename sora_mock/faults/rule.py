@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from ..core.digits import whole_from_text
-from .engine import DELIVERY_ACTIONS, DELIVERY_ONLY, MSG_DELAY_MS, MSG_EVERY, Action, Route
+from .actions import DELIVERY_ACTIONS, DELIVERY_ONLY, MSG_DELAY_MS, MSG_EVERY, Action, Route
 
 # a rule's numbers are JSON Schema's (an integer may be written 35.0, a boolean is no number),
 # and a whole number may be written as ASCII digits, as a setting may (digits.py)

@@ -19,15 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
 
 from ..core import errors as e
 from ..core import varied
 from ..core.body import BodyError, parse_object
 from ..core.journal import Exchange
-from ..faults.engine import MSG_UNKNOWN_PRESET, PRESETS, TASK_ACTIONS, Decision, Request
 from ..routes import files, registry
 from ..routes.answers import (
     Admitted,
@@ -38,83 +36,13 @@ from ..routes.answers import (
     video_stream,
 )
 from ..routes.common import bearer_token
+from .fault_actions import FAULT_HEADER, Answered, Dropped, fault_step
 from .logs import REQUESTS, RequestLog, log_request
+from .reply import JSON, Reply, RequestView, Stream, Undecodable
 
 if TYPE_CHECKING:
     from ..faults.rule import FaultRule
     from ..sim.simulator import Simulator
-    from ..tasks import Task
-
-JSON: Final = "application/json"
-FAULT_HEADER: Final = "X-Sora-Mock-Fault"
-HTML_PAGE: Final = (
-    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-    b"</body>\r\n</html>\r\n"
-)
-MALFORMED_BODY: Final = b'{"code": 0, "message": "ok", "data": {"taskId": "'
-
-
-class Undecodable(Exception):
-    """The body's content coding did not decode (A1): a 400 that names the coding."""
-
-    def __init__(self, coding: str) -> None:
-        super().__init__(coding)
-        self.coding = coding
-
-
-class RequestView(Protocol):
-    """What the pipeline reads of a request, whatever server received it."""
-
-    @property
-    def method(self) -> str: ...
-
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-
-    @property
-    def origin(self) -> str:
-        """`scheme://host` of the request: the base of its result URLs (A3)."""
-        ...
-
-    def byte_range(self) -> slice:
-        """The `Range` header as read by the server (start and stop; both None when absent
-        or malformed, which is then ignored, RFC 9110 14.2)."""
-        ...
-
-    async def read(self, limit: int) -> bytes | None:
-        """The whole body; over `limit`, read to its end and discarded: None (A1's 413).
-
-        Raises `Undecodable` when its content coding does not decode, `ConnectionError` when
-        the client went away mid-body."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class Stream:
-    """A8: what the adapter streams once the create is answered."""
-
-    task: Task
-    base_url: str
-    shut: bool
-
-
-@dataclass(slots=True)
-class Reply:
-    """What to answer: a status, a body and its headers; or to drop the connection without an
-    answer (`drop`: "close" sends FIN, "reset" RST, "gone" means the client already went);
-    or an event stream (`stream`)."""
-
-    status: int = 200
-    body: bytes = b""
-    content_type: str | None = JSON
-    headers: dict[str, str] | None = None
-    drop: Literal["close", "reset", "gone"] | None = None
-    stream: Stream | None = None
-    charset: str | None = None
 
 
 UseCase = Callable[["Simulator", Exchange, Admitted, RequestView], bytes | Reply]
@@ -283,79 +211,6 @@ async def _file(sim: Simulator, view: RequestView, x: Exchange) -> Reply:
 
 def _reply(answer: bytes | Reply) -> Reply:
     return answer if isinstance(answer, Reply) else Reply(body=answer)
-
-
-# -- the fault step (C) -----------------------------------------------------------------------
-
-
-class Dropped(Exception):
-    """A `timeout` or `reset` fault: the connection closes without an answer."""
-
-    def __init__(self, how: Literal["close", "reset"]) -> None:
-        super().__init__(how)
-        self.how: Literal["close", "reset"] = how
-
-
-class Answered(Exception):
-    """A fault answered with a ready reply (`malformed`, `html`)."""
-
-    def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.status)
-        self.reply = reply
-
-
-async def fault_step(
-    sim: Simulator, view: RequestView, x: Exchange, body: dict[str, Any] | None
-) -> FaultRule | None:
-    """Decide and carry out; returns a `fail_task`/`cancel_task` rule for the use case."""
-    decision = _decide(sim, view, x, body)
-    if decision is None:
-        return None
-    if decision.delay_ms:
-        await asyncio.sleep(decision.delay_ms / 1000)
-    rule = decision.rule
-    if rule is None or rule.action in TASK_ACTIONS:
-        return rule
-    action = rule.action
-    if action == "error":
-        code = rule.code if rule.code is not None else e.SERVER_ERROR
-        retry = code == e.TOO_MANY_TASKS
-        headers = {"Retry-After": str(sim.retry_after(x.key))} if retry else None
-        # a file link has no envelope to look into: its errors keep their HTTP status
-        status = code if rule.http_status is None and x.route == registry.FILES else None
-        raise e.ApiError(
-            code,
-            rule.message or e.MSG_INJECTED,
-            http_status=rule.http_status if status is None else status,
-            headers=headers,
-        )
-    if action == "malformed":
-        raise Answered(Reply(body=MALFORMED_BODY))
-    if action == "html":
-        raise Answered(Reply(502, HTML_PAGE, "text/html"))
-    if action == "timeout":
-        await asyncio.sleep(decision.hold_ms / 1000)
-    raise Dropped("reset" if action == "reset" else "close")
-
-
-def _decide(
-    sim: Simulator, view: RequestView, x: Exchange, body: dict[str, Any] | None
-) -> Decision | None:
-    """The header preset decides alone; else the rules, in the order they were added."""
-    preset = view.headers.get(FAULT_HEADER) if sim.settings.fault_header else None
-    if preset is not None:
-        name = preset.strip()
-        rule = PRESETS.get(name)
-        if rule is None:
-            valid = ", ".join(PRESETS)
-            raise e.ApiError(e.BAD_REQUEST, MSG_UNKNOWN_PRESET.format(name=name, valid=valid))
-        x.fault = f"preset:{name}"
-        return Decision(rule=rule)
-    if not sim.faults.rules:
-        return None
-    decision = sim.faults.decide(Request(x.route, x.key, x.headers, body))
-    x.fault = decision.label
-    return decision
 
 
 # -- the row, the errors, the end -------------------------------------------------------------

@@ -20,7 +20,7 @@ from ..routes import registry
 from ..sim.streams import encode
 from . import pipeline
 from .keys import REQUEST_LOG, SIMULATOR
-from .pipeline import Reply, Stream, Undecodable
+from .reply import Reply, Stream, Undecodable
 
 NO_ANSWER: Final = 204  # what aiohttp is handed when the connection was dropped: never sent
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import errors as e
 from ..core import varied
+from ..core.findings import Violation
 from ..core.journal import Exchange
 from ..tasks import Status, Task
 from .check_result import check_task_id
-from .common import Violation
 
 if TYPE_CHECKING:
     from ..faults.rule import FaultRule

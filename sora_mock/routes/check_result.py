@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import errors as e
-from .common import Violation
+from ..core.findings import Violation
 
 
 def check_task_id(body: dict[str, Any]) -> str | Violation:

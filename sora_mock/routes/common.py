@@ -7,12 +7,12 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ..core import errors as e
 from ..core.body import MAX_INT_DIGITS
+from ..core.findings import Collected, Violation
 
 _IMAGE_SIGNATURES: Final = {
     "png": (b"\x89PNG\r\n\x1a\n",),
@@ -23,28 +23,6 @@ _IMAGE_SIGNATURES: Final = {
 _DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp|gif);base64,", re.IGNORECASE)
 
 _DIGITS = re.compile(r"[0-9]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    field: str
-    message: str
-    code: int = e.BAD_REQUEST  # the envelope code it is answered with: 400, or 403 (VIP)
-
-
-@dataclass(slots=True)
-class Collected:
-    """What a route's validation collects; `violations` empty means accepted. Each route's
-    outcome adds its own fields (Checked, A2; VideoChecked, A6)."""
-
-    params: dict[str, Any] = field(default_factory=dict)
-    violations: list[Violation] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    normalizations: list[str] = field(default_factory=list)
-    # those of `normalizations` that only read a documented form of an allowed value (the
-    # digits "10" for 10, as the provider's own examples send nFrames): journaled with the
-    # rest, and no finding for the client report (CONTRACT F1)
-    documented_forms: list[str] = field(default_factory=list)
 
 
 def nearest_allowed(value: int, allowed: tuple[int, ...]) -> int:

@@ -14,15 +14,8 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from ..core import errors as e
-from .common import (
-    Collected,
-    Violation,
-    check_image_data,
-    integer_or_digits,
-    is_blank,
-    nearest_allowed,
-    vip_only,
-)
+from ..core.findings import Collected, Violation
+from .common import check_image_data, integer_or_digits, is_blank, nearest_allowed, vip_only
 
 Kind = Literal["text", "image", "storyboard"]
 

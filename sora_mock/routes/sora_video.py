@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ..core import errors as e
+from ..core.findings import Collected, Violation
 from .common import (
-    Collected,
-    Violation,
     check_http_url,
     check_image_data,
     choice,

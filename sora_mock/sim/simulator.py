@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any, Final
 from ..config import Settings
 from ..core import errors as e
 from ..core.clock import Clock, make_clock
+from ..core.findings import Collected
 from ..core.ids import ResultPids, TaskIds
 from ..core.journal import Journal
 from ..core.ledger import Account, Ledger
-from ..core.pricing import price_of
 from ..core.variants import Variants
-from ..faults.engine import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON, Faults
-from ..routes.common import Collected, bearer_token
+from ..faults.actions import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON
+from ..faults.engine import Faults
+from ..routes.common import bearer_token
+from ..routes.pricing import price_of
 from ..routes.sora_pro import Checked, check_create
 from ..routes.sora_video import VideoChecked, check_sora_video
 from ..tasks import FINAL, REFUNDED, Status, Task

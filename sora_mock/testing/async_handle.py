@@ -1,6 +1,6 @@
 """`AsyncSoraMock`: the fixture's handle for async tests, as `sora_mock.aio` (CONTRACT F).
 
-Every method of `SoraMock` is here as a coroutine that runs the blocking admin call on a worker
+Every operation of `Handle` is here as a coroutine that runs the blocking HTTP call on a worker
 thread (`asyncio.to_thread`), so the test's event loop keeps running meanwhile: an aiohttp
 server, a webhook receiver or the client under test that lives on that loop is served while the
 mock is being driven. Calls from one handle go out one at a time over its one connection.
@@ -11,21 +11,27 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from .client import SoraMock
+from .handle import Handle, drive
 from .receiver import WebhookReceiver
+
+if TYPE_CHECKING:
+    from .client import SoraMock
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def _off_the_loop(
-    method: Callable[Concatenate[SoraMock, P], R],
+    method: Callable[Concatenate[Handle, P], Coroutine[Any, Any, R]],
 ) -> Callable[Concatenate[AsyncSoraMock, P], Coroutine[Any, Any, R]]:
+    """`Handle`'s operation over blocking HTTP, made to completion on a worker thread."""
+
     @functools.wraps(method)
     async def call(self: AsyncSoraMock, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return await asyncio.to_thread(method, self.sync, *args, **kwargs)
+        handle = self.sync.handle
+        return await asyncio.to_thread(lambda: drive(method(handle, *args, **kwargs)))
 
     return call
 
@@ -55,24 +61,24 @@ class AsyncSoraMock:
         """Add a fault rule (CONTRACT C), scoped to this test's key unless it names another."""
         return await asyncio.to_thread(lambda: self.sync.add_fault(**rule))
 
-    health = _off_the_loop(SoraMock.health)
-    balance = _off_the_loop(SoraMock.balance)
-    set_balance = _off_the_loop(SoraMock.set_balance)
-    set_vip = _off_the_loop(SoraMock.set_vip)
-    ledger = _off_the_loop(SoraMock.ledger)
-    advance = _off_the_loop(SoraMock.advance)
-    clock = _off_the_loop(SoraMock.clock)
-    faults = _off_the_loop(SoraMock.faults)
-    remove_fault = _off_the_loop(SoraMock.remove_fault)
-    clear_faults = _off_the_loop(SoraMock.clear_faults)
-    requests = _off_the_loop(SoraMock.requests)
-    tasks = _off_the_loop(SoraMock.tasks)
-    task = _off_the_loop(SoraMock.task)
-    succeed = _off_the_loop(SoraMock.succeed)
-    fail = _off_the_loop(SoraMock.fail)
-    cancel = _off_the_loop(SoraMock.cancel)
-    reset = _off_the_loop(SoraMock.reset)
-    webhooks = _off_the_loop(SoraMock.webhooks)
+    health = _off_the_loop(Handle.health)
+    balance = _off_the_loop(Handle.balance)
+    set_balance = _off_the_loop(Handle.set_balance)
+    set_vip = _off_the_loop(Handle.set_vip)
+    ledger = _off_the_loop(Handle.ledger)
+    advance = _off_the_loop(Handle.advance)
+    clock = _off_the_loop(Handle.clock)
+    faults = _off_the_loop(Handle.faults)
+    remove_fault = _off_the_loop(Handle.remove_fault)
+    clear_faults = _off_the_loop(Handle.clear_faults)
+    requests = _off_the_loop(Handle.requests)
+    tasks = _off_the_loop(Handle.tasks)
+    task = _off_the_loop(Handle.task)
+    succeed = _off_the_loop(Handle.succeed)
+    fail = _off_the_loop(Handle.fail)
+    cancel = _off_the_loop(Handle.cancel)
+    reset = _off_the_loop(Handle.reset)
+    webhooks = _off_the_loop(Handle.webhooks)
 
     def webhook_receiver(
         self, status: int | None = None, host: str | None = None, advertise: str | None = None

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sora_mock import ConfigError, create_app
-from sora_mock.faults.engine import MSG_DELAY_MS, MSG_EVERY
+from sora_mock.faults.actions import MSG_DELAY_MS, MSG_EVERY
 
 from ..helpers import Client, create
 

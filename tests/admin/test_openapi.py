@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from sora_mock import create_app
-from sora_mock.faults.engine import Action
+from sora_mock.faults.actions import Action
 from sora_mock.http.openapi import body_name
 from sora_mock.routes.sora_pro import MODELS
 

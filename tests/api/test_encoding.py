@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from sora_mock import create_app
 from sora_mock.core import errors as e
-from sora_mock.faults.engine import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON
+from sora_mock.faults.actions import DEFAULT_CANCEL_REASON, DEFAULT_FAILURE_REASON
 from sora_mock.sim.simulator import DEFAULT_ADMIN_CANCEL, DEFAULT_ADMIN_FAILURE
 
 from ..helpers import (

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..routes import sora_pro, sora_video
-from .digits import whole_from_text
+from ..core.digits import whole_from_text
+from . import sora_pro, sora_video
 
 # Prices in credits (B1): model -> nFrames -> price (Pro text/image: per size first). From the
 # provider's newest published list: 100/150 for Sora 2 and Sora 2 Stable, 375/675 for Sora 2 Pro
