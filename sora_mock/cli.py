@@ -15,56 +15,11 @@ from typing import Final, Literal, NoReturn, get_args, get_origin
 from aiohttp import web
 
 from . import __version__
-from .config import DEFAULT_CONFIG, ConfigError, Settings, closest, env_warnings, flag_name, load
+from .config import DEFAULT_CONFIG, ConfigError, Settings, closest, env_warnings, load
 from .http import logs
 from .http.app import create_app
 from .http.keys import REQUEST_LOG
 
-# one line per setting for --help (the README's Configuration table says more)
-DESCRIPTIONS: Final[dict[str, str]] = {
-    "host": "the address to listen on",
-    "port": "the port to listen on; 0 = any free port (the line printed at start names it)",
-    "seed": "the seed of taskIds and of the fault rules' random draws",
-    "strict": "refuse unknown fields and images whose bytes do not match their type (400)",
-    "error_status": "200: errors come with HTTP 200 as the provider's do; http: HTTP status = code",
-    "auto_provision": "open an account for any unknown bearer token on first use",
-    "default_balance": "the credits of an account opened on first use",
-    "default_vip": "whether an account opened on first use is a VIP account",
-    "accounts": "starting balances by API key",
-    "pricing": "prices laid over the default price table",
-    "queue_seconds": "seconds a task stays pending",
-    "run_seconds": "seconds a task runs; 0 skips running",
-    "clock": "real: wall time x speed; manual: only POST /__mock/clock/advance; "
-    "poll: each check-result moves its task on",
-    "speed": "how much faster than wall time the real clock runs",
-    "poll_step_seconds": "seconds the poll clock moves a task on at each check-result",
-    "max_concurrent_tasks": "pending and running tasks allowed per API key (else code 429)",
-    "max_body_bytes": "the largest request body (else code 413)",
-    "max_image_bytes": "the largest decoded imageData",
-    "max_tasks": "tasks kept; the oldest final ones are forgotten beyond it",
-    "journal_size": "request journal rows kept",
-    "ledger_size": "ledger rows kept per account; older ones fold into its opening balance",
-    "admin_token": "require this X-Sora-Mock-Admin-Token on the admin API",
-    "public_base_url": "the base of result URLs (default: the address the request came to)",
-    "fault_header": "honour the X-Sora-Mock-Fault: <preset> request header",
-    "faults": "fault rules, as in [[faults]] of the file",
-    "log_format": "request log lines as text or as one JSON object each",
-    "webhook_allow_hosts": "the hosts a webHook URL may name (the mock calls nothing else)",
-    "webhook_retries": "how many times a failed webhook delivery is tried again",
-    "webhook_timeout_seconds": "how long a webhook delivery attempt may take",
-    "webhook_on_failure": "also deliver the webhook of a failed or cancelled task",
-    "sse_interval_seconds": "seconds between the progress events of a streamed create",
-    "variants": "the provider's documented forms to serve: contract, random, or JSON (a list "
-    "of points, or a table of point: form)",
-}
-# what --help says for a setting that has no line above yet: the README has every one
-NO_DESCRIPTION: Final = "see the README's Configuration table"
-TABLE_EXAMPLES: Final[dict[str, str]] = {
-    "accounts": """'{"sk-a-0001": 50}'""",
-    "pricing": """'{"sora-2-text-to-video": {"10": 25}}'""",
-    "faults": """'[{"action": "error", "code": 503, "times": 1}]'""",
-    "webhook_allow_hosts": """'["127.0.0.1", "localhost"]'""",
-}
 MSG_UNKNOWN_FLAG: Final = "sora-mock: unknown setting {flag}{hint}; see sora-mock --help"
 MSG_USAGE: Final = "sora-mock: {message}; see sora-mock --help"
 MSG_PORT_IN_USE: Final = (
@@ -84,11 +39,6 @@ def _choices(name: str) -> tuple[str, ...] | None:
     if get_origin(annotation) is Literal:
         return tuple(str(choice) for choice in get_args(annotation))
     return None
-
-
-def _is_table(name: str) -> bool:
-    annotation = Settings.model_fields[name].annotation
-    return get_origin(annotation) in (dict, list)
 
 
 class Parser(argparse.ArgumentParser):
@@ -115,10 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         choices = _choices(name)
-        text = DESCRIPTIONS.get(name, NO_DESCRIPTION)
-        if _is_table(name):
+        text = field.help
+        if field.is_table:
             metavar = "JSON"
-            text += f"; JSON, e.g. {TABLE_EXAMPLES[name]}" if name in TABLE_EXAMPLES else "; JSON"
+            text += f"; JSON, e.g. {field.example}" if field.example else "; JSON"
         elif choices is not None:
             metavar = "{" + ",".join(choices) + "}"
         elif field.annotation is int:
@@ -130,9 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         if default not in (None, [], {}):
             shown = str(default).lower() if isinstance(default, bool) else default
             text += f" (default: {shown})"
-        parser.add_argument(
-            flag_name(name), dest=name, metavar=metavar, help=text.replace("%", "%%")
-        )
+        parser.add_argument(field.flag, dest=name, metavar=metavar, help=text.replace("%", "%%"))
     return parser
 
 
@@ -146,7 +94,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
             parser.error(f"unexpected argument {flag!r} (settings are flags: --name VALUE)")
         from difflib import get_close_matches  # noqa: PLC0415 (only a mistyped flag needs it)
 
-        known = [flag_name(name) for name in Settings.model_fields] + ["--config", "--version"]
+        known = [field.flag for field in Settings.model_fields.values()] + ["--config", "--version"]
         near = closest(flag, known) or next(iter(get_close_matches(flag, known, 1)), None)
         hint = f" (did you mean {near}?)" if near else ""
         parser.exit(2, MSG_UNKNOWN_FLAG.format(flag=flag, hint=hint) + "\n")

@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from .core.errors import mask_key
-from .core.variants import read_text as read_variants
+from .settings import ENV_PREFIX, env_name, flag_name, hand_checked
 from .settings import Settings as Settings  # noqa: PLC0414 (re-exported: imported from here)
-from .settings import hand_checked
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-ENV_PREFIX: Final = "SORA_MOCK_"
 ENV_CONFIG: Final = "SORA_MOCK_CONFIG"
 # read by the command line when present and no other file is named (the container's mount point)
 DEFAULT_CONFIG: Final = Path("/etc/sora-mock/config.toml")
@@ -29,7 +27,6 @@ class ConfigError(Exception):
     """A setting that stops start-up; the message names it and where its value came from."""
 
 
-_TABLES: Final = ("accounts", "pricing", "faults", "webhook_allow_hosts")
 _BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
 # SORA_MOCK_* names that are read although they are not settings, and by what: none of them
 # earns a warning, and a name within two edits of one earns the warning a mistyped setting does
@@ -68,21 +65,13 @@ _WIDE_BOMS: Final = (
 )
 
 
-def flag_name(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def env_name(name: str) -> str:
-    return ENV_PREFIX + name.upper()
-
-
 def _from_text(name: str, text: str, source: str) -> Any:
     """A setting given as text (environment or flag) in the shape the model expects."""
     field = Settings.model_fields[name]
     try:
-        if name == "variants":  # a bare word (random, contract) is itself; anything else JSON
-            return read_variants(text)
-        if name in _TABLES:
+        if field.read is not None:  # variants: a bare word is itself; anything else JSON
+            return field.read(text)
+        if field.is_table:
             return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{source}: {MSG_NOT_JSON.format(reason=exc.msg)}") from None

@@ -1,37 +1,39 @@
-"""The settings (CONTRACT E) as a pydantic model: the reference that `settings.Settings`
-checks by hand at start-up, and the checker of every value that the hand check leaves to it (a
-value it refuses, or one it does not handle itself, such as fault rules). Its errors are the
-ones users see, so a bad value reads the same whichever path met it; loaded on first use."""
+"""The settings (CONTRACT E) as a pydantic model, built from settings.py's declaration: the
+checker of every value that the hand check leaves to it (a value it refuses, or one it does not
+handle itself, such as fault rules). Its errors are the ones users see, so a bad value reads the
+same whichever path met it. Importing this module imports pydantic: settings.py does so on first
+need, never at a plain start."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Final, Literal
+from functools import cache, partial
+from typing import TYPE_CHECKING, Annotated, Any, Final, get_type_hints
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from .core.clock import ClockMode
 from .core.digits import MSG_WHOLE, is_whole_text, whole_from_text
-from .core.variants import Setting as VariantsSetting
-from .core.variants import normalize as normalize_variants
 from .faults.rule import FaultRule
-from .routes.pricing import PriceTable, merge_pricing
-from .settings import FIELDS
 
-MiB: Final = 1024 * 1024
+if TYPE_CHECKING:
+    from .settings import Declared, Setting
+
+# the pydantic types the declarations name as text (settings.MODEL_TYPES), by their names
+MODEL_TYPES: Final = ("AccountEntry", "FaultRule")
+
 MSG_ACCOUNT_ENTRY: Final = (
     "must be a whole number of credits or a table {{balance, vip}}, got {got}"
 )
-_WHOLE_SETTINGS: Final = tuple(name for name, field in FIELDS.items() if field.annotation is int)
-NonNegInt = Annotated[int, Field(ge=0)]
-PosInt = Annotated[int, Field(ge=1)]
 
 
 class AccountEntry(BaseModel):
@@ -71,94 +73,61 @@ class AccountEntry(BaseModel):
         return whole_from_text(value) if info.field_name == "balance" else value
 
 
-class Settings(BaseModel):
-    """Every setting of CONTRACT E with its default. Frozen: one simulation, one configuration."""
+def _whole(value: Any) -> Any:
+    """A number, or a string of ASCII digits, as a fault rule's numbers are read; pydantic
+    alone would also take `true` as 1 and `" 8_001"` as 8001."""
+    if isinstance(value, bool) or (isinstance(value, str) and not is_whole_text(value)):
+        raise ValueError(MSG_WHOLE)
+    return value  # digits are pydantic's to convert: a bound then shows them as written
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    host: str = "127.0.0.1"
-    port: Annotated[int, Field(ge=0, le=65535)] = 8000
-    seed: str = "sora-mock"
-    strict: bool = False
-    error_status: Literal["200", "http"] = "200"
-    auto_provision: bool = True
-    default_balance: NonNegInt = 10_000
-    default_vip: bool = False
-    accounts: dict[str, AccountEntry] = Field(default_factory=dict)
-    pricing: dict[str, Any] = Field(default_factory=dict)
-    queue_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
-    run_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 4.0
-    clock: ClockMode = "real"
-    speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
-    poll_step_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 2.5
-    max_concurrent_tasks: PosInt = 20
-    max_body_bytes: PosInt = 16 * MiB
-    max_image_bytes: PosInt = 10 * MiB
-    max_tasks: PosInt = 100_000
-    ledger_size: NonNegInt = 10_000
-    journal_size: NonNegInt = 1000
-    admin_token: str | None = None
-    public_base_url: str | None = None
-    fault_header: bool = True
-    faults: list[FaultRule] = Field(default_factory=list)
-    log_format: Literal["text", "json"] = "text"
-    webhook_allow_hosts: list[str] = Field(
-        default_factory=lambda: ["127.0.0.1", "::1", "localhost"]
+def _blank_is_unset(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _field(declared: Setting, annotation: Any) -> tuple[Any, Any]:
+    """A declared setting as pydantic's (type, default): the hand check's rules, in the model's
+    words (bounds, a finite number, digits for a whole number, blank text for none)."""
+    bounds: dict[str, Any] = {
+        rule: value
+        for rule, value in (("ge", declared.ge), ("gt", declared.gt), ("le", declared.le))
+        if value is not None
+    }
+    if annotation is float:
+        bounds["allow_inf_nan"] = False
+    rules: list[Any] = [Field(**bounds)] if bounds else []
+    if annotation is int:
+        rules.append(BeforeValidator(_whole))
+    if annotation == str | None:
+        rules.append(BeforeValidator(_blank_is_unset))
+    if declared.before is not None:
+        rules.append(BeforeValidator(declared.before))
+    if declared.after is not None:
+        rules.append(AfterValidator(declared.after))
+    typed = Annotated[(annotation, *rules)] if rules else annotation
+    default = declared.default
+    if isinstance(default, list | dict):
+        return typed, Field(
+            default_factory=partial(declared.get_default, call_default_factory=True)
+        )
+    return typed, default
+
+
+@cache
+def build(declaration: type[Declared]) -> type[BaseModel]:
+    """The pydantic model of the settings `declaration` declares (settings.py asks for it on the
+    first value it does not decide itself), built once."""
+    names = {"AccountEntry": AccountEntry, "FaultRule": FaultRule}
+    assert set(names) == set(MODEL_TYPES)
+    hints = get_type_hints(declaration, localns=names)
+    fields = {
+        name: _field(declared, hints[name]) for name, declared in declaration.model_fields.items()
+    }
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        "Settings",
+        __config__=ConfigDict(extra="forbid", frozen=True),
+        __doc__="Every setting of CONTRACT E with its default (settings.py declares them).",
+        __module__=__name__,
+        **fields,
     )
-    webhook_retries: NonNegInt = 3
-    webhook_timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 5.0
-    webhook_on_failure: bool = False
-    sse_interval_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
-    variants: VariantsSetting = "contract"
-
-    @field_validator(*_WHOLE_SETTINGS, mode="before")
-    @classmethod
-    def _whole(cls, value: Any) -> Any:
-        """A number, or a string of ASCII digits, as a fault rule's numbers are read; pydantic
-        alone would also take `true` as 1 and `" 8_001"` as 8001."""
-        if isinstance(value, bool) or (isinstance(value, str) and not is_whole_text(value)):
-            raise ValueError(MSG_WHOLE)
-        return value  # digits are pydantic's to convert: a bound then shows them as written
-
-    @field_validator("error_status", mode="before")
-    @classmethod
-    def _status_number(cls, value: Any) -> Any:
-        return "200" if value == 200 and not isinstance(value, bool) else value
-
-    @field_validator("admin_token", "public_base_url", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: Any) -> Any:
-        return None if value == "" else value
-
-    @field_validator("public_base_url")
-    @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
-
-    @field_validator("webhook_allow_hosts")
-    @classmethod
-    def _hosts(cls, value: list[str]) -> list[str]:
-        """Compared case-insensitively and without an IPv6 address's brackets (A7)."""
-        hosts = [host.strip().strip("[]").lower() for host in value]
-        if any(not host for host in hosts):
-            raise ValueError("a host must not be blank")
-        return hosts
-
-    @field_validator("variants", mode="before")
-    @classmethod
-    def _variants(cls, value: Any) -> Any:
-        return normalize_variants(value)  # raises ValueError naming the point or form
-
-    @field_validator("pricing")
-    @classmethod
-    def _pricing(cls, value: dict[str, Any]) -> dict[str, Any]:
-        merge_pricing(value)  # raises ValueError naming the bad entry
-        return value
-
-    @property
-    def price_table(self) -> PriceTable:
-        return merge_pricing(self.pricing)
+    return model

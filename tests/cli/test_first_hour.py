@@ -12,8 +12,8 @@ from typing import Final
 import pytest
 
 from sora_mock import Settings, __version__
-from sora_mock.cli import DESCRIPTIONS
 from sora_mock.config import FIXTURE_READER, MSG_ENV_TYPO, MSG_ENV_TYPO_OTHER
+from sora_mock.settings import DESCRIPTIONS
 
 from ..helpers import CREATE, TEXT_BODY
 from .test_cli import SECRET_KEY, StartServer, call, run, start_server, stop

@@ -20,7 +20,9 @@ from pydantic import ValidationError
 from sora_mock import ConfigError, Settings
 from sora_mock.config import build
 from sora_mock.settings import FIELDS, hand_checked
-from sora_mock.settings_model import Settings as Model
+from sora_mock.settings_model import build as build_model
+
+Model: Any = build_model(Settings)  # a model made at run time: its fields are not typed
 
 # values any setting may meet: the forms text, TOML and JSON give, each edge of a bound, and
 # every type that is not the setting's
