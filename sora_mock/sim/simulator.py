@@ -11,6 +11,7 @@ pipeline writes the journal row (the simulation never sees one).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Final
 
 from ..config import Settings
@@ -319,18 +320,25 @@ class Simulator:
         return task.to_json(now, self.result_pid)
 
     def list_tasks(
-        self, key: str | None = None, limit: int | None = None, *, seen_final: bool | None = None
+        self,
+        key: str | None = None,
+        limit: int | None = None,
+        *,
+        seen_final: bool | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Task records in creation order; with `limit`, only the newest that many; with
-        `seen_final`, only those whose final status the client was (or was not) shown."""
-        tasks = [
+        """Task records in creation order; with `limit`, only the newest that many, after
+        skipping the newest `offset`; with `seen_final`, only those whose final status the
+        client was (or was not) shown. A page reads from the newest end and stops once it is
+        full, so a bounded page of a full store costs the page, not the store."""
+        chosen = (
             t
-            for t in self.tasks.values()
+            for t in reversed(self.tasks.values())
             if key in (None, t.key) and seen_final in (None, t.seen_final)
-        ]
-        if limit is not None:
-            tasks = tasks[len(tasks) - limit :] if limit else []
-        return [self.task_json(t) for t in tasks]
+        )
+        page = list(islice(chosen, offset, None if limit is None else offset + limit))
+        page.reverse()
+        return [self.task_json(t) for t in page]
 
     def accounts(self) -> list[Account]:
         self.deliveries.look()
