@@ -227,6 +227,14 @@ def _operation_id(method: str, path: str) -> str:
     return "_".join([method, *(w.lower() for w in words if w not in ("api", "v1"))])
 
 
+# the paging of the admin lists (an extension): what the inspector reads once a second
+PAGING: Final = (
+    "`limit` keeps the newest N (after the filters), `offset` first skips the newest that "
+    "many; a page stays oldest first, so `limit=L&offset=k*L` is the k-th page back. Without "
+    "`limit`, every match (a full store of tasks is a large answer)."
+)
+
+
 def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
@@ -235,6 +243,10 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 def document() -> dict[str, Any]:
     key = _path("key", "The full API key.")
     task_id = _path("taskId", "A taskId.")
+    page = [
+        _query("limit", {"type": "integer", "minimum": 0}),
+        _query("offset", {"type": "integer", "minimum": 0}),
+    ]
     s = schemas
     paths: dict[str, Any] = {
         "/api/v1/video/sora-pro": {
@@ -310,11 +322,11 @@ def document() -> dict[str, Any]:
         },
         "/__mock/tasks": {
             "get": _op(
-                "Task records, oldest first; `limit` keeps the newest N.",
+                f"Task records, oldest first; {PAGING}",
                 s.Tasks,
                 params=[
                     _query("key", {"type": "string"}),
-                    _query("limit", {"type": "integer", "minimum": 0}),
+                    *page,
                     _query("seen_final", {"enum": ["true", "false"]}),
                 ],
             )
@@ -353,12 +365,13 @@ def document() -> dict[str, Any]:
         },
         "/__mock/webhooks": {
             "get": _op(
-                "Webhook deliveries (A7), oldest first.",
+                f"Webhook deliveries (A7), oldest first; {PAGING}",
                 s.Webhooks,
                 params=[
                     _query("key", {"type": "string"}),
                     _query("taskId", {"type": "string"}),
                     _query("state", {"enum": list(STATES)}),
+                    *page,
                 ],
             ),
             "delete": _op(
@@ -369,13 +382,13 @@ def document() -> dict[str, Any]:
         },
         "/__mock/requests": {
             "get": _op(
-                "The request journal, oldest first.",
+                f"The request journal, oldest first; {PAGING}",
                 s.Journal,
                 params=[
                     _query("route", {"enum": list(ROUTES)}),
                     _query("key", {"type": "string"}),
                     _query("code", {"type": "integer"}),
-                    _query("limit", {"type": "integer", "minimum": 0}),
+                    *page,
                 ],
             ),
             "delete": _op(

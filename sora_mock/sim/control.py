@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .. import __version__
 from ..config import describe
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .simulator import Simulator
 
 Params = Mapping[str, str]
+T = TypeVar("T")
 Query = Mapping[str, str]
 
 
@@ -56,7 +57,7 @@ OPS: Final[tuple[Op, ...]] = (
     Op("set_account", "PUT", "/accounts/{key}", body="AccountBody"),
     Op("open_account", "POST", "/accounts/{key}"),
     Op("ledger", "GET", "/accounts/{key}/ledger"),
-    Op("tasks", "GET", "/tasks", query=("key", "limit", "seen_final")),
+    Op("tasks", "GET", "/tasks", query=("key", "limit", "offset", "seen_final")),
     Op("task", "GET", "/tasks/{task_id}"),
     Op("succeed", "POST", "/tasks/{task_id}/succeed"),
     Op("fail", "POST", "/tasks/{task_id}/fail", body="FailBody"),
@@ -67,9 +68,9 @@ OPS: Final[tuple[Op, ...]] = (
     Op("add_fault", "POST", "/faults", body="FaultRule", status=201),
     Op("clear_faults", "DELETE", "/faults", query=("api_key",)),
     Op("remove_fault", "DELETE", "/faults/{rule_id}"),
-    Op("webhooks", "GET", "/webhooks", query=("key", "taskId", "state")),
+    Op("webhooks", "GET", "/webhooks", query=("key", "taskId", "state", "limit", "offset")),
     Op("clear_webhooks", "DELETE", "/webhooks", query=("key",)),
-    Op("requests", "GET", "/requests", query=("route", "key", "code", "limit")),
+    Op("requests", "GET", "/requests", query=("route", "key", "code", "limit", "offset")),
     Op("clear_requests", "DELETE", "/requests", query=("key",)),
 )
 BY_NAME: Final = {op.name: op for op in OPS}
@@ -109,9 +110,18 @@ def _integer(query: Query, name: str) -> int | None:
         value = int(text)
     except ValueError:
         raise e.AdminError(400, f"{name} must be an integer.") from None
-    if name == "limit" and value < 0:
-        raise e.AdminError(400, "limit must be 0 or more.")
+    if name in ("limit", "offset") and value < 0:
+        raise e.AdminError(400, f"{name} must be 0 or more.")
     return value
+
+
+def _page(items: list[T], limit: int | None, offset: int | None) -> list[T]:
+    """A page of a list kept oldest first (D, extension): the newest `limit` after skipping
+    the newest `offset`, still oldest first; so `limit=L&offset=k*L` walks back page by page."""
+    end = len(items) - (offset or 0)
+    if end <= 0:
+        return []
+    return items[max(0, end - limit) : end] if limit is not None else items[:end]
 
 
 class LocalControl:
@@ -166,8 +176,9 @@ class LocalControl:
         if seen not in (None, "true", "false"):
             raise e.AdminError(400, "seen_final must be true or false.")
         seen_final = None if seen is None else seen == "true"
-        limit = _integer(query, "limit")
-        return {"tasks": self.sim.list_tasks(query.get("key"), limit, seen_final=seen_final)}
+        limit, offset = _integer(query, "limit"), _integer(query, "offset") or 0
+        tasks = self.sim.list_tasks(query.get("key"), limit, seen_final=seen_final, offset=offset)
+        return {"tasks": tasks}
 
     def _task(self, params: Params, query: Query, body: None) -> dict[str, Any]:
         sim = self.sim
@@ -217,7 +228,8 @@ class LocalControl:
         found = self.sim.deliveries.query_now(
             key=query.get("key"), task_id=query.get("taskId"), state=state
         )
-        return {"webhooks": [d.to_json() for d in found]}
+        page = _page(found, _integer(query, "limit"), _integer(query, "offset"))
+        return {"webhooks": [d.to_json() for d in page]}
 
     def _clear_webhooks(self, params: Params, query: Query, body: None) -> dict[str, Any]:
         self.sim.deliveries.clear(query.get("key"))
@@ -227,13 +239,14 @@ class LocalControl:
         route = query.get("route")
         if route is not None and route not in ROUTES:
             raise e.AdminError(400, f"route must be one of: {', '.join(ROUTES)}.")
+        limit, offset = _integer(query, "limit"), _integer(query, "offset") or 0
         rows = self.sim.journal.query(
             route=route,
             key=query.get("key"),
             code=_integer(query, "code"),
-            limit=_integer(query, "limit"),
+            limit=None if limit is None else limit + offset,  # the journal shapes no more
         )
-        return {"requests": rows}
+        return {"requests": _page(rows, None, offset)}
 
     def _clear_requests(self, params: Params, query: Query, body: None) -> dict[str, Any]:
         self.sim.journal.clear(query.get("key"))

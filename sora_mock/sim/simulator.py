@@ -11,6 +11,7 @@ pipeline writes the journal row (the simulation never sees one).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Final
 
 from ..config import Settings
@@ -27,8 +28,9 @@ from ..routes.common import bearer_token
 from ..routes.pricing import price_of
 from ..routes.sora_pro import Checked, check_create
 from ..routes.sora_video import VideoChecked, check_sora_video
-from ..tasks import FINAL, REFUNDED, Status, Task
+from ..tasks import FINAL, REFUNDED, Route, Status, Task
 from ..tasks.lifecycle import Lifecycle
+from ..tasks.task import Shape, kept
 from .deliveries import Deliveries
 from .streams import Streams
 
@@ -51,8 +53,8 @@ class Simulator:
         self._task_ids = TaskIds(settings.seed)
         self.result_pid = ResultPids(settings.seed)
         self.variants = Variants.of(settings.variants, settings.seed)
-        # one tuple of parameter names per task shape, shared by the tasks of that shape
-        self._param_names: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # what the tasks of one kind share (route, model, parameter names, price), made once
+        self._shapes: dict[tuple[str, str, tuple[str, ...], int], Shape] = {}
         self.generation = 0
         self.ledger = Ledger(settings.ledger_size)
         self.lifecycle = Lifecycle(
@@ -158,12 +160,12 @@ class Simulator:
         self._limit(key, now, checked)
         assert checked.model is not None
         price = price_of(self.pricing, checked.model, checked.duration, None)
-        task = self._open_task(key, checked.model, price, checked, now, fail)
-        task.route = "sora-video"
-        kept: dict[str, Any] = {
-            k: checked.params[k] for k in ("remixTargetId", "characters") if k in checked.params
+        task = self._open_task(key, checked.model, price, checked, now, fail, "sora-video")
+        params = task.params  # as the task keeps them (a long URL cut)
+        metadata: dict[str, Any] = {
+            k: params[k] for k in ("remixTargetId", "characters") if k in params
         }
-        task.metadata = kept or None
+        task.metadata = metadata or None
         if checked.webhook is not None:
             self.deliveries.watch(task, checked.webhook, base_url)
             self.observe(task, now)  # no queue and no run: it is final, and due, at once
@@ -197,6 +199,7 @@ class Simulator:
         checked: Collected,
         now: float,
         fail: FaultRule | None,
+        route: Route = "sora-pro",
     ) -> Task:
         """The charge and the task; the caller has checked the concurrency limit at `now`,
         which booked the key's due refunds, so the balance seen here is current."""
@@ -213,25 +216,25 @@ class Simulator:
         params = checked.params
         names = tuple(params)
         settings = self.settings
+        shape = self._shapes.get((route, model, names, price))
+        if shape is None:
+            shape = Shape(route, model, names, price, settings.queue_seconds, settings.run_seconds)
+            self._shapes[route, model, names, price] = shape
         task = Task(  # positional, in the order of Task's fields: the create path's hottest call
             task_id,
-            key,
-            model,
-            self._param_names.setdefault(names, names),
-            tuple(params.values()),
-            price,
+            account.key,  # the account's own string, not this request's copy of it
+            shape,
+            shape.values(tuple(map(kept, params.values()))),
             self.ledger.charge(key, price, task_id, now),
             now,
-            settings.queue_seconds,
-            settings.run_seconds,
         )
         if fail is not None:
             cancel = fail.action == "cancel_task"
             default = DEFAULT_CANCEL_REASON if cancel else DEFAULT_FAILURE_REASON
             task.planned_failure = (
                 "cancelled" if cancel else "failed",
-                fail.failure_reason or default,
-                fail.error_message,
+                kept(fail.failure_reason or default),
+                kept(fail.error_message),
             )
         self.lifecycle.add(task, settings.max_tasks)
         return task
@@ -297,8 +300,8 @@ class Simulator:
         if status in REFUNDED:
             task.forced = (status, progress)
             default = DEFAULT_ADMIN_FAILURE if status == "failed" else DEFAULT_ADMIN_CANCEL
-            task.failure_reason = failure_reason or default
-            task.error_message = error_message
+            task.failure_reason = kept(failure_reason or default)
+            task.error_message = kept(error_message)
         else:
             task.forced = ("succeeded", 100)
         self.observe(task, now)
@@ -317,18 +320,25 @@ class Simulator:
         return task.to_json(now, self.result_pid)
 
     def list_tasks(
-        self, key: str | None = None, limit: int | None = None, *, seen_final: bool | None = None
+        self,
+        key: str | None = None,
+        limit: int | None = None,
+        *,
+        seen_final: bool | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Task records in creation order; with `limit`, only the newest that many; with
-        `seen_final`, only those whose final status the client was (or was not) shown."""
-        tasks = [
+        """Task records in creation order; with `limit`, only the newest that many, after
+        skipping the newest `offset`; with `seen_final`, only those whose final status the
+        client was (or was not) shown. A page reads from the newest end and stops once it is
+        full, so a bounded page of a full store costs the page, not the store."""
+        chosen = (
             t
-            for t in self.tasks.values()
+            for t in reversed(self.tasks.values())
             if key in (None, t.key) and seen_final in (None, t.seen_final)
-        ]
-        if limit is not None:
-            tasks = tasks[len(tasks) - limit :] if limit else []
-        return [self.task_json(t) for t in tasks]
+        )
+        page = list(islice(chosen, offset, None if limit is None else offset + limit))
+        page.reverse()
+        return [self.task_json(t) for t in page]
 
     def accounts(self) -> list[Account]:
         self.deliveries.look()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Generic, Literal, TypeVar, cast, overload
 
 from ..core.errors import mask_key, result_envelope, unsettled_envelope
 from ..core.ledger import trans_no
@@ -28,29 +28,67 @@ _ORDER: Final[dict[str, int]] = {
     "cancelled": 2,
 }
 Route = Literal["sora-pro", "sora-video"]
+T = TypeVar("T")
+
+
+# a string a task keeps (a prompt, a shot's Scene, a URL, a failure reason) is cut beyond this
+# many characters as the journal cuts `imageData`: its start and `…(<length> chars)` [mock
+# decision]. 1 KiB keeps a real prompt whole (they run to a few hundred characters), so records,
+# answers and `prompt_contains` on webhook rules see what was sent, while a 16 MiB prompt costs
+# a stored task about 1 KiB, not 16 MiB (the journal's non-JSON body cut is the same 1 KiB).
+TEXT_KEPT: Final = 1024
+
+
+def kept(value: Any) -> Any:
+    """`value` as a task keeps it: every string in it longer than `TEXT_KEPT` cut (B3)."""
+    if isinstance(value, str):
+        return f"{value[:TEXT_KEPT]}…({len(value)} chars)" if len(value) > TEXT_KEPT else value
+    if isinstance(value, list):
+        return [kept(item) for item in value]
+    if isinstance(value, dict):
+        return {name: kept(item) for name, item in value.items()}
+    return value
+
+
+@dataclass(slots=True, eq=False)
+class Shape:
+    """What the tasks of one kind share: made once per route, model, parameter names and
+    price of a simulation, and pointed at by each task (so a task does not carry them)."""
+
+    route: Route
+    model: str
+    param_names: tuple[str, ...]
+    price: int
+    queue_seconds: float
+    run_seconds: float
+    # the parameter values of the last task of this shape: a task with the same values (the
+    # same body sent again) shares the tuple rather than keeping a copy
+    last_values: tuple[Any, ...] = ()
+
+    def values(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """`values`, or the equal tuple a task of this shape already keeps."""
+        last = self.last_values
+        if _same(values, last):
+            return last
+        self.last_values = values
+        return values
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal with the same JSON types throughout (5 and 5.0, or 1 and true, are not)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple | list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    return bool(a == b)
 
 
 @dataclass(slots=True)
-class Task:
-    """One task, kept compact: a full store holds 100,000 of these (about 0.7 KiB each).
+class Extra:
+    """The rarely set part of a task: made the first time one of these is set."""
 
-    `params` is kept as its names (a tuple shared by every task of the same shape) and its
-    values, and `history` as the two times after creation at which it changed; both are made
-    into their JSON shapes only when a record is read.
-    """
-
-    task_id: str
-    key: str
-    model: str
-    param_names: tuple[str, ...]
-    param_values: tuple[Any, ...]
-    price: int
-    # the charge's transaction number, which also orders tasks by creation (it only grows)
-    charge_no: int
-    created_at: float
-    queue_seconds: float
-    run_seconds: float
-    settled: bool = False  # no longer counts against its key's concurrency limit
     # the task's own time runs ahead of the global clock by this much (the poll clock)
     poll_offset: float = 0.0
     # set by a `fail_task` or `cancel_task` fault: (status, failure_reason, error_message); the
@@ -61,18 +99,104 @@ class Task:
     failure_reason: str = ""
     error_message: str | None = None
     refund_no: int | None = None
+    # the sibling route's kept `remixTargetId`/`characters` (A3's `metadata`), else None
+    metadata: dict[str, Any] | None = None
+    webhook: str | None = None  # the id of its webhook delivery (A7), if it has one
+    # its webHook URL and the create's base URL, while the delivery waits for it to end (A7)
+    hook: tuple[str, str] | None = None
+
+
+class _InExtra(Generic[T]):
+    """A field of `Extra` read and set through the task: its default while the task has no
+    `Extra`, which is made the first time a value other than the default is set."""
+
+    def __init__(self, default: T) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, task: None, owner: type) -> _InExtra[T]: ...
+    @overload
+    def __get__(self, task: Task, owner: type) -> T: ...
+    def __get__(self, task: Task | None, owner: type) -> T | _InExtra[T]:
+        if task is None:
+            return self
+        extra = task.extra
+        return self.default if extra is None else cast("T", getattr(extra, self.name))
+
+    def __set__(self, task: Task, value: T) -> None:
+        extra = task.extra
+        if extra is None:
+            if value is self.default:
+                return
+            extra = task.extra = Extra()
+        setattr(extra, self.name, value)
+
+
+@dataclass(slots=True)
+class Task:
+    """One task, kept compact: a full store holds 100,000 of these.
+
+    What tasks of one kind share is their `shape`; `params` is kept as the shape's names and
+    the task's values (a tuple shared with the task before it when the values are the same),
+    and `history` as the two times after creation at which it changed; both are made into their
+    JSON shapes only when a record is read. The fields a plain task never sets (a fault's plan,
+    the admin API's end, the poll clock's offset, a refund, metadata, a webhook) are one
+    optional `Extra`, read through properties of the same names.
+    """
+
+    task_id: str
+    key: str
+    shape: Shape
+    param_values: tuple[Any, ...]
+    # the charge's transaction number, which also orders tasks by creation (it only grows)
+    charge_no: int
+    created_at: float
+    settled: bool = False  # no longer counts against its key's concurrency limit
     # a check-result answer showed the client its final status (the client report, F)
     seen_final: bool = False
     observed: Status = "pending"
     # the global times at which it was seen to start running and to become final
     running_at: float | None = None
     final_at: float | None = None
-    route: Route = "sora-pro"  # the create route that made it (B3)
-    # the sibling route's kept `remixTargetId`/`characters` (A3's `metadata`), else None
-    metadata: dict[str, Any] | None = None
-    webhook: str | None = None  # the id of its webhook delivery (A7), if it has one
-    # its webHook URL and the create's base URL, while the delivery waits for it to end (A7)
-    hook: tuple[str, str] | None = None
+    extra: Extra | None = None
+
+    poll_offset = _InExtra[float](0.0)
+    planned_failure = _InExtra[tuple[Status, str, str | None] | None](None)
+    forced = _InExtra[tuple[Status, int] | None](None)
+    failure_reason = _InExtra[str]("")
+    error_message = _InExtra[str | None](None)
+    refund_no = _InExtra[int | None](None)
+    metadata = _InExtra[dict[str, Any] | None](None)
+    webhook = _InExtra[str | None](None)
+    hook = _InExtra[tuple[str, str] | None](None)
+
+    @property
+    def route(self) -> Route:
+        return self.shape.route
+
+    @property
+    def model(self) -> str:
+        return self.shape.model
+
+    @property
+    def price(self) -> int:
+        return self.shape.price
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return self.shape.param_names
+
+    @property
+    def queue_seconds(self) -> float:
+        return self.shape.queue_seconds
+
+    @property
+    def run_seconds(self) -> float:
+        return self.shape.run_seconds
 
     @property
     def cancels(self) -> bool:
@@ -106,16 +230,23 @@ class Task:
 
     def state(self, now: float) -> tuple[Status, int]:
         """(status, progress) at global time `now`, without side effects."""
-        if self.forced is not None:
-            return self.forced
-        t = self.age(now)
-        if t < self.queue_seconds:
+        extra, shape = self.extra, self.shape
+        t = now - self.created_at
+        plan = None
+        if extra is not None:  # a plain task has none: its state is the clock's alone
+            if extra.forced is not None:
+                return extra.forced
+            t += extra.poll_offset
+            plan = extra.planned_failure
+        queue = shape.queue_seconds
+        if t < queue:
             return "pending", 0
-        if self.cancels:
+        if plan is not None and plan[0] == "cancelled":
             return "cancelled", 0
-        if t < self.queue_seconds + self.run_seconds:
-            return "running", math.floor(100 * (t - self.queue_seconds) / self.run_seconds)
-        return ("failed" if self.planned_failure else "succeeded"), 100
+        run = shape.run_seconds
+        if t < queue + run:
+            return "running", math.floor(100 * (t - queue) / run)
+        return ("failed" if plan else "succeeded"), 100
 
     def finishes_at(self) -> float:
         """The global time at which the lifecycle ends, unless forced earlier."""

@@ -512,6 +512,19 @@ async def test_delivery_rules_match_the_tasks_model_and_prompt(
     assert ["delivered", "dropped", "dropped"] == [r["state"] for r in await webhooks(client)]
 
 
+async def test_delivery_rules_match_the_prompt_as_the_task_keeps_it(
+    client: Client, receiver: WebhookReceiver
+) -> None:
+    """A long prompt is kept cut (B3): `prompt_contains` sees its first TEXT_KEPT characters."""
+    await add_fault(client, route="webhook", action="drop", prompt_contains="owl")
+    early = "an owl " + "x" * 5000
+    late = "x" * 5000 + " an owl"
+    await create_video_ok(client, hooked(receiver.url, prompt=early))
+    await create_video_ok(client, hooked(receiver.url, prompt=late))
+    await advance(client, 5)
+    assert ["dropped", "delivered"] == [r["state"] for r in await webhooks(client)]
+
+
 async def test_request_rules_do_not_act_on_deliveries(
     client: Client, receiver: WebhookReceiver
 ) -> None:

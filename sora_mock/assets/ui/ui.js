@@ -666,7 +666,7 @@
       api("GET", `tasks?limit=${SHOWN}`),
       api("GET", "faults"),
       api("GET", `requests?limit=${SHOWN}`),
-      api("GET", "webhooks"),
+      api("GET", `webhooks?limit=${SHOWN}`),
     ]);
     const ledgers = await Promise.all(
       state.ledgerKeys.map((key) =>
