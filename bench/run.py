@@ -19,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,8 +38,11 @@ from procs import (
     Server,
     baseline_argv,
     byte_compile,
+    export_package,
+    package_dir,
     sora_mock_argv,
     start_up_seconds,
+    use_package,
 )
 from profiling import profile_create
 from report import Memory, Results, StartUp, Stored, Throughput, render, summary
@@ -82,6 +86,7 @@ REFERENCES: Final = {
 # a saturated server below this share of a core in a run was not alone on it: run again
 BUSY_ENOUGH: Final = 0.9
 STARTED: Final = time.perf_counter()
+CODE = ""  # with --ref: the code measured, when it is not the working tree's
 LOAD_AT_START: Final = ", ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
@@ -154,7 +159,7 @@ def machine(load: LoadGenerator, cores: Cores, loop: str) -> dict[str, str]:
         "event loop": loop,
         "load generator": getattr(load, "version", "") or load.name,
         "pinning": cores.describe(),
-        "code": code_version(),
+        "code": CODE or code_version(),
         "load average at start (1, 5, 15 min)": LOAD_AT_START,
     }
 
@@ -318,7 +323,9 @@ def start_up(mode: Mode, cores: Cores, loop: str) -> list[StartUp]:
         "baseline (python bench/baseline_app.py)": baseline_argv(baseline_loop),
         "sora_mock (python -m sora_mock)": sora_mock_argv(*FLAGS),
     }
-    byte_compile()  # as pip leaves an installed package: the start-up is not the compiler's
+    byte_compile(
+        package_dir()
+    )  # as pip leaves an installed package: the start-up is not the compiler's
     if mode.start_ups > 1:  # warm the page cache, not timed
         for argv in commands.values():
             start_up_seconds(argv, cores.server)
@@ -489,8 +496,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a few seconds; writes no results")
     parser.add_argument("--load", choices=("auto", "wrk", "aiohttp"), default="auto")
-    parser.add_argument("--out", type=Path, help="default: bench/RESULTS.md (full mode only)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="default: bench/RESULTS.md, with --ref bench/RESULTS-before.md (full mode only)",
+    )
+    parser.add_argument(
+        "--ref",
+        help="measure sora_mock as it is at this git ref (exported with `git archive`) with this "
+        "tree's harness, e.g. 7d81d19 for the code before issue 24",
+    )
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sora-bench-ref-") as tmp:
+        if args.ref:
+            use_package(export_package(args.ref, Path(tmp)))
+            global CODE  # noqa: PLW0603 (the one run's code, named in RESULTS)
+            CODE = f"git {args.ref} (sora_mock exported), harness " + code_version()
+        return measure_all(args)
+
+
+def measure_all(args: argparse.Namespace) -> int:
     name = "smoke" if args.smoke else "full"
     mode = MODES[name]
     cores = Cores.plan()
@@ -533,7 +558,8 @@ def main() -> int:
     if args.smoke:
         print("smoke mode: every step ran, briefly and side by side; the numbers mean nothing\n")
     print(summary(results))
-    out = args.out or (None if args.smoke else BENCH / "RESULTS.md")
+    default = BENCH / ("RESULTS-before.md" if args.ref else "RESULTS.md")
+    out = args.out or (None if args.smoke else default)
     if out is not None:
         out.write_text(render(results))
         print(f"\nwritten: {out}")
