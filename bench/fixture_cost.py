@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from procs import PYTHON, pinned
+from procs import PYTHON, package_dir, pinned
 
 CONFTEST: Final = """\
 import json
@@ -25,7 +25,7 @@ import urllib.request
 
 import pytest
 
-from sora_mock.testing.server import MockServer
+from {server} import MockServer
 
 BODY = {body}
 
@@ -82,10 +82,18 @@ class FixtureCost:
 
 
 def write_tests(directory: Path, tests: int, body: bytes) -> None:
-    (directory / "conftest.py").write_text(CONFTEST.format(body=repr(body)))
+    (directory / "conftest.py").write_text(CONFTEST.format(body=repr(body), server=_modules()[0]))
     for name, (head, template) in FILES.items():
         text = head + "".join(template.format(n=n) for n in range(tests))
         (directory / name).write_text(text)
+
+
+def _modules() -> tuple[str, str]:
+    """The modules of MockServer and of the pytest plugin in the package measured (before the
+    layout of STYLE.md revision 3 they were `sora_mock.server` and `sora_mock.plugin`)."""
+    if (package_dir() / "testing").is_dir():
+        return "sora_mock.testing.server", "sora_mock.testing.plugin"
+    return "sora_mock.server", "sora_mock.plugin"
 
 
 def run_pytest(directory: Path, name: str, tests: int, cpu: int | None) -> float:
@@ -98,7 +106,7 @@ def run_pytest(directory: Path, name: str, tests: int, cpu: int | None) -> float
         "-p",
         "no:cacheprovider",
         "-p",
-        "sora_mock.testing.plugin",
+        _modules()[1],
         "-q",
     ]
     argv.append(name)

@@ -44,18 +44,15 @@ def available() -> bool:
     return shutil.which("valgrind") is not None and shutil.which("callgrind_control") is not None
 
 
-def count(  # noqa: PLR0917 (what is counted, in the order it is named)
+def count(
     argv: list[str],
     path: str,
     body: bytes | None,
     requests: int,
     cwd: Path,
-    new_heads: bool = False,
 ) -> float:
     """Instructions per request of the server `argv` answering POST `path` with `body`; with
-    `body` None, check-results of a task created first. With `new_heads`, every request's head
-    is one the server has not seen (an `X-Trace` field numbered per request), so the front
-    reads each one afresh instead of finding it among the heads it remembers."""
+    `body` None, check-results of a task created first."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
@@ -77,11 +74,11 @@ def count(  # noqa: PLR0917 (what is counted, in the order it is named)
             if body is None:
                 created = _post(conn, "/api/v1/video/sora-pro", _seed_body())
                 body = json.dumps({"taskId": json.loads(created)["data"]["taskId"]}).encode()
-            for n in range(WARM_UP):
-                _post(conn, path, body, n if new_heads else None)
+            for _ in range(WARM_UP):
+                _post(conn, path, body)
             _control("-i", "on", proc.pid)
-            for n in range(WARM_UP, WARM_UP + requests):
-                _post(conn, path, body, n if new_heads else None)
+            for _ in range(requests):
+                _post(conn, path, body)
             _control("-d", proc.pid)
             conn.close()
         finally:
@@ -104,11 +101,8 @@ def _control(*args: object) -> None:
     time.sleep(0.2)  # the request is taken when the process next enters valgrind's scheduler
 
 
-def _post(
-    conn: http.client.HTTPConnection, path: str, body: bytes, trace: int | None = None
-) -> bytes:
-    headers = HEADERS if trace is None else {**HEADERS, "X-Trace": str(trace)}
-    conn.request("POST", path, body=body, headers=headers)
+def _post(conn: http.client.HTTPConnection, path: str, body: bytes) -> bytes:
+    conn.request("POST", path, body=body, headers=HEADERS)
     return conn.getresponse().read()
 
 

@@ -51,6 +51,10 @@ class LoadGenerator(Protocol):
         """POST `body` to `url` with the bench's API key for `seconds`, as fast as it answers."""
         ...
 
+    def run_count(self, url: str, body: bytes, count: int, seconds: int) -> Load:
+        """POST `body` to `url` until `count` responses (a few more may be in flight)."""
+        ...
+
     def run_mix(self, base_url: str, create_body: bytes, count: int, seconds: int) -> Load:
         """Creates and check-results of the latest created task, alternating, `count` in all."""
         ...
@@ -76,6 +80,19 @@ wrk.body = {body}
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer {key}"
 """
+
+# the static request until `count` responses: a store filled with that many tasks
+COUNT_LUA: Final = (
+    STATIC_LUA
+    + """\
+completed = 0
+
+function response(status, response_headers, body)
+  completed = completed + 1
+  if completed >= {count} then wrk.thread:stop() end
+end
+"""
+)
 
 # globals, not locals: done() reads them with thread:get()
 MIX_LUA: Final = """\
@@ -128,6 +145,10 @@ class Wrk:
 
     def run(self, url: str, body: bytes, seconds: int) -> Load:
         script = STATIC_LUA.format(body=_lua_string(body.decode()), key=API_KEY)
+        return self._wrk(script, url, seconds)
+
+    def run_count(self, url: str, body: bytes, count: int, seconds: int) -> Load:
+        script = COUNT_LUA.format(body=_lua_string(body.decode()), key=API_KEY, count=count)
         return self._wrk(script, url, seconds)
 
     def run_mix(self, base_url: str, create_body: bytes, count: int, seconds: int) -> Load:
@@ -205,6 +226,9 @@ class AiohttpLoad:
 
     def run(self, url: str, body: bytes, seconds: int) -> Load:
         return self._run(["--url", url, "--seconds", str(seconds)], body)
+
+    def run_count(self, url: str, body: bytes, count: int, seconds: int) -> Load:
+        return self._run(["--url", url, "--seconds", str(seconds), "--count", str(count)], body)
 
     def run_mix(self, base_url: str, create_body: bytes, count: int, seconds: int) -> Load:
         argv = ["--url", base_url + CREATE_PATH, "--seconds", str(seconds)]

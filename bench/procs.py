@@ -74,8 +74,32 @@ def pinned(cpu: int | None, argv: list[str]) -> list[str]:
     return argv if cpu is None else ["taskset", "-c", str(cpu), *argv]
 
 
+# the folder whose `sora_mock/` the servers run (`run.py --ref`); None: the working tree
+PACKAGE_ROOT: list[Path] = []
+
+
+def use_package(root: Path) -> None:
+    """Run every sora_mock of this process from `root/sora_mock` (an exported older revision)."""
+    PACKAGE_ROOT[:] = [root]
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+
+
 def sora_mock_argv(*flags: str) -> list[str]:
-    return [PYTHON, "-m", "sora_mock", "--port", "0", *flags]
+    if not PACKAGE_ROOT:
+        return [PYTHON, "-m", "sora_mock", "--port", "0", *flags]
+    # `-m` would put the checkout first on sys.path (the servers' cwd): the ref's package first
+    boot = (
+        f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT[0])!r}); "
+        "from sora_mock.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    )
+    return [PYTHON, "-c", boot, "--port", "0", *flags]
+
+
+def package_dir() -> Path:
+    """The `sora_mock/` that the servers run."""
+    return (PACKAGE_ROOT[0] if PACKAGE_ROOT else ROOT) / "sora_mock"
 
 
 def baseline_argv(loop: str, reads: str = "nothing") -> list[str]:

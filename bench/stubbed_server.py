@@ -12,9 +12,11 @@ import sys
 from collections.abc import Callable
 from typing import Any, Final
 
-from sora_mock import answers, cli, front, simulator
+from sora_mock import cli
 from sora_mock.core import ids, journal, ledger
-from sora_mock.http import logs
+from sora_mock.http import logs, pipeline
+from sora_mock.sim import simulator
+from sora_mock.tasks import lifecycle
 
 
 class _NoLog:
@@ -40,6 +42,18 @@ def _remembered(real: Callable[..., Any]) -> Callable[..., Any]:
     return again
 
 
+def _remembered_async(real: Callable[..., Any]) -> Callable[..., Any]:
+    """`_remembered` of a coroutine function."""
+    kept: list[Any] = []
+
+    async def again(*args: Any, **kwargs: Any) -> Any:
+        if not kept:
+            kept.append(await real(*args, **kwargs))
+        return kept[0]
+
+    return again
+
+
 def _stub(name: str) -> None:
     if name == "log lines":
         logs.RequestLog = _NoLog  # type: ignore[assignment,misc]  # the command line makes one
@@ -48,15 +62,15 @@ def _stub(name: str) -> None:
     elif name == "validation":
         simulator.check_create = _remembered(simulator.check_create)
     elif name == "JSON decode":
-        answers.parse_object = _remembered(answers.parse_object)
+        pipeline.parse_object = _remembered(pipeline.parse_object)
     elif name == "taskId HMAC":
         ids.TaskIds.__call__ = lambda self, key, n: f"{n:032x}"  # type: ignore[method-assign]
     elif name == "ledger row":
         ledger.Ledger.charge = lambda self, key, price, task_id, time: 1  # type: ignore[method-assign]
-    elif name == "the answer":  # all of the simulation: the front's first answer, again
-        front.Connection._answer = _remembered(front.Connection._answer)  # type: ignore[method-assign]
+    elif name == "the answer":  # all of the pipeline: its first reply, again
+        pipeline.serve = _remembered_async(pipeline.serve)
     elif name == "concurrency check":
-        simulator.Simulator._check_concurrency = lambda self, key, now: None  # type: ignore[method-assign]
+        lifecycle.Lifecycle.check_concurrency = lambda self, key, now: None  # type: ignore[method-assign]
     else:
         raise SystemExit(f"unknown stub {name!r}; one of {', '.join((*STUBS, WHOLE_ANSWER))}")
 
@@ -70,7 +84,7 @@ STUBS: Final = (
     "ledger row",
     "concurrency check",
 )
-# not among the parts: with it, what is left is the front itself (and the event loop)
+# not among the parts: with it, what is left is aiohttp's server, the adapter and the event loop
 WHOLE_ANSWER: Final = "the answer"
 
 

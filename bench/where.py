@@ -2,9 +2,11 @@
 a time, and the instructions per request it took away (callgrind, bench/instructions.py).
 
 Usage: python bench/where.py [--requests N]. Prints a Markdown table. The store is full, as in
-run.py's create count (`FULL_STORE`). The front's own share is the count with the whole answer
-replaced by its first one (the event loop, the socket, the parse and the write); the rest is the
-glue between the parts. The bare aiohttp app's count is given for scale.
+run.py's create count (`FULL_STORE`). The HTTP layer's own share is the count with the whole
+pipeline (`pipeline.serve`) replaced by its first reply: aiohttp's server (the event loop, the
+socket, the parse, the dispatch, the response and the write) and the adapter
+(`http/provider.py`); the rest is the glue between the parts. The bare aiohttp app's count is
+given for scale.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def main() -> int:
     print("|---|---:|---:|")
     print(f"| the whole create | {whole / 1000:.1f} | 100% |")
     print(
-        f"| the front: event loop, socket, parse, write (the answer given again) | "
+        f"| aiohttp and the adapter: loop, socket, parse, dispatch, response (the reply again) | "
         f"{alone / 1000:.1f} | {alone / whole:.0%} |"
     )
     for stub, saved in rows:
@@ -54,7 +56,7 @@ def main() -> int:
     print(
         f"\n(all the parts' stand-ins at once: {everything / 1000:.1f} k; the parts one at a "
         f"time add up to {(whole - everything) / 1000:.1f} k of the {(whole - alone) / 1000:.1f}"
-        f" k above the front; for scale, the bare aiohttp app: {base / 1000:.1f} k)"
+        f" k above the HTTP layer; for scale, the bare aiohttp app: {base / 1000:.1f} k)"
     )
     return 0
 

@@ -11,7 +11,7 @@ import asyncio
 import socket
 import struct
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
@@ -20,7 +20,11 @@ from ..routes import registry
 from ..sim.streams import encode
 from . import pipeline
 from .keys import REQUEST_LOG, SIMULATOR
+from .logs import RequestLog
 from .reply import Reply, Stream, Undecodable
+
+if TYPE_CHECKING:
+    from ..sim.simulator import Simulator
 
 NO_ANSWER: Final = 204  # what aiohttp is handed when the connection was dropped: never sent
 
@@ -97,9 +101,18 @@ def add_routes(app: web.Application) -> None:
 
 
 def _handler(route: str) -> Handler:
+    # the app's simulator and request log, looked up at the first request (the command line
+    # sets the log after the routes are added) and not again: a handler serves one app
+    found: list[tuple[Simulator, RequestLog | None]] = []
+
     async def handle(request: web.Request) -> web.StreamResponse:
-        app = request.app
-        reply = await pipeline.serve(app[SIMULATOR], route, AioView(request), app.get(REQUEST_LOG))
+        if not found:
+            app = request.app
+            found.append((app[SIMULATOR], app.get(REQUEST_LOG)))
+        sim, sink = found[0]
+        reply = await pipeline.serve(sim, route, AioView(request), sink)
+        if reply.stream is None and reply.drop is None:  # the plain answer: no await
+            return _response(request, reply)
         return await respond(request, reply)
 
     handle.__name__ = route
@@ -122,6 +135,11 @@ async def respond(request: web.Request, reply: Reply) -> web.StreamResponse:
         return web.Response(status=NO_ANSWER)
     if reply.stream is not None:
         return await stream(request, reply.stream)
+    return _response(request, reply)
+
+
+def _response(request: web.Request, reply: Reply) -> web.Response:
+    """A reply that is an answer: its status, body and headers."""
     response = web.Response(
         body=reply.body,
         status=reply.status,
