@@ -80,13 +80,17 @@ class InterceptBlocked(ConnectionError):
     sees the network failure it expects."""
 
     def __init__(self, url: str, mock: str = "") -> None:
-        super().__init__(MSG_BLOCKED.format(url=url, mock=mock))
-        self.url = url
         self.message = MSG_BLOCKED.format(url=url, mock=mock)
+        super().__init__(self.message)
+        self.url = url
         self.reason = self.message  # what handlers of urllib's URLError read
 
     def __str__(self) -> str:
         return self.message
+
+
+# one class per library, made once, so that `except` of it catches every block's refusal
+BLOCKED_TYPES: Final[dict[type[Exception], type[InterceptBlocked]]] = {}
 
 
 def blocked_type(library_error: type[Exception]) -> type[InterceptBlocked]:
@@ -97,10 +101,6 @@ def blocked_type(library_error: type[Exception]) -> type[InterceptBlocked]:
         made = type(name, (InterceptBlocked, library_error), {"__module__": __name__})
         made = BLOCKED_TYPES.setdefault(library_error, made)
     return made
-
-
-# a cache, so that `except` of one library's class catches every block's refusal
-BLOCKED_TYPES: Final[dict[type[Exception], type[InterceptBlocked]]] = {}
 
 
 def _host(name: str | None) -> str:
