@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .sim.simulator import Simulator
     from .testing.apphandle import AppHandle
     from .testing.client import SoraMock
+    from .testing.intercept import InterceptBlocked, intercept
     from .testing.server import MockServer
 
 # Each name is imported on first use (PEP 562): `python -m sora_mock` imports this package
@@ -24,9 +25,11 @@ _HOMES = {
     "MockServer": ".testing.server",
     "SoraMock": ".testing.client",
     "ConfigError": ".config",
+    "InterceptBlocked": ".testing.intercept",
     "Settings": ".config",
     "Simulator": ".sim.simulator",
     "create_app": ".http.app",
+    "intercept": ".testing.intercept",
 }
 
 
@@ -43,10 +46,12 @@ __all__ = [
     "ApiError",
     "AppHandle",
     "ConfigError",
+    "InterceptBlocked",
     "MockServer",
     "Settings",
     "Simulator",
     "SoraMock",
     "__version__",
     "create_app",
+    "intercept",
 ]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .handle import Handle, drive
+from .intercept import Intercept
 from .receiver import WebhookReceiver
 
 if TYPE_CHECKING:
@@ -85,3 +86,7 @@ class AsyncSoraMock:
     ) -> WebhookReceiver:
         """The test's receiver (it runs on a thread of its own: nothing here blocks the loop)."""
         return self.sync.webhook_receiver(status, host, advertise)
+
+    def intercept(self, block_others: bool = False) -> Intercept:
+        """The same as the blocking handle's (H1); entering it does not block the loop."""
+        return self.sync.intercept(block_others)

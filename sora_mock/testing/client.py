@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .handle import Handle, HttpExecute, SoraMockError, drive
+from .intercept import Intercept
 from .receiver import WebhookReceiver
 
 if TYPE_CHECKING:
@@ -102,6 +103,11 @@ class SoraMock:
         return self.handle.webhook_receiver(status, host, advertise)
 
     webhook_receiver.__doc__ = Handle.webhook_receiver.__doc__
+
+    def intercept(self, block_others: bool = False) -> Intercept:
+        """Requests this process makes to the provider's origin go to this mock (H1): a
+        context manager (or decorator), `with sora_mock.intercept(): client.run()`."""
+        return Intercept(self, block_others=block_others)
 
     health = _blocking(Handle.health)
     balance = _blocking(Handle.balance)

@@ -12,6 +12,7 @@ Without the option none of that runs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Final, cast
 from urllib.parse import urlsplit
@@ -41,8 +43,14 @@ DEFAULTS: dict[str, Any] = {"clock": "manual", "host": "127.0.0.1", "port": 0}
 MARKER_HELP = (
     "sora_mock(**settings): run the test against a sora-mock server with these settings "
     "(e.g. clock='poll', strict=True, max_concurrent_tasks=2, variants='random'); tests that "
-    "ask for the same settings share one server."
+    "ask for the same settings share one server. intercept=True (not a setting): requests to "
+    "the provider's origin go to the test's mock for the whole test (CONTRACT H1)."
 )
+# the marker's one keyword that is not a setting of the server
+INTERCEPT: Final = "intercept"
+ENV_INTERCEPT: Final = "SORA_MOCK_INTERCEPT"
+BOOLS: Final = {"true": True, "false": False, "1": True, "0": False}
+MSG_BAD_INTERCEPT: Final = "{source}: {value!r} is not true or false (or 1 or 0)"
 REPORT_PROPERTY: Final = "sora_mock_report"
 VARIANTS = pytest.StashKey[Any]()
 
@@ -208,6 +216,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the `variants` setting of every server the plugin starts: random, contract, or "
         "JSON (a list of points, a table of point: form) (default: $SORA_MOCK_VARIANTS)",
     )
+    group.addoption(
+        "--sora-mock-intercept",
+        action="store_true",
+        default=None,
+        help="every test that uses the sora_mock fixture runs inside sora_mock.intercept(): "
+        "requests to the provider's origin go to the test's mock (default: "
+        f"${ENV_INTERCEPT}, true or false)",
+    )
     # nargs="?" for `--sora-mock-report` alone; pytest_load_initial_conftests makes sure the
     # word after it is never taken as its value
     group.addoption(
@@ -251,6 +267,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not 0 <= seconds < float("inf"):
         raise pytest.UsageError(MSG_BAD_WAIT.format(source=wait_source, value=wait))
     config.option.sora_mock_wait = seconds
+    config.option.sora_mock_intercept = _intercept_option(config)
     text = config.getoption("sora_mock_variants")
     if text:
         config.stash[VARIANTS] = _variants(text, "--sora-mock-variants")
@@ -268,6 +285,30 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     worker = hasattr(config, "workerinput")
     if config.option.sora_mock_url and not worker and not config.option.collectonly:
         check_remote(config)
+
+
+def _intercept_option(config: pytest.Config) -> bool:
+    """`--sora-mock-intercept`, else SORA_MOCK_INTERCEPT read as true or false."""
+    value, source = _option_source(config, "--sora-mock-intercept", ENV_INTERCEPT)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    flag = BOOLS.get(value.strip().lower())
+    if flag is None:
+        raise pytest.UsageError(MSG_BAD_INTERCEPT.format(source=source, value=value))
+    return flag
+
+
+def _intercepted(request: pytest.FixtureRequest) -> bool:
+    """Whether this test runs inside intercept(): the marker's `intercept`, else the option."""
+    marker = request.node.get_closest_marker("sora_mock")
+    if marker is not None and INTERCEPT in marker.kwargs:
+        value = marker.kwargs[INTERCEPT]
+        if not isinstance(value, bool):
+            raise pytest.UsageError(
+                f"@pytest.mark.sora_mock({INTERCEPT}={value!r}): give True or False"
+            )
+        return value
+    return bool(request.config.option.sora_mock_intercept)
 
 
 def _variants(value: Any, where: str) -> Any:
@@ -344,9 +385,11 @@ def _sora_mock_salt(pytestconfig: pytest.Config) -> str:
 
 @pytest.fixture
 def sora_mock_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The settings of this test's server: DEFAULTS with the marker's keywords over them."""
+    """The settings of this test's server: DEFAULTS with the marker's keywords over them
+    (`intercept` is not a setting: tests that differ in it alone share a server)."""
     marker = request.node.get_closest_marker("sora_mock")
     settings = {**DEFAULTS, **(marker.kwargs if marker else {})}
+    settings.pop(INTERCEPT, None)
     if "variants" in settings:  # the marker's: a word, JSON text, or a list or table
         settings["variants"] = _variants(settings["variants"], "@pytest.mark.sora_mock")
     elif VARIANTS in request.config.stash:
@@ -364,13 +407,17 @@ def sora_mock(
     """A running sora-mock and an API key of this test's own."""
     digest = hashlib.sha256(f"{_sora_mock_salt}\n{request.node.nodeid}".encode()).hexdigest()
     api_key = f"sk-{_sora_mock_salt}-{digest[:24]}"
+    intercepted = _intercepted(request)
     url = request.config.getoption("sora_mock_url")
     if url:
-        if request.node.get_closest_marker("sora_mock") is not None:
+        marker = request.node.get_closest_marker("sora_mock")
+        # `intercept=True` alone asks for no server of its own
+        if marker is not None and set(marker.kwargs) != {INTERCEPT}:
             pytest.skip("@pytest.mark.sora_mock needs a server of its own, not --sora-mock-url")
         token = request.config.getoption("sora_mock_admin_token")
         handle = SoraMock(url, api_key, admin_token=token, shared=True).open()
-        yield handle
+        with _maybe_intercept(handle, intercepted):
+            yield handle
         _record_findings(request, handle)
         handle.clear_faults()
         handle.close()
@@ -384,13 +431,18 @@ def sora_mock(
     )
     handle.reset()
     seen = len(server.errors)
-    yield handle
+    with _maybe_intercept(handle, intercepted):
+        yield handle
     _record_findings(request, handle)
     handle.close()
     escaped = server.errors[seen:]
     if escaped:
         text = "".join(traceback.format_exception(escaped[0]))
         raise ServerErrorInTest(f"sora-mock raised inside the server:\n{text}") from escaped[0]
+
+
+def _maybe_intercept(handle: SoraMock, intercepted: bool) -> AbstractContextManager[Any]:
+    return handle.intercept() if intercepted else contextlib.nullcontext()
 
 
 def _record_findings(request: pytest.FixtureRequest, handle: SoraMock) -> None:
