@@ -25,7 +25,13 @@ LAYERS: Final = {
     "cli": 5,
     "__main__": 6,
 }
-DEPENDENCIES: Final = ("aiohttp", "pydantic", "yarl", "multidict")
+# every library the package imports beyond the standard library (intercept patches the last
+# three, through their public classes only)
+DEPENDENCIES: Final = ("aiohttp", "pydantic", "yarl", "multidict", "requests", "httpx", "urllib3")
+
+
+def _private(part: str) -> bool:
+    return part.startswith("_") and not part.startswith("__")
 
 
 def modules() -> Iterator[tuple[str, ast.Module]]:
@@ -119,13 +125,13 @@ def _dependency_imports(name: str, tree: ast.Module) -> tuple[set[str], list[str
         if isinstance(node, ast.ImportFrom) and not node.level and node.module:
             if node.module.split(".")[0] in DEPENDENCIES:
                 dotted = [node.module, *(a.name for a in node.names)]
-                if any(part.startswith("_") for d in dotted for part in d.split(".")):
+                if any(_private(part) for d in dotted for part in d.split(".")):
                     private.append(f"{name}: from {node.module} import ...")
                 aliases |= {a.asname or a.name for a in node.names}
         elif isinstance(node, ast.Import):
             for a in node.names:
                 if a.name.split(".")[0] in DEPENDENCIES:
-                    if any(part.startswith("_") for part in a.name.split(".")):
+                    if any(_private(part) for part in a.name.split(".")):
                         private.append(f"{name}: import {a.name}")
                     aliases.add(a.asname or a.name.split(".")[0])
     return aliases, private
@@ -138,7 +144,7 @@ def test_no_private_name_of_a_dependency_is_imported_or_reached() -> None:
         aliases, imported = _dependency_imports(name, tree)
         private += imported
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            if isinstance(node, ast.Attribute) and _private(node.attr):
                 root = node.value
                 while isinstance(root, ast.Attribute):
                     root = root.value
