@@ -210,8 +210,11 @@ class Run:
         return rule_id
 
     def received(self, label: str) -> None:
-        """The receiver's requests since the last look (call after an advance: it drains)."""
-        self.note(label, received=self.hook.new())
+        """The receiver's requests since the last look (call after an advance: it drains),
+        by delivery id, each delivery's own in arrival order: deliveries due at one moment
+        are attempted concurrently (A7 revision 3), so their arrival order is not defined."""
+        fresh = self.hook.new()
+        self.note(label, received=sorted(fresh, key=_delivery_id))
 
     async def checkpoint(self, label: str) -> None:
         """Every admin read: journal, tasks (and each), accounts (and each ledger), webhooks,
@@ -308,3 +311,8 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+def _delivery_id(request: Json) -> str:
+    delivery: str = request["headers"].get("X-Sora-Mock-Delivery", "")
+    return delivery
