@@ -196,6 +196,7 @@ def _op(
     params: list[dict[str, Any]] | None = None,
     provider: bool = False,
     status: str = "200",
+    body_required: bool = True,
 ) -> dict[str, Any]:
     error = schemas.ErrorEnvelope if provider else schemas.AdminErrorBody
     responses: dict[str, Any] = {"default": {"description": "An error.", **_json(error)}}
@@ -203,7 +204,7 @@ def _op(
         responses[status] = {"description": "OK", **_json(ok)}
     op: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
-        op["requestBody"] = {"required": True, **_json(body)}
+        op["requestBody"] = {"required": body_required, **_json(body)}
     if params:
         op["parameters"] = params
     if provider:
@@ -338,11 +339,21 @@ def document() -> dict[str, Any]:
         },
         "/__mock/tasks/{taskId}/fail": {
             "parameters": [task_id],
-            "post": _op("Finish a task now as failed, refunded.", s.TaskRecord, body=FailBody),
+            "post": _op(
+                "Finish a task now as failed, refunded (the body, and each field, optional).",
+                s.TaskRecord,
+                body=FailBody,
+                body_required=False,
+            ),
         },
         "/__mock/tasks/{taskId}/cancel": {
             "parameters": [task_id],
-            "post": _op("End a task now as cancelled, refunded.", s.TaskRecord, body=FailBody),
+            "post": _op(
+                "End a task now as cancelled, refunded (the body, and each field, optional).",
+                s.TaskRecord,
+                body=FailBody,
+                body_required=False,
+            ),
         },
         "/__mock/clock": {"get": _op("The mock clock.", s.Clock)},
         "/__mock/clock/advance": {"post": _op("Move the clock on.", s.Clock, body=AdvanceBody)},

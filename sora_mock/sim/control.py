@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from .simulator import Simulator
 
 Params = Mapping[str, str]
+# a limit or offset beyond any store, journal or ring (their sizes are whole numbers of items
+# far below this), to which larger ones are cut: a page's ends stay within what islice takes
+PAST_ANY_STORE: Final = 2**40
 T = TypeVar("T")
 Query = Mapping[str, str]
 
@@ -110,8 +113,10 @@ def _integer(query: Query, name: str) -> int | None:
         value = int(text)
     except ValueError:
         raise e.AdminError(400, f"{name} must be an integer.") from None
-    if name in ("limit", "offset") and value < 0:
-        raise e.AdminError(400, f"{name} must be 0 or more.")
+    if name in ("limit", "offset"):
+        if value < 0:
+            raise e.AdminError(400, f"{name} must be 0 or more.")
+        value = min(value, PAST_ANY_STORE)  # all of it, or an empty page
     return value
 
 
