@@ -74,11 +74,14 @@ async def _json_body(request: web.Request) -> Any:
     except web.RequestPayloadError:
         raise e.AdminError(400, f"The body must be JSON: {undecodable(request)}.") from None
     if not raw:
-        return None
+        return None  # no body: each field of it as absent (fail, cancel)
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except (ValueError, RecursionError):
         raise e.AdminError(400, "The body must be JSON.") from None
+    if value is None:  # `null` is a body, and not an object: not the same as none
+        raise e.AdminError(400, "The body must be a JSON object, not null.")
+    return value
 
 
 def _operation(op: Op) -> Handler:
