@@ -7,6 +7,7 @@ reshape the contract's answer only when some are on (`sim.variants.active`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ def create_answer(sim: Simulator, x: Exchange, a: Admitted) -> bytes:
     return e.created_envelope(task.task_id)
 
 
-def check_answer(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> bytes:
+def check_answer(sim: Simulator, x: Exchange, a: Admitted, origin: Callable[[], str]) -> bytes:
     """A3's answer, shaped as the simulator observes the task: the base URL is read only for a
     succeeded task, and the contract's answer is built from pieces (`Task.result_envelope`);
     the variants (G) reshape the `data` dict instead."""
@@ -62,7 +63,7 @@ def check_answer(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> bytes
     def shape(task: Task, status: Status, progress: int) -> bytes:
         base_url = ""
         if status == "succeeded":
-            base_url = sim.settings.public_base_url or origin
+            base_url = sim.settings.public_base_url or origin()
         if sim.variants.active:
             data = task.result_data(status, progress, base_url, sim.result_pid)
             return varied.result_body(sim.variants, x, data)
