@@ -40,12 +40,16 @@ TEXT_KEPT: Final = 1024
 
 
 def kept(value: Any) -> Any:
-    """`value` as a task keeps it: every string in it longer than `TEXT_KEPT` cut (B3)."""
-    if isinstance(value, str):
+    """`value` as a task keeps it: every string in it longer than `TEXT_KEPT` cut (B3).
+
+    Values come from a JSON body, so their types are exactly str, list, dict or a scalar: one
+    type test each, on every create's parameters."""
+    kind = type(value)
+    if kind is str:
         return f"{value[:TEXT_KEPT]}…({len(value)} chars)" if len(value) > TEXT_KEPT else value
-    if isinstance(value, list):
+    if kind is list:
         return [kept(item) for item in value]
-    if isinstance(value, dict):
+    if kind is dict:
         return {name: kept(item) for name, item in value.items()}
     return value
 
@@ -75,14 +79,20 @@ class Shape:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal with the same JSON types throughout (5 and 5.0, or 1 and true, are not)."""
-    if type(a) is not type(b):
+    """Equal with the same JSON types throughout (5 and 5.0, or 1 and true, are not): the
+    C-level comparison first, which most different bodies fail at once, then the types."""
+    return bool(a == b) and _same_types(a, b)
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    kind = type(a)
+    if kind is not type(b):
         return False
-    if isinstance(a, tuple | list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
-    return bool(a == b)
+    if kind is tuple or kind is list:
+        return all(map(_same_types, a, b))
+    if kind is dict:
+        return all(_same_types(value, b[name]) for name, value in a.items())
+    return True
 
 
 @dataclass(slots=True)
