@@ -13,13 +13,13 @@ import struct
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
-from aiohttp import hdrs, web
+from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..routes import registry
 from ..sim.streams import encode
 from . import pipeline
-from .keys import REQUEST_LOG, SIMULATOR
+from .keys import REQUEST_LOG, SIMULATOR, abandon_body, closing
 from .logs import RequestLog
 from .reply import Reply, Stream, Undecodable
 
@@ -87,8 +87,7 @@ class AioView:
                     chunks.clear()
             return b"".join(chunks) if size <= limit else None
         except web.RequestPayloadError:
-            content.feed_eof()
-            raise Undecodable(request.headers.get(hdrs.CONTENT_ENCODING, "")) from None
+            raise Undecodable(abandon_body(request)) from None
 
 
 def add_routes(app: web.Application) -> None:
@@ -147,8 +146,7 @@ def _response(request: web.Request, reply: Reply) -> web.Response:
         charset=reply.charset,
         headers=reply.headers,
     )
-    if request.content.exception() is not None:  # its body did not decode: see AioView.read
-        response.force_close()
+    closing(request, response)
     return response
 
 

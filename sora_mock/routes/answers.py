@@ -91,11 +91,17 @@ def created(sim: Simulator, task: Task) -> dict[str, Any]:
     }
 
 
-def video_answer(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> bytes:
-    """A6's answer when no stream is asked for: the union, or one form (G)."""
+def _video_task(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> tuple[Task, bool]:
+    """A6's use case, noted on the row: the task, and whether a stream sends its end alone."""
     task, checked = sim.create_video_task(a.key, a.body, a.fail, origin)
     x.note(checked)
     x.task_id = task.task_id
+    return task, checked.shut_progress
+
+
+def video_answer(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> bytes:
+    """A6's answer when no stream is asked for: the union, or one form (G)."""
+    task, _ = _video_task(sim, x, a, origin)
     data = created(sim, task)
     if sim.variants.active:  # G's `create_id`: the union, or one documented form alone
         form = sim.variants.consult(x, "create_id")
@@ -109,7 +115,4 @@ def video_answer(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> bytes
 
 def video_stream(sim: Simulator, x: Exchange, a: Admitted, origin: str) -> tuple[Task, bool]:
     """A6 with A8's stream: the task, and whether only its final event is sent."""
-    task, checked = sim.create_video_task(a.key, a.body, a.fail, origin)
-    x.note(checked)
-    x.task_id = task.task_id
-    return task, checked.shut_progress
+    return _video_task(sim, x, a, origin)

@@ -58,10 +58,7 @@ class AsyncSoraMock:
     def headers(self) -> dict[str, str]:
         return self.sync.headers
 
-    async def add_fault(self, **rule: Any) -> str:
-        """Add a fault rule (CONTRACT C), scoped to this test's key unless it names another."""
-        return await asyncio.to_thread(lambda: self.sync.add_fault(**rule))
-
+    add_fault = _off_the_loop(Handle.add_fault)
     health = _off_the_loop(Handle.health)
     balance = _off_the_loop(Handle.balance)
     set_balance = _off_the_loop(Handle.set_balance)
