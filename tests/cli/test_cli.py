@@ -415,3 +415,17 @@ def test_without_uvloop_the_server_runs_on_asyncio(
     assert "uvloop" not in Path(f"/proc/{proc.pid}/maps").read_text()
     _, stderr = stop(proc)
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("where", ["flag", "file"])
+def test_the_front_setting_is_gone(tmp_path: Path, where: str) -> None:
+    """E1: one HTTP path; `front` (revision 2's hand-written front) is an unknown setting now,
+    refused before the listening line like any other unknown name."""
+    if where == "flag":
+        result = run("--front", "aiohttp")
+    else:
+        config = tmp_path / "sora-mock.toml"
+        config.write_text('front = "aiohttp"\n', encoding="utf-8")
+        result = run("--config", str(config))
+    assert (2, "") == (result.returncode, result.stdout)
+    assert "front" in result.stderr
