@@ -64,7 +64,8 @@ def default_ca_dir() -> Path:
 
 
 def ca_dir(settings: Settings) -> Path:
-    return Path(settings.tls_ca_dir) if settings.tls_ca_dir else default_ca_dir()
+    """The CA's folder, absolute: the path printed at start is one to paste anywhere."""
+    return Path(settings.tls_ca_dir).absolute() if settings.tls_ca_dir else default_ca_dir()
 
 
 def host_names(settings: Settings) -> list[str]:
