@@ -17,8 +17,10 @@ if [ "${1:-}" != --inside ]; then
     command -v "$tool" >/dev/null || skip "no $tool on this machine"
   done
   [ -x .venv/bin/sora-mock ] || make .venv/.installed-test >/dev/null
-  if ! why=$(unshare --net --mount -- true 2>&1); then
-    skip "unshare --net --mount refused: ${why:-no reason given}"
+  # the probe does what the run needs: the namespaces, loopback up, a bind mount on /etc/hosts
+  if ! why=$(unshare --net --mount --propagation private -- \
+    sh -c 'ip link set lo up && mount --bind /etc/hosts /etc/hosts' 2>&1); then
+    skip "the namespace cannot be made here (unshare --net --mount, ip link, mount --bind): ${why:-no reason given}"
   fi
   say "on $(uname -n) ($(uname -sr)), as root, in a network and mount namespace of its own"
   exec unshare --net --mount --propagation private -- bash "$0" --inside
