@@ -9,6 +9,7 @@ import socket
 import ssl
 import stat
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -18,7 +19,7 @@ import requests
 
 from sora_mock import MockServer, Settings
 from sora_mock.config import ConfigError
-from sora_mock.http.tls import CA_FILE, KEY_FILE, PROVIDER_NAMES
+from sora_mock.http.tls import CA_FILE, KEY_FILE, PROVIDER_NAMES, default_ca_dir, server_context
 from sora_mock.testing.client import SoraMock
 
 from ..helpers import CREATE, KEY, TEXT_BODY
@@ -27,11 +28,15 @@ from .test_cli import (
     MOCK,
     START_TIMEOUT,
     STOP_TIMEOUT,
+    StartServer,
     environment,
     read_line,
     run,
+    start_server,
     stop,
 )
+
+__all__ = ["start_server"]  # the fixture, imported from test_cli
 
 CHECK: Final = "/api/video-generations/check-result"
 CREDITS: Final = "/api/get-user-credits"
@@ -186,23 +191,29 @@ def test_a_ca_folder_that_is_not_a_ca_of_ours_stops_start_up_with_one_line_and_i
     assert before == {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
 
 
-def test_a_start_without_tls_does_not_import_trustme(tmp_path: Path) -> None:
+def test_a_start_without_tls_does_not_import_trustme(
+    start_server: StartServer, tmp_path: Path
+) -> None:
     (tmp_path / "trustme.py").write_text('raise RuntimeError("trustme imported")\n')
-    result = run("--help", env={"PYTHONPATH": str(tmp_path)})
-    assert 0 == result.returncode
-    proc = subprocess.Popen(
-        [*MOCK, "--host", LOOPBACK, "--port", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment({"PYTHONPATH": str(tmp_path)}),
-    )
-    assert proc.stdout is not None
-    line = read_line(proc.stdout, START_TIMEOUT) or ""
+    proc, url = start_server(env={"PYTHONPATH": str(tmp_path)})
+    assert url.startswith("http://127.0.0.1:")
     _, err = stop(proc)
-    assert line.startswith("sora-mock listening on http://"), err
     assert "trustme imported" not in err
+
+
+def test_the_default_ca_folder_must_be_the_users_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its name is known to every user of the machine: one that others may write to is refused."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    default_ca_dir().mkdir()
+    default_ca_dir().chmod(0o777)
+    with pytest.raises(ConfigError, match="others may write to it"):
+        server_context(Settings(tls=True))
+    assert [] == list(default_ca_dir().iterdir())
+    default_ca_dir().chmod(0o700)
+    _, ca_file = server_context(Settings(tls=True))
+    assert default_ca_dir() / CA_FILE == ca_file
 
 
 def test_mock_server_and_a_handle_over_https_trusting_the_ca_by_ssl_cert_file(
