@@ -49,6 +49,7 @@ def table(name: str) -> str:
         ("faults.md", "fault-routes"),
         ("admin-api.md", "admin"),
         ("pytest-fixture.md", "handle"),
+        ("provider-api.md", "routes"),
     ],
 )
 def test_the_page_asks_for_its_generated_table(page: str, name: str) -> None:
