@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 DIST_STAMP := $(VENV)/.installed-dist
+DOCS_STAMP := $(VENV)/.installed-docs
 # The editable install leaves sora_mock as source, and PYTHONDONTWRITEBYTECODE (set here and in
 # the container) stops Python from caching what it compiles: every start would compile the whole
 # package again (a third of its start-up). Compile it as pip compiles an installed wheel; a file
@@ -23,6 +24,12 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(COMPILE)
 	touch $(RUN_STAMP)
 
+# `make docs` needs the package (the site's tables are made from it) and mkdocs-material only
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	$(COMPILE)
+	touch $(DOCS_STAMP) $(RUN_STAMP)
+
 $(DIST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dist]'
 	$(COMPILE)
@@ -32,7 +39,7 @@ $(DIST_STAMP): pyproject.toml | $(BIN)/python
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
 	$(COMPILE)
-	touch $(TEST_STAMP) $(DIST_STAMP) $(RUN_STAMP)
+	touch $(TEST_STAMP) $(DIST_STAMP) $(DOCS_STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)
 	@$(COMPILE)
@@ -45,12 +52,12 @@ lint: $(TEST_STAMP)
 	$(BIN)/hadolint --failure-threshold info Dockerfile
 
 # the documentation site (mkdocs.yml), served with live reload on http://127.0.0.1:8001
-docs: $(TEST_STAMP)
+docs: $(DOCS_STAMP)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 # the site built with --strict (a broken link, a page not in the nav, a table the hook cannot
 # make fails), into a temporary folder, not the tree; tests/docs runs its examples
-docs-build: $(TEST_STAMP)
+docs-build: $(DOCS_STAMP)
 	@site=$$(mktemp -d) && trap 'rm -rf "$$site"' EXIT && \
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir "$$site" && \
 	echo "docs: mkdocs build --strict passed"
