@@ -57,7 +57,7 @@ docs: $(DOCS_STAMP)
 
 # the site built with --strict (a broken link, a page not in the nav, a table the hook cannot
 # make fails), into a temporary folder, not the tree; tests/docs runs its examples
-docs-build: $(DOCS_STAMP)
+docs-build: $(TEST_STAMP)
 	@site=$$(mktemp -d) && trap 'rm -rf "$$site"' EXIT && \
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir "$$site" && \
 	echo "docs: mkdocs build --strict passed"
