@@ -42,7 +42,7 @@ def pages() -> list[Path]:
 
 
 def page_name(path: Path) -> str:
-    return str(path.relative_to(ROOT))
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
 
 
 def blocks(path: Path) -> list[Block]:
