@@ -2,11 +2,12 @@
 output block the page shows after them.
 
 Each page gets a fresh mock as `make run` starts it (`sora-mock`, defaults: the real clock). A
-block whose every line starts a server (`make run ARGS="..."`, `.venv/bin/sora-mock ...`,
-`.venv/bin/python -m sora_mock.testing.receiver ...`) is not run as written: the harness starts
-that server afresh on a free loopback port, and the documented port (8000, the receiver's 9100)
-is read as that port in the commands and in the output shown. `console` blocks are `$ command`
-lines, each followed by what it prints. In output shown, a line `...` stands for any lines.
+block whose every line starts a server (`make run ARGS="..."`, `.venv/bin/sora-mock` with
+flags only, `.venv/bin/python -m sora_mock.testing.receiver ...`) is not run as written: the
+harness starts that server afresh on a free loopback port, and the documented port (8000, the
+receiver's 9100) is read as that port in the commands and in the output shown. `console`
+blocks are `$ command` lines, each followed by what it prints. In output shown, a line `...`
+stands for any lines.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ MOCK_PORT: Final = 8000  # what the pages write: `make run`'s default
 RECEIVER_PORT: Final = 9100
 START_TIMEOUT: Final = 20.0
 RUN_TIMEOUT: Final = 60.0
-LISTENING: Final = re.compile(r"http://127\.0\.0\.1:(\d+)")
+LISTENING: Final = re.compile(r"https?://127\.0\.0\.1:(\d+)")
 MAKE_RUN: Final = re.compile(r'^make run(?: ARGS="(.*)")?$')
-MOCK_COMMAND: Final = re.compile(r"^(?:\.venv/bin/)?sora-mock(?: (.*))?$")
+# the server itself: flags only (a subcommand, `sora-mock verify ...`, is run as a command)
+MOCK_COMMAND: Final = re.compile(r"^(?:\.venv/bin/)?sora-mock(?: (-.*))?$")
 RECEIVER: Final = re.compile(
     r"^(?:\.venv/bin/)?python3? -m sora_mock\.testing\.receiver(?: (.*))?$"
 )

@@ -28,6 +28,7 @@ def block(text: str, lang: str = "sh", output: str | None = None) -> Block:
         ),
         ("make run\ncurl -s http://127.0.0.1:8000/__mock/clock\n", None),
         (".venv/bin/sora-mock --clock sometimes; echo $?\n", None),
+        ("sora-mock verify --upstream http://127.0.0.1:9\n", None),
         ("make run     # serves on 8000\nmake test\n", None),
     ],
 )
