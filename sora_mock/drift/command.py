@@ -1,0 +1,11 @@
+"""The subcommands of `sora-mock` beside serving (CONTRACT I): each loads only its own modules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def main(name: str, argv: Sequence[str]) -> int:
+    from . import verify  # noqa: PLC0415 (see the module docstring)
+
+    return verify.main(argv)
