@@ -162,7 +162,7 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return factory
 
 
-SUBCOMMANDS: Final = ("verify",)  # CONTRACT I; `serve` is the default
+SUBCOMMANDS: Final = ("verify", "proxy")  # CONTRACT I; `serve` is the default
 
 
 def main(argv: Sequence[str] | None = None) -> int:

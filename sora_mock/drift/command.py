@@ -6,6 +6,10 @@ from collections.abc import Sequence
 
 
 def main(name: str, argv: Sequence[str]) -> int:
-    from . import verify  # noqa: PLC0415 (see the module docstring)
+    if name == "verify":
+        from . import verify  # noqa: PLC0415 (see the module docstring)
 
-    return verify.main(argv)
+        return verify.main(argv)
+    from . import proxy  # noqa: PLC0415 (see the module docstring)
+
+    return proxy.main(argv)
