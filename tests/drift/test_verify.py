@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from sora_mock.core.errors import mask_key
+from sora_mock.drift import verify
 from sora_mock.drift.probes import free_probes
 
 from .conftest import KEY, run_cli
@@ -177,3 +179,45 @@ async def test_an_unreachable_upstream_is_reported_once_per_probe_never_retried(
     assert 1 == code
     assert 1 == found["requests"]  # the balance read failed: no create probe was sent
     assert ["error"] == [d["aspect"] for d in found["differences"]]
+
+
+async def test_requests_are_paced_at_the_rate(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    """`--rate 2`: each request waits until half a second after the one before, on the
+    injected clock (no test time passes)."""
+    url = await upstream_mock()
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    argv = ["--upstream", url, "--allow-http", "--rate", "2", "--max-requests", "5"]
+    argv += ["--json", str(tmp_path / "r.json")]
+    code = await asyncio.to_thread(verify.main, argv, clock=lambda: now[0], sleep=sleep)
+    assert 1 == code  # stopped by --max-requests before the end
+    assert [0.5, 0.5, 0.5, 0.5] == waits
+    assert 2.0 == now[0]
+
+
+async def test_a_result_file_on_another_host_is_not_fetched(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    url = await upstream_mock(public_base_url="https://cdn.example")
+    out = tmp_path / "report.json"
+    await run_cli("verify", "--upstream", url, *FAST, "--spend", "100", "--json", str(out))
+    notes = report(out)["notes"]
+    assert any("cdn.example" in n and "not on the upstream's host" in n for n in notes)
+
+
+async def test_spending_more_than_allowed_stops_with_exit_3(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    doubled = {"sora-2": {10: 200, 15: 300}, "sora-2-stable": {10: 200, 15: 300}}
+    url = await upstream_mock(pricing={**doubled, "sora-2-text-to-video": {10: 200, 15: 300}})
+    out = tmp_path / "report.json"
+    code = await run_cli("verify", "--upstream", url, *FAST, "--spend", "150", "--json", str(out))
+    assert 3 == code
+    assert "more than --spend 150" in report(out)["stopped"]
