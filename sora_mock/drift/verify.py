@@ -49,6 +49,8 @@ EXIT_USAGE: Final = 2
 EXIT_SPENT: Final = 3
 FINAL: Final = ("succeeded", "failed", "cancelled")
 ORDER: Final = {"pending": 0, "running": 1, **dict.fromkeys(FINAL, 2)}
+# the requests polling leaves for the result file and the balance read after spending
+RESERVE: Final = 2
 MSG_KEY_FLAG: Final = (
     "--key is refused: the key is read only from the environment variable {env}, so that it "
     "never lands in shell history, process listings or CI logs"
@@ -154,7 +156,8 @@ async def spend_steps(
         status = _data(answer).get("status")
         if status in FINAL or answer.error is not None or not isinstance(status, str):
             break
-        if clock() >= deadline:
+        left = side.left()
+        if clock() >= deadline or (left is not None and left <= RESERVE):
             break
         if mock is not None:
             await mock.advance(mock.settings.queue_seconds + mock.settings.run_seconds)
@@ -306,13 +309,19 @@ class Verify:
         if spend is None:
             r.notes.append(f"--spend {budget}: no create costs that little; nothing spent")
             return
+        left = up.left()
+        if left is not None and left < 2 + RESERVE:  # a create, a poll, the file, the balance
+            raise OutOfRequests
         mine = await spend_steps(me, spend, mock=mock, clock=self.clock, max_wait=1e9)
         theirs = await spend_steps(up, spend, mock=None, clock=self.clock, max_wait=self.o.max_wait)
         found = spend_differences(mine, theirs)
         for probe, answer in theirs:
             self.answers[probe.name] = (probe, answer)
         if _statuses(theirs) and _statuses(theirs)[-1] not in FINAL:
-            r.notes.append(f"the upstream task was not final within --max-wait {self.o.max_wait}")
+            r.notes.append(
+                f"the upstream task was not final within --max-wait {self.o.max_wait} or "
+                f"--max-requests {self.o.max_requests}: polling stopped"
+            )
         file_u = _file_of(theirs)
         if file_u is not None and file_u.error is not None:
             r.notes.append(f"spend.result_file: {file_u.error}")
@@ -353,9 +362,11 @@ class Verify:
     ) -> set[tuple[str, str]]:
         probes = {name for name, _ in wanted}
         still: set[tuple[str, str]] = set()
+        asked: set[str] = set()
         for name in probes:
-            if name.startswith("spend"):
+            if name.startswith("spend") or name not in self.answers:
                 continue
+            asked.add(name)
             probe, theirs = self.answers[name]
             mine = await side.send(probe)
             found = differences(name, mine, theirs, section=probe.section, field_name=probe.field)
@@ -364,11 +375,12 @@ class Verify:
             theirs_steps = [a for a in self.answers.values() if a[0].name.startswith("spend.")]
             spend = cheapest_create(alt.settings.price_table, self.o.spend or 0)
             if spend is not None:
+                asked |= {name for name in probes if name.startswith("spend.")}
                 mine_steps = await spend_steps(
                     side, spend, mock=alt, clock=self.clock, max_wait=1e9
                 )
                 still |= {d.key() for d in spend_differences(mine_steps, theirs_steps)}
-        return {k for k in wanted if k[0] != "spend" and k not in still}
+        return {k for k in wanted if k[0] in asked and k not in still}
 
 
 # -- the command line ---------------------------------------------------------------------------
