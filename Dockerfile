@@ -1,5 +1,7 @@
 # sora-mock as a containerized stub: configure with SORA_MOCK_<SETTING> variables or mount a TOML
 # file at /etc/sora-mock/config.toml (read when present; SORA_MOCK_CONFIG names another).
+# HTTPS as the provider (H2): SORA_MOCK_TLS=true, with a volume at /ca (SORA_MOCK_TLS_CA_DIR): the
+# CA is made there on first start and reused after; other containers trust /ca/ca.pem.
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,16 +12,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /build
 COPY pyproject.toml README.md ./
 COPY sora_mock ./sora_mock
-RUN pip install --no-cache-dir "/build[fast]" && rm -rf /build
+# /ca belongs to the server's user, so that a new named volume there (which takes the folder's
+# owner) is writable; others may read ca.pem from it, never the key (0600)
+RUN pip install --no-cache-dir "/build[fast]" && rm -rf /build \
+    && mkdir -m 0755 /ca && chown 10001:10001 /ca
 
 WORKDIR /
 USER 10001:10001
 ENV SORA_MOCK_HOST=0.0.0.0 \
-    SORA_MOCK_PORT=8000
+    SORA_MOCK_PORT=8000 \
+    SORA_MOCK_TLS_CA_DIR=/ca
 EXPOSE 8000
 
-# slim images have no curl: the check is Python's own urllib
+# slim images have no curl: the check is Python's own urllib, over https trusting the mock's CA
+# when SORA_MOCK_TLS says so
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/__mock/health' % os.environ.get('SORA_MOCK_PORT', '8000'), timeout=2)"]
+    CMD ["python", "-c", "import os, ssl, urllib.request; e = os.environ.get; tls = e('SORA_MOCK_TLS', '').lower() in ('true', '1'); ca = os.path.join(e('SORA_MOCK_TLS_CA_DIR', '/ca'), 'ca.pem'); urllib.request.urlopen('%s://127.0.0.1:%s/__mock/health' % ('https' if tls else 'http', e('SORA_MOCK_PORT', '8000')), timeout=2, context=ssl.create_default_context(cafile=ca) if tls else None)"]
 
 ENTRYPOINT ["sora-mock"]

@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 DIST_STAMP := $(VENV)/.installed-dist
+DOCS_STAMP := $(VENV)/.installed-docs
 # The editable install leaves sora_mock as source, and PYTHONDONTWRITEBYTECODE (set here and in
 # the container) stops Python from caching what it compiles: every start would compile the whole
 # package again (a third of its start-up). Compile it as pip compiles an installed wheel; a file
 # edited later is newer than its .pyc, so Python compiles that one file again until the next make.
 COMPILE := $(BIN)/python -m compileall -q sora_mock
 
-.PHONY: run test lint examples fuzz unit dist wheel-check bench bench-smoke soak clean
+.PHONY: run test lint docs docs-build examples fuzz unit dist wheel-check bench bench-smoke soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,12 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(COMPILE)
 	touch $(RUN_STAMP)
 
+# `make docs` needs the package (the site's tables are made from it) and mkdocs-material only
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	$(COMPILE)
+	touch $(DOCS_STAMP) $(RUN_STAMP)
+
 $(DIST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dist]'
 	$(COMPILE)
@@ -32,17 +39,28 @@ $(DIST_STAMP): pyproject.toml | $(BIN)/python
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
 	$(COMPILE)
-	touch $(TEST_STAMP) $(DIST_STAMP) $(RUN_STAMP)
+	touch $(TEST_STAMP) $(DIST_STAMP) $(DOCS_STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)
 	@$(COMPILE)
 	$(BIN)/sora-mock $(ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check sora_mock tests examples bench
-	$(BIN)/ruff format --check sora_mock tests examples bench
+	$(BIN)/ruff check sora_mock tests examples bench docs
+	$(BIN)/ruff format --check sora_mock tests examples bench docs/hooks.py
 	$(BIN)/mypy
 	$(BIN)/hadolint --failure-threshold info Dockerfile
+
+# the documentation site (mkdocs.yml), served with live reload on http://127.0.0.1:8001
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+
+# the site built with --strict (a broken link, a page not in the nav, a table the hook cannot
+# make fails), into a temporary folder, not the tree; tests/docs runs its examples
+docs-build: $(TEST_STAMP)
+	@site=$$(mktemp -d) && trap 'rm -rf "$$site"' EXIT && \
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir "$$site" && \
+	echo "docs: mkdocs build --strict passed"
 
 # the downstream example is a project of its own (its own pytest.ini): run before the main suite,
 # whose summary stays the last line
@@ -60,7 +78,7 @@ unit: $(TEST_STAMP)
 	@$(COMPILE)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-test: lint examples unit
+test: lint docs-build examples unit
 
 # the wheel and the sdist in dist/: `pip install dist/sora_mock-*.whl` anywhere
 dist: $(DIST_STAMP)

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from . import __version__
 from .config import DEFAULT_CONFIG, ConfigError, Settings, closest, env_warnings, load
-from .http import logs
+from .http import logs, tls
 from .http.app import create_app
 from .http.keys import REQUEST_LOG
 
@@ -130,7 +130,8 @@ async def serve(settings: Settings) -> None:
     request_log = app[REQUEST_LOG] = logs.RequestLog(sys.stderr, settings.log_format)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    ssl_context, ca_file = tls.server_context(settings) if settings.tls else (None, None)
+    site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # before the line is out: the line promises a server that a signal stops cleanly
@@ -143,7 +144,10 @@ async def serve(settings: Settings) -> None:
             raise listen_error(settings, exc) from None
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in host else host
-        print(f"sora-mock listening on http://{shown}:{port}", flush=True)
+        if ca_file is not None:  # before the listening line: whoever waits for it can trust
+            print(f"sora-mock TLS: clients trust the CA certificate {ca_file}", flush=True)
+        scheme = "https" if ssl_context is not None else "http"
+        print(f"sora-mock listening on {scheme}://{shown}:{port}", flush=True)
         await stop.wait()
     finally:
         await runner.cleanup()

@@ -282,6 +282,15 @@ def allowed_hosts(value: list[str]) -> list[str]:
     return hosts
 
 
+def tls_host_names(value: list[str]) -> list[str]:
+    """Names and addresses the certificate covers beyond the provider's and loopback's (H2):
+    an IPv6 address without brackets, a name in lowercase."""
+    names = [name.strip().strip("[]").lower() for name in value]
+    if any(not name or any(char.isspace() or char in "/\\" for char in name) for name in names):
+        raise ValueError("a name must be a host name or an IP address, not blank")
+    return names
+
+
 def price_overrides(value: dict[str, Any]) -> dict[str, Any]:
     merge_pricing(value)  # raises ValueError naming the bad entry
     return value
@@ -514,6 +523,22 @@ class Settings(Declared):
     )
     sse_interval_seconds: float = setting(
         1.0, "real seconds between the progress events of a streamed create", gt=0
+    )
+    tls: bool = setting(
+        False,
+        "serve HTTPS only, with a certificate for the provider's host names, localhost, "
+        "127.0.0.1, ::1 and tls_names, signed by the CA in tls_ca_dir",
+    )
+    tls_names: list[str] = setting(
+        [],
+        "more host names or IP addresses the TLS certificate covers",
+        after=tls_host_names,
+        example="""'["sora-mock", "10.0.0.5"]'""",
+    )
+    tls_ca_dir: str | None = setting(
+        None,
+        "the folder of the TLS CA, ca.pem and its key ca-key.pem: read when there, else made "
+        "there; unset: sora-mock-ca-<uid> in the system's temporary folder",
     )
     variants: VariantsSetting = setting(
         "contract",

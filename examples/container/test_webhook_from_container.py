@@ -1,6 +1,7 @@
-"""The README's recipe "A mock in a container sends webhooks to the tests", as written: the mock
-runs in a container (`.ci/container-webhook.sh` starts it with podman), these tests run on the
-machine that runs it, with SORA_MOCK_URL and SORA_MOCK_RECEIVER_ADVERTISE set as the README says.
+"""The docs' recipe "A mock in a container sends webhooks to the tests"
+(docs/webhooks-and-streams.md), as written: the mock runs in a container
+(`.ci/container-webhook.sh` starts it with podman), these tests run on the machine that runs it,
+with SORA_MOCK_URL and SORA_MOCK_RECEIVER_ADVERTISE set as the docs say.
 """
 
 from __future__ import annotations

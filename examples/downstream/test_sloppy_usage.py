@@ -1,9 +1,9 @@
 """A deliberately sloppy test: it passes, yet its client breaks the provider's rules.
 
-It is here to show what `--sora-mock-report` tells a team (see the README): the fields the
-provider ignores, the values it normalizes, a VIP-only input silently dropped, the tasks that
-were created and never polled to their end, and a webhook nobody acknowledged all pass unseen
-by the assertions below.
+It is here to show what `--sora-mock-report` tells a team (docs/variants-and-report.md): the
+fields the provider ignores, the values it normalizes, a VIP-only input silently dropped, the
+tasks that were created and never polled to their end, and a webhook nobody acknowledged all
+pass unseen by the assertions below.
 """
 
 from __future__ import annotations

@@ -58,18 +58,23 @@ class SoraMock:
 
     @property
     def url(self) -> str:
+        """The mock's base URL, no trailing slash: `http://127.0.0.1:<port>`."""
         return self.handle.url
 
     @property
     def api_key(self) -> str:
+        """This test's API key, opened at `default_balance` (10,000 credits)."""
         return self.handle.api_key
 
     @property
     def admin_token(self) -> str | None:
+        """The admin token the handle sends (`--sora-mock-admin-token`), if any."""
         return self._http.admin_token
 
     @property
     def shared(self) -> bool:
+        """True on a server the test does not own (`--sora-mock-url`): `.reset()` restores
+        only this key."""
         return self.handle.shared
 
     @property

@@ -187,12 +187,15 @@ class Handle:
         self._start = (int(account["balance"]), bool(account["vip"]))
 
     async def health(self) -> bool:
+        """True when `GET /__mock/health` answers `"status": "ok"`."""
         return bool((await self._call("health"))["status"] == "ok")
 
     async def balance(self, key: str | None = None) -> int:
+        """The credits of this test's key (or `key`)."""
         return int((await self._call("account", params=self._key(key)))["balance"])
 
     async def set_balance(self, credits: int, key: str | None = None) -> int:
+        """Set the balance of this test's key (or `key`), booking a `set` row (B1); returns it."""
         account = await self._call("set_account", {"balance": credits}, params=self._key(key))
         return int(account["balance"])
 
@@ -212,6 +215,7 @@ class Handle:
         return float((await self._call("advance", {"seconds": seconds}))["now"])
 
     async def clock(self) -> dict[str, Any]:
+        """The mock clock: `{now, mode, speed}`."""
         clock: dict[str, Any] = await self._call("clock")
         return clock
 
@@ -223,10 +227,12 @@ class Handle:
         return rule_id
 
     async def faults(self) -> list[dict[str, Any]]:
+        """The rules scoped to this test's key, each `{id, ...rule, fired}` (C)."""
         rules: list[dict[str, Any]] = (await self._call("faults", api_key=self.api_key))["faults"]
         return rules
 
     async def remove_fault(self, rule_id: str) -> None:
+        """Remove one rule by its id (`f1`, ...); an unknown id is a SoraMockError (404)."""
         await self._call("remove_fault", params={"rule_id": rule_id})
         if rule_id in self._fault_ids:
             self._fault_ids.remove(rule_id)
@@ -263,10 +269,14 @@ class Handle:
         return tasks
 
     async def task(self, task_id: str) -> dict[str, Any]:
+        """One task record (D): `{taskId, route, key, model, status, progress, params, price,
+        charge_trans_no, refund_trans_no, failure_reason, error_message, result_pid, webhook,
+        created_at, history}`."""
         task: dict[str, Any] = await self._call("task", params={"task_id": task_id})
         return task
 
     async def succeed(self, task_id: str) -> dict[str, Any]:
+        """Finish a task now as `succeeded` (B3); returns its record. A final task: 409."""
         task: dict[str, Any] = await self._call("succeed", params={"task_id": task_id})
         return task
 

@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..config import Settings
+from ..http import tls
 from ..http.app import create_app
 from ..http.keys import SIMULATOR
 
@@ -28,6 +30,8 @@ class MockServer:
         self.app = create_app(settings, **overrides)
         self.errors: list[BaseException] = []
         self.url = ""
+        # with tls: the CA certificate a client trusts (<tls_ca_dir>/ca.pem), once started
+        self.ca_file: Path | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -74,11 +78,15 @@ class MockServer:
         )
         await runner.setup()
         settings = self.settings
-        site = web.TCPSite(runner, settings.host, settings.port)
         try:
+            ssl_context = None
+            if settings.tls:  # H2: a ConfigError here reaches start(), as a taken port does
+                ssl_context, self.ca_file = tls.server_context(settings)
+            site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context)
             await site.start()
             host, port = runner.addresses[0][:2]
-            self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+            scheme = "https" if ssl_context is not None else "http"
+            self.url = f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
             self._ready.set()
             await self._stop.wait()
         finally:

@@ -1,11 +1,10 @@
 """What a new user meets first at the command line (issue 13): help that explains each flag,
 `--version`, one short line for a mistyped flag, a warning for a mistyped variable, config
-files in other encodings, and a log line that looks like the README's."""
+files in other encodings. The docs' examples of these run in tests/docs."""
 
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 from typing import Final
 
@@ -15,12 +14,10 @@ from sora_mock import Settings, __version__
 from sora_mock.config import FIXTURE_READER, MSG_ENV_TYPO, MSG_ENV_TYPO_OTHER
 from sora_mock.settings import DESCRIPTIONS
 
-from ..helpers import CREATE, TEXT_BODY
-from .test_cli import SECRET_KEY, StartServer, call, run, start_server, stop
+from .test_cli import StartServer, call, run, start_server, stop
 
 __all__ = ["start_server"]  # the fixture, used here by name
 
-README: Final = Path(__file__).parents[2] / "README.md"
 FLAGS: Final = {name: "--" + name.replace("_", "-") for name in Settings.model_fields}
 
 
@@ -205,52 +202,3 @@ def test_a_utf8_file_with_a_byte_order_mark_is_read(
     status, account = call(url, "POST", "/__mock/accounts/sk-bom-0001")
     stop(proc)
     assert (200, 77) == (status, account["balance"])
-
-
-# -- the README's log line ------------------------------------------------------------------
-
-
-def shape(line: str) -> str:
-    """A log line with its variable parts blanked: digits, hex ids, the mask's length."""
-    line = re.sub(r"[0-9a-f]{32}", "<id>", line)
-    line = re.sub(r"\*+", "*", line)
-    return re.sub(r"\d+", "0", line)
-
-
-def test_the_readme_log_line_has_the_real_format(start_server: StartServer) -> None:
-    text = README.read_text(encoding="utf-8")
-    block = text.split("one log line per provider request on stderr:", 1)[1]
-    documented = block.split("```text\n", 1)[1].split("\n", 1)[0]
-    proc, url = start_server()
-    _, _ = call(url, "POST", CREATE, TEXT_BODY, {"Authorization": f"Bearer {SECRET_KEY}"})
-    _, stderr = stop(proc)
-    [logged] = [line for line in stderr.splitlines() if CREATE in line]
-    assert shape(documented) == shape(logged)
-
-
-# -- the README's command-line examples, run as written -----------------------------------------
-
-
-def readme_sessions() -> list[tuple[str, list[str]]]:
-    """Each `$ ... .venv/bin/sora-mock ...; echo $?` line of the README and what it prints."""
-    sessions: list[tuple[str, list[str]]] = []
-    for block in re.findall(r"```text\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
-        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
-            command, *output = chunk.rstrip("\n").split("\n")
-            if ".venv/bin/sora-mock" in command and command.endswith("; echo $?"):
-                sessions.append((command, output))
-    return sessions
-
-
-@pytest.mark.parametrize(("command", "output"), readme_sessions(), ids=lambda x: str(x)[:40])
-def test_the_readmes_error_examples_print_what_it_shows(command: str, output: list[str]) -> None:
-    words = shlex.split(command.removesuffix("; echo $?"))
-    at = words.index(".venv/bin/sora-mock")
-    env = dict(word.split("=", 1) for word in words[:at])
-    args = words[at + 1 :]
-    result = run(*args, env=env)
-    assert output == [*result.stderr.splitlines(), str(result.returncode)]
-
-
-def test_the_readme_has_error_examples_to_run() -> None:
-    assert len(readme_sessions()) >= 3

@@ -52,6 +52,9 @@ CONTRACT_SETTINGS: Final = (
     "webhook_timeout_seconds",
     "webhook_on_failure",
     "sse_interval_seconds",
+    "tls",
+    "tls_names",
+    "tls_ca_dir",
 )
 
 # Each setting as text (the form of SORA_MOCK_<NAME> and of a flag), and the value it means.
@@ -88,6 +91,9 @@ AS_TEXT: Final[dict[str, tuple[str, Any]]] = {
     "webhook_timeout_seconds": ("0.25", 0.25),
     "webhook_on_failure": ("true", True),
     "sse_interval_seconds": ("0.5", 0.5),
+    "tls": ("true", True),
+    "tls_names": ('["Mock.Internal", "[::2]", "10.0.0.5"]', ["mock.internal", "::2", "10.0.0.5"]),
+    "tls_ca_dir": ("/var/lib/sora-mock-ca", "/var/lib/sora-mock-ca"),
 }
 
 
@@ -141,6 +147,9 @@ def test_the_settings_are_exactly_the_contracts() -> None:
         ("webhook_timeout_seconds", 5),
         ("webhook_on_failure", False),
         ("sse_interval_seconds", 1),
+        ("tls", False),
+        ("tls_names", []),
+        ("tls_ca_dir", None),
     ],
 )
 def test_with_no_source_every_setting_has_the_contract_default(name: str, expected: Any) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from ..plugin.test_plugin import outcomes
 
-README: Final = Path(__file__).parents[2] / "README.md"
+README: Final = Path(__file__).parents[2] / "docs" / "pytest-fixture.md"
 
 
 def block(first_line: str) -> str:

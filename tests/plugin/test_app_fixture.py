@@ -10,7 +10,7 @@ from typing import Final
 
 import pytest
 
-README: Final = Path(__file__).parents[2] / "README.md"
+README: Final = Path(__file__).parents[2] / "docs" / "pytest-fixture.md"
 
 
 def readme_example() -> str:

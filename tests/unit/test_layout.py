@@ -25,9 +25,19 @@ LAYERS: Final = {
     "cli": 5,
     "__main__": 6,
 }
-# every library the package imports beyond the standard library (intercept patches the last
-# three, through their public classes only)
-DEPENDENCIES: Final = ("aiohttp", "pydantic", "yarl", "multidict", "requests", "httpx", "urllib3")
+# every library the package imports beyond the standard library (http/tls.py makes its CA with
+# trustme and cryptography; intercept patches the last three, through their public classes only)
+DEPENDENCIES: Final = (
+    "aiohttp",
+    "pydantic",
+    "yarl",
+    "multidict",
+    "trustme",
+    "cryptography",
+    "requests",
+    "httpx",
+    "urllib3",
+)
 
 
 def _private(part: str) -> bool:
