@@ -33,6 +33,7 @@ from ..config import DEFAULT_CONFIG, ConfigError, Settings, build, load
 from ..core.body import BodyError, parse_object
 from ..core.errors import mask_key
 from ..core.journal import Exchange, mask_authorization
+from ..core.variants import CONTRACT, POINTS
 from ..http import admin, pipeline
 from ..http.keys import CONTROL, SIMULATOR
 from ..http.reply import JSON, Reply
@@ -66,6 +67,8 @@ NOT_PASSED_BACK: Final = HOP_BY_HOP | {hdrs.DATE.lower(), hdrs.SERVER.lower()}
 UPSTREAM: Final = web.AppKey("upstream", str)
 SESSION: Final = web.AppKey("session", aiohttp.ClientSession)
 SHADOW: Final = web.AppKey("shadow", Simulator)
+# a shadow per form of G that the settings do not serve, with the `variants` table it runs
+FORMS: Final = web.AppKey("forms", list[tuple[dict[str, str], Simulator]])
 RECORDER: Final = web.AppKey("recorder", Recorder)
 TEMPLATES: Final = web.AppKey("templates", dict[str, bytes])
 
@@ -113,11 +116,48 @@ def route_of(method: str, path: str) -> str:
     return registry.route_of_path(path)
 
 
-def shadow_settings(settings: Settings) -> Settings:
+def shadow_settings(settings: Settings, **overrides: Any) -> Settings:
     """The mock that answers in the shadow: the user's settings without injected faults (they
     are not the contract's answers) and on the manual clock (time is not compared)."""
     values = settings.model_dump(exclude_unset=True)
-    return build({**values, "faults": [], "fault_header": False, "clock": "manual"})
+    return build({**values, "faults": [], "fault_header": False, "clock": "manual", **overrides})
+
+
+def form_shadows(settings: Settings) -> list[tuple[dict[str, str], Simulator]]:
+    """A shadow for each single form of G the settings do not already serve (none when the
+    settings draw forms at random: no one table then matches)."""
+    base = settings.variants
+    if base != CONTRACT and not isinstance(base, dict):
+        return []
+    table = dict(base) if isinstance(base, dict) else {}
+    return [
+        (pinned, Simulator(shadow_settings(settings, variants=pinned)))
+        for point, forms in POINTS.items()
+        for form in forms
+        if table.get(point, forms[0]) != form
+        for pinned in ({**table, point: form},)
+    ]
+
+
+async def name_forms(
+    found: list[dict[str, Any]],
+    forms: list[tuple[dict[str, str], Simulator]],
+    route: str,
+    view: BufferedView,
+    theirs: Answer,
+) -> None:
+    """Each drift item's `variants`: the first table whose mock answers as the upstream did on
+    that aspect (as `verify` names them)."""
+    section = _SECTIONS.get(route, "A1")
+    for table, shadow in forms:
+        if all(item["variants"] is not None for item in found):
+            return
+        reply = await shadow_answer(shadow, route, view)
+        mine = Answer(reply.status, reply.body, reply.content_type)
+        still = {d.aspect for d in differences(route, mine, theirs, section=section)}
+        for item in found:
+            if item["variants"] is None and item["aspect"] not in still:
+                item["variants"] = table
 
 
 async def templates(settings: Settings) -> dict[str, bytes]:
@@ -290,6 +330,8 @@ async def forward(request: web.Request) -> web.StreamResponse:
     x.code = code if isinstance(code, int) and not isinstance(code, bool) else None
     shapes: dict[str, bytes] = app[TEMPLATES]
     x.drift = drift_of(route, mine, theirs, shapes)
+    if x.drift and _code(mine.body) not in STATEFUL:
+        await name_forms(x.drift, app[FORMS], route, view, theirs)
     pipeline.finish(None, sim, x)
     recorder = app.get(RECORDER)
     if recorder is not None:
@@ -344,6 +386,7 @@ def create_proxy_app(
     sim = app[SIMULATOR] = Simulator(settings)
     app[CONTROL] = LocalControl(sim)
     app[SHADOW] = Simulator(shadow_settings(settings))
+    app[FORMS] = form_shadows(settings)
     app[UPSTREAM] = base
     if record is not None:
         app[RECORDER] = Recorder(record)
@@ -360,6 +403,8 @@ def create_proxy_app(
         yield
         await session.close()
         await app[SHADOW].deliveries.close()
+        for _, shadow in app[FORMS]:
+            await shadow.deliveries.close()
         await sim.deliveries.close()
 
     app.cleanup_ctx.append(lifetime)

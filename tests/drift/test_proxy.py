@@ -196,11 +196,11 @@ async def test_drift_behind_an_upstream_with_other_forms_is_listed_and_reported(
             await send(session, proxy, *step)
         rows = await drift_rows(session, proxy)
     by_route = {(row["route"], row["code"]): row["drift"] for row in rows}
-    assert [("code", 400, -1)] == [
-        (d["aspect"], d["mock"], d["upstream"]) for d in by_route["create", -1]
+    assert [("code", 400, -1, {"validation_code": "-1"})] == [
+        (d["aspect"], d["mock"], d["upstream"], d["variants"]) for d in by_route["create", -1]
     ]
-    assert [("message", "ok", "Success")] == [
-        (d["aspect"], d["mock"], d["upstream"]) for d in by_route["credits", 0]
+    assert [("message", "ok", "Success", {"message": "Success"})] == [
+        (d["aspect"], d["mock"], d["upstream"], d["variants"]) for d in by_route["credits", 0]
     ]
     handle = SoraMock(proxy, KEY)
     found = await asyncio.to_thread(collect, handle)
