@@ -16,7 +16,8 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, NoReturn, TextIO
@@ -427,7 +428,7 @@ def refuse_key_flag(argv: Sequence[str]) -> None:
         raise UsageError(MSG_KEY_FLAG.format(env=ENV_KEY))
 
 
-def read_key(environ: dict[str, str] | os._Environ[str]) -> str:
+def read_key(environ: Mapping[str, str]) -> str:
     key = environ.get(ENV_KEY, "").strip()
     if not key:
         raise UsageError(MSG_NO_KEY.format(env=ENV_KEY))
@@ -442,8 +443,6 @@ def main(
     out: TextIO | None = None,
 ) -> int:
     """`sora-mock verify ...` (argv without the word `verify`): the exit status of I1."""
-    import time  # noqa: PLC0415 (the default clock; tests inject theirs)
-
     out = out or sys.stdout
     try:
         refuse_key_flag(argv)
@@ -471,7 +470,11 @@ def main(
         allow_http=args.allow_http,
     )
     job = Verify(options, clock or time.monotonic, sleep or asyncio.sleep)
-    result = asyncio.run(job.run())
+    try:
+        result = asyncio.run(job.run())
+    except KeyboardInterrupt:  # Ctrl-C: no report, no traceback
+        print("sora-mock verify: interrupted; no report", file=sys.stderr)
+        return 130
     masker = job.masker
     for line in report.table(result):
         print(masker(line), file=out)
