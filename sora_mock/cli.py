@@ -166,7 +166,15 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return factory
 
 
+SUBCOMMANDS: Final = ("verify", "proxy")  # CONTRACT I; `serve` is the default
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        from .drift import command  # noqa: PLC0415 (only these subcommands need it)
+
+        return command.main(argv[0], argv[1:])
     parser = build_parser()
     try:
         args = _parse(parser, argv)

@@ -59,6 +59,8 @@ class Exchange:
     journaled: bool = False
     sequence: int = 0  # the answer's number for the variants' draw (G); counted only then
     variant: dict[str, str] | None = None  # the points consulted and their forms (G)
+    # a proxy's row (I2): what the mock would have answered differently; None on a mock's own
+    drift: list[dict[str, Any]] | None = None
 
     def note(self, found: Collected) -> None:
         """What a route's validation found: the row's warnings, normalizations, violations."""
@@ -85,6 +87,12 @@ class Exchange:
             self.body = parsed
 
     def to_json(self) -> dict[str, Any]:
+        row = self._json()
+        if self.drift is not None:
+            row["drift"] = self.drift
+        return row
+
+    def _json(self) -> dict[str, Any]:
         headers = {
             name: mask_authorization(value) if name.lower() == "authorization" else value
             for name, value in dict(self.headers).items()  # a repeated name: its first value

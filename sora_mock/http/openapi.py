@@ -408,13 +408,21 @@ def document() -> dict[str, Any]:
                 params=[_query("key", {"type": "string"})],
             ),
         },
+        "/__mock/drift": {
+            "get": _op(
+                "A proxy's journal rows where the mock would have answered otherwise (I2); "
+                f"{PAGING}",
+                s.DriftRows,
+                params=[_query("key", {"type": "string"}), *page],
+            ),
+        },
     }
     models: list[type[BaseModel]] = [
         s.CreateEnvelope, s.ResultEnvelope, s.CreditsEnvelope, s.ErrorEnvelope, s.CheckResultBody,
         s.AdminErrorBody,
         s.Health, s.ResetDone, s.Account, s.Accounts, s.Ledger, s.TaskRecord, s.Tasks, s.Clock,
         s.StoredFault, s.Faults, s.Deleted, s.Journal, AccountBody, FailBody, AdvanceBody,
-        FaultRule, s.VideoCreateEnvelope, s.Webhooks,
+        FaultRule, s.VideoCreateEnvelope, s.Webhooks, s.DriftRows,
     ]  # fmt: skip
     components: dict[str, Any] = dict(create_bodies())
     for model in models:

@@ -196,6 +196,15 @@ class ViolationOut(_Strict):
     message: str
 
 
+class DriftItem(_Strict):
+    probe: str
+    aspect: str
+    mock: Any
+    upstream: Any
+    section: str
+    variants: dict[str, str] | None
+
+
 class JournalRow(_Strict):
     time: float
     route: Literal["create", "sora_video", "check_result", "credits", "files", "unknown"]
@@ -222,10 +231,23 @@ class JournalRow(_Strict):
         dict[str, str],
         Field(description="The variant points this answer consulted and their forms (G)."),
     ]
+    drift: Annotated[
+        list[DriftItem] | None,
+        Field(
+            description="Only on the rows of `sora-mock proxy` (I2): where the mock would have "
+            "answered the same request otherwise."
+        ),
+    ] = None
 
 
 class Journal(_Strict):
     requests: list[JournalRow]
+
+
+class DriftRows(_Strict):
+    """A proxy's journal rows that carry drift (I2)."""
+
+    drift: list[JournalRow]
 
 
 class VideoCreated(_Strict):

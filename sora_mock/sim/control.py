@@ -75,6 +75,7 @@ OPS: Final[tuple[Op, ...]] = (
     Op("clear_webhooks", "DELETE", "/webhooks", query=("key",)),
     Op("requests", "GET", "/requests", query=("route", "key", "code", "limit", "offset")),
     Op("clear_requests", "DELETE", "/requests", query=("key",)),
+    Op("drift", "GET", "/drift", query=("key", "limit", "offset")),
 )
 BY_NAME: Final = {op.name: op for op in OPS}
 # the health answer names the service (E1): the fixture checks it before it trusts a URL
@@ -252,6 +253,13 @@ class LocalControl:
             limit=None if limit is None else limit + offset,  # the journal shapes no more
         )
         return {"requests": _page(rows, None, offset)}
+
+    def _drift(self, params: Params, query: Query, body: None) -> dict[str, Any]:
+        """I2: the journal rows of a proxy on which the mock would have answered otherwise
+        (a mock's own rows have none), oldest first."""
+        rows = [row for row in self.sim.journal.query(key=query.get("key")) if row.get("drift")]
+        page = _page(rows, _integer(query, "limit"), _integer(query, "offset"))
+        return {"drift": page}
 
     def _clear_requests(self, params: Params, query: Query, body: None) -> dict[str, Any]:
         self.sim.journal.clear(query.get("key"))

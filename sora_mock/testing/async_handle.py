@@ -65,6 +65,7 @@ class AsyncSoraMock:
     set_vip = _off_the_loop(Handle.set_vip)
     ledger = _off_the_loop(Handle.ledger)
     advance = _off_the_loop(Handle.advance)
+    drift = _off_the_loop(Handle.drift)
     clock = _off_the_loop(Handle.clock)
     faults = _off_the_loop(Handle.faults)
     remove_fault = _off_the_loop(Handle.remove_fault)

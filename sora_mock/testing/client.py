@@ -126,6 +126,7 @@ class SoraMock:
     remove_fault = _blocking(Handle.remove_fault)
     clear_faults = _blocking(Handle.clear_faults)
     requests = _blocking(Handle.requests)
+    drift = _blocking(Handle.drift)
     tasks = _blocking(Handle.tasks)
     task = _blocking(Handle.task)
     succeed = _blocking(Handle.succeed)

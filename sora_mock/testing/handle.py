@@ -256,6 +256,11 @@ class Handle:
         rows: list[dict[str, Any]] = answer["requests"]
         return rows
 
+    async def drift(self, key: str | None = None) -> list[dict[str, Any]]:
+        """A proxy's journal rows of this test's key (or `key`) that carry drift (I2)."""
+        rows: list[dict[str, Any]] = (await self._call("drift", key=key or self.api_key))["drift"]
+        return rows
+
     async def tasks(self, *, seen_final: bool | None = None) -> list[dict[str, Any]]:
         """This key's task records; `seen_final=False`: only those whose final status no
         answer has shown the client yet (what the client report lists)."""

@@ -25,6 +25,7 @@ CATEGORIES: Final = (
     "normalizations",
     "never_final",
     "unacknowledged",
+    "drift",
 )
 TITLE: Final = "sora-mock client report"
 # the JSON's top-level mark: a file that has it was written here, and may be written over
@@ -56,6 +57,8 @@ def collect(handle: SoraMock) -> Findings | None:
         for text in row["normalizations"]:
             if text not in documented:
                 found["normalizations"].append({"route": route, "message": text})
+        for item in row.get("drift") or ():  # a proxy's rows (I2)
+            found["drift"].append({"route": route, **item})
     for task in handle.tasks(seen_final=False):
         found["never_final"].append({"taskId": task["taskId"], "status": task["status"]})
     for delivery in handle.webhooks():
@@ -86,6 +89,11 @@ def lines(findings: Findings) -> list[str]:
     for item in findings.get("unacknowledged", []):
         texts.append(
             f"delivery {item['id']} of task {item['taskId']}: not acknowledged ({item['state']})"
+        )
+    for item in findings.get("drift", []):
+        texts.append(
+            f"{item['route']}: drift ({item['section']}): {item['aspect']}: the mock "
+            f"{json.dumps(item['mock'])}, the upstream {json.dumps(item['upstream'])}"
         )
     counted = Counter(texts)
     return [text if n == 1 else f"{text} ({n} times)" for text, n in counted.items()]

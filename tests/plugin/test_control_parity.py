@@ -136,6 +136,7 @@ async def run_every_operation(form: Form) -> list[Any]:
     await op("requests")
     await op("requests", route="create")
     await op("requests", route="nope")
+    await op("drift")  # I2: a mock's own rows carry none
     await op("tasks", seen_final=False)
     await op("reset")
     await op("balance")

@@ -580,6 +580,12 @@
       ]),
       list("warnings", "warnings", row.warnings, (w) => ["warning: ", w]),
       list("normalizations", "normalizations", row.normalizations, (n) => ["normalized: ", n]),
+      // a proxy's row (sora-mock proxy): where the mock would have answered otherwise
+      list("drift", "drift", row.drift, (d) => [
+        "drift: ",
+        h("code", {}, d.aspect),
+        ` mock ${JSON.stringify(d.mock)}, upstream ${JSON.stringify(d.upstream)} (${d.section})`,
+      ]),
       h(
         "details",
         { fid: "body" },

@@ -1,0 +1,15 @@
+"""The subcommands of `sora-mock` beside serving (CONTRACT I): each loads only its own modules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def main(name: str, argv: Sequence[str]) -> int:
+    if name == "verify":
+        from . import verify  # noqa: PLC0415 (see the module docstring)
+
+        return verify.main(argv)
+    from . import proxy  # noqa: PLC0415 (see the module docstring)
+
+    return proxy.main(argv)

@@ -1,0 +1,223 @@
+"""`sora-mock verify` (CONTRACT I1) against local upstreams only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from sora_mock.core.errors import mask_key
+from sora_mock.drift import verify
+from sora_mock.drift.probes import free_probes
+
+from .conftest import KEY, run_cli
+
+FAST = ("--allow-http", "--rate", "10000")
+PINNED = {"validation_code": "-1", "message": "Success", "error_data": "absent"}
+
+
+def report(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+async def test_the_same_mock_on_the_contract_has_no_difference(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path, capsys: Any
+) -> None:
+    url = await upstream_mock()
+    out = tmp_path / "report.json"
+    assert 0 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(out))
+    found = report(out)
+    assert [] == found["differences"]
+    assert found["balance"]["before"] == found["balance"]["after"]
+    assert "0 differences (exit 0)" in capsys.readouterr().out
+
+
+async def test_a_mock_with_pinned_variants_differs_and_each_point_names_its_table(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path, capsys: Any
+) -> None:
+    url = await upstream_mock(variants=PINNED)
+    out = tmp_path / "report.json"
+    assert 1 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(out))
+    found = report(out)
+    by_aspect = {(d["probe"], d["aspect"]): d for d in found["differences"]}
+    assert {"validation_code": "-1"} == by_aspect["create.model.null", "code"]["variants"]
+    assert {"error_data": "absent"} == by_aspect["create.model.null", "data"]["variants"]
+    assert {"message": "Success"} == by_aspect["balance", "message"]["variants"]
+    assert "A2" == by_aspect["create.model.null", "code"]["section"]
+    assert (-1, 400) == (
+        by_aspect["create.model.null", "code"]["upstream"],
+        by_aspect["create.model.null", "code"]["mock"],
+    )
+    assert PINNED == found["variants"]
+    shown = capsys.readouterr().out
+    assert '{"validation_code": "-1"}' in shown
+    assert "(exit 1)" in shown
+
+
+async def test_spending_compares_the_create_the_polls_the_file_and_the_price(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    url = await upstream_mock(variants={"create_id": "id"})
+    out = tmp_path / "report.json"
+    code = await run_cli("verify", "--upstream", url, *FAST, "--spend", "100", "--json", str(out))
+    found = report(out)
+    assert 1 == code
+    aspects = {(d["probe"], d["aspect"]) for d in found["differences"]}
+    assert ("spend.create", "data.taskId") in aspects
+    assert {"create_id": "id"} == found["variants"]
+    assert 100 == found["balance"]["before"] - found["balance"]["after"]
+    assert not any(d["aspect"] == "price" for d in found["differences"])
+
+
+async def test_a_stub_that_charges_for_a_rejected_request_stops_at_once_with_exit_3(
+    upstream_key: str, serve: Callable[[web.Application], Awaitable[str]], tmp_path: Path
+) -> None:
+    seen: list[str] = []
+    balance = [1000]
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        if request.path == "/api/get-user-credits":
+            data = {"left_credits": balance[0], "is_vip": False}
+            return web.json_response({"code": 0, "message": "ok", "data": data})
+        balance[0] -= 100  # charged, although rejected
+        return web.json_response({"code": 400, "message": "model is bad.", "data": None})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    url = await serve(app)
+    out = tmp_path / "report.json"
+    assert 3 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(out))
+    # the balance, the first create probe, the balance again: nothing after
+    assert ["/api/get-user-credits", "/api/v1/video/sora-pro", "/api/get-user-credits"] == seen
+    found = report(out)
+    assert "moved from 1000 to 900" in found["stopped"]
+    assert 3 == found["exit"]
+
+
+async def test_max_requests_is_honoured(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    url = await upstream_mock()
+    out = tmp_path / "report.json"
+    await run_cli("verify", "--upstream", url, *FAST, "--max-requests", "7", "--json", str(out))
+    found = report(out)
+    assert found["requests"] <= 7
+    assert "--max-requests 7" in found["stopped"]
+
+
+def test_every_field_of_both_create_routes_has_a_probe() -> None:
+    from sora_mock.routes import sora_pro, sora_video  # noqa: PLC0415
+
+    probes = free_probes(strict=False, max_image_bytes=1024)
+    assert sora_pro.KNOWN_FIELDS == {p.field for p in probes if p.name.startswith("create.")}
+    video = {p.field for p in probes if p.name.startswith("sora_video.")}
+    assert sora_video.KNOWN_FIELDS == video
+
+
+@pytest.mark.parametrize("flag", [["--key", KEY], [f"--key={KEY}"]])
+async def test_a_key_given_as_a_flag_is_refused(
+    upstream_key: str, flag: list[str], capsys: Any
+) -> None:
+    assert 2 == await run_cli("verify", "--upstream", "https://example.invalid", *flag)
+    err = capsys.readouterr().err
+    assert "SORA_MOCK_UPSTREAM_KEY" in err
+    assert "--key is refused" in err
+    assert KEY not in err
+
+
+async def test_the_key_is_never_printed_whole(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path, capsys: Any
+) -> None:
+    url = await upstream_mock(auto_provision=False, accounts={"sk-other": {}})
+    out = tmp_path / "report.json"
+    await run_cli("verify", "--upstream", url, *FAST, "--json", str(out))
+    shown = capsys.readouterr()
+    assert KEY not in shown.out + shown.err
+    assert KEY not in out.read_text()
+    assert mask_key(KEY) in shown.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--upstream", "http://127.0.0.1:9"], "--allow-http"),
+        (["--upstream", "ftp://x"], "http(s) URL"),
+        (["--upstream", "https://x", "--rate", "0"], "greater than 0"),
+        ([], "--upstream"),
+    ],
+)
+async def test_usage_errors_exit_2_with_one_line(
+    upstream_key: str, argv: list[str], says: str, capsys: Any
+) -> None:
+    assert 2 == await run_cli("verify", *argv)
+    err = capsys.readouterr().err
+    assert says in err
+    assert "Traceback" not in err
+
+
+async def test_no_key_in_the_environment_is_a_usage_error(
+    upstream_key: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.delenv("SORA_MOCK_UPSTREAM_KEY")
+    assert 2 == await run_cli("verify", "--upstream", "https://example.invalid")
+    assert "SORA_MOCK_UPSTREAM_KEY is not set" in capsys.readouterr().err
+
+
+async def test_an_unreachable_upstream_is_reported_once_per_probe_never_retried(
+    upstream_key: str, tmp_path: Path, capsys: Any
+) -> None:
+    out = tmp_path / "report.json"
+    code = await run_cli("verify", "--upstream", "http://127.0.0.1:9", *FAST, "--json", str(out))
+    found = report(out)
+    assert 1 == code
+    assert 1 == found["requests"]  # the balance read failed: no create probe was sent
+    assert ["error"] == [d["aspect"] for d in found["differences"]]
+
+
+async def test_requests_are_paced_at_the_rate(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    """`--rate 2`: each request waits until half a second after the one before, on the
+    injected clock (no test time passes)."""
+    url = await upstream_mock()
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    argv = ["--upstream", url, "--allow-http", "--rate", "2", "--max-requests", "5"]
+    argv += ["--json", str(tmp_path / "r.json")]
+    code = await asyncio.to_thread(verify.main, argv, clock=lambda: now[0], sleep=sleep)
+    assert 1 == code  # stopped by --max-requests before the end
+    assert [0.5, 0.5, 0.5, 0.5] == waits
+    assert 2.0 == now[0]
+
+
+async def test_a_result_file_on_another_host_is_not_fetched(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    url = await upstream_mock(public_base_url="https://cdn.example")
+    out = tmp_path / "report.json"
+    await run_cli("verify", "--upstream", url, *FAST, "--spend", "100", "--json", str(out))
+    notes = report(out)["notes"]
+    assert any("cdn.example" in n and "not on the upstream's host" in n for n in notes)
+
+
+async def test_spending_more_than_allowed_stops_with_exit_3(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    doubled = {"sora-2": {10: 200, 15: 300}, "sora-2-stable": {10: 200, 15: 300}}
+    url = await upstream_mock(pricing={**doubled, "sora-2-text-to-video": {10: 200, 15: 300}})
+    out = tmp_path / "report.json"
+    code = await run_cli("verify", "--upstream", url, *FAST, "--spend", "150", "--json", str(out))
+    assert 3 == code
+    assert "more than --spend 150" in report(out)["stopped"]
