@@ -25,12 +25,14 @@ from typing import Any, Final, NoReturn, TextIO
 from aiohttp.test_utils import TestServer
 
 from ..config import DEFAULT_CONFIG, ConfigError, Settings, load
+from ..core.reports import written_by
 from ..core.variants import CONTRACT, POINTS
 from ..http.app import create_app
 from ..http.keys import CONTROL
 from . import report
 from .compare import Answer, Difference, differences, shape
 from .probes import BALANCE, Probe, Spend, cheapest_create, check_probe, free_probes
+from .report import GENERATOR
 from .upstream import (
     ENV_KEY,
     Clock,
@@ -454,6 +456,12 @@ def main(
         check_upstream(args.upstream, allow_http=args.allow_http)
         if args.json is not None and args.json.is_dir():
             raise UsageError(f"--json {args.json}: is a directory")
+        if args.json is not None and args.json.exists() and not written_by(args.json, GENERATOR):
+            # checked before any request: a run must not end unable to keep its report
+            raise UsageError(
+                f"--json {args.json}: the file exists and is not a report of sora-mock verify; "
+                "name a new file"
+            )
         settings = load(config_file=args.config, flags={}, fallback_file=DEFAULT_CONFIG)
     except (UsageError, ConfigError) as exc:
         print(f"sora-mock verify: {exc}", file=sys.stderr)

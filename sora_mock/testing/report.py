@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Final
 
+from ..core.reports import written_by
 from .client import SoraMock
 
 Findings = dict[str, list[dict[str, Any]]]
@@ -126,8 +127,4 @@ def as_json(tests: dict[str, Findings]) -> dict[str, Any]:
 
 def written_here(path: Path) -> bool:
     """Whether the file at `path` is a JSON report this module made (its `generator` mark)."""
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):  # unreadable, not UTF-8, not JSON: not ours
-        return False
-    return isinstance(data, dict) and data.get("generator") == GENERATOR
+    return written_by(path, GENERATOR)

@@ -112,6 +112,25 @@ async def test_max_requests_is_honoured(
     assert "--max-requests 7" in found["stopped"]
 
 
+async def test_json_never_writes_over_a_file_it_did_not_write(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path, capsys: Any
+) -> None:
+    """A user's file named by `--json` is refused before any request and left as it was; a
+    report of an earlier run is written over."""
+    url = await upstream_mock()
+    mine = tmp_path / "notes.json"
+    mine.write_text('{"mine": true}\n')
+    assert 2 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(mine))
+    assert '{"mine": true}\n' == mine.read_text()
+    err = capsys.readouterr().err
+    assert f"--json {mine}: the file exists and is not a report of sora-mock verify" in err
+    earlier = tmp_path / "report.json"
+    assert 0 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(earlier))
+    earlier.write_text(earlier.read_text().replace('"exit": 0', '"exit": 9'))
+    assert 0 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(earlier))
+    assert 0 == report(earlier)["exit"]
+
+
 def test_every_field_of_both_create_routes_has_a_probe() -> None:
     from sora_mock.routes import sora_pro, sora_video  # noqa: PLC0415
 
