@@ -54,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,  # `--str true` must not quietly mean --strict
         description="An offline simulator of the Sora 2 Pro video-generation task API.",
         epilog="Every setting can also come from SORA_MOCK_<NAME> or the TOML file; "
-        "flags beat environment beat file beat defaults. Tables and lists take JSON.",
+        "flags beat environment beat file beat defaults. Tables and lists take JSON. "
+        "Two more commands: `sora-mock verify --upstream URL` compares the mock with the live "
+        "provider (the drift check), `sora-mock proxy --upstream URL` forwards to it and notes "
+        "where the mock differs; each has its own --help.",
     )
     parser.add_argument("--version", action="version", version=f"sora-mock {__version__}")
     parser.add_argument(

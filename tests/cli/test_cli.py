@@ -145,6 +145,9 @@ def test_help_lists_a_flag_for_every_setting_and_the_config_file() -> None:
     assert 0 == result.returncode, result.stderr
     for flag in ["--config", *("--" + name.replace("_", "-") for name in Settings.model_fields)]:
         assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", result.stdout), flag
+    text = " ".join(result.stdout.split())  # argparse wraps the epilog
+    for command in ("verify", "proxy"):  # CONTRACT I: the two commands beside the server
+        assert f"`sora-mock {command} --upstream URL`" in text
 
 
 def test_the_console_script_is_installed() -> None:
