@@ -13,7 +13,7 @@ DOCS_STAMP := $(VENV)/.installed-docs
 # edited later is newer than its .pyc, so Python compiles that one file again until the next make.
 COMPILE := $(BIN)/python -m compileall -q sora_mock
 
-.PHONY: run test lint docs docs-build examples fuzz unit dist wheel-check bench bench-smoke soak clean
+.PHONY: run test lint docs docs-build docs-tables examples fuzz unit dist wheel-check bench bench-smoke soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ lint: $(TEST_STAMP)
 # the documentation site (mkdocs.yml), served with live reload on http://127.0.0.1:8001
 docs: $(DOCS_STAMP)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+
+# rewrite the reference tables committed in docs/*.md from the code (docs/hooks.py); the build
+# and tests/unit/test_docs_tables.py fail while a committed table differs from the code's
+docs-tables: $(DOCS_STAMP)
+	$(BIN)/python docs/hooks.py --write
 
 # the site built with --strict (a broken link, a page not in the nav, a table the hook cannot
 # make fails), into a temporary folder, not the tree; tests/docs runs its examples

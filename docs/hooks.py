@@ -1,8 +1,9 @@
-"""mkdocs hook: the reference tables, made from the code's own declarations at build time.
+"""The reference tables, made from the code's own declarations and committed in the pages.
 
-A page asks for a table with a line `<!-- generated: NAME -->`; the build puts the table in its
-place, so a setting, route, fault action or handle method added to the code is in the docs the
-next time they are built (issue 27). NAME is a key of `TABLES`; an unknown one fails the build.
+A page carries each table between `<!-- generated: NAME -->` and `<!-- /generated: NAME -->`, so
+it reads whole raw (on GitHub, in an editor). NAME is a key of `TABLES`. The mkdocs build (this
+file is its hook) fails if a committed table differs from what the code makes now, or if NAME is
+unknown; `python docs/hooks.py --write` (or `make docs-tables`) rewrites them all.
 `python docs/hooks.py NAME` prints one table.
 """
 
@@ -12,6 +13,7 @@ import inspect
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final, get_args
 
 from sora_mock.faults.actions import Route, actions_table
@@ -20,7 +22,14 @@ from sora_mock.settings import docs_table
 from sora_mock.sim.control import OPS
 from sora_mock.testing.client import SoraMock
 
-MARKER: Final = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.M)
+DOCS: Final = Path(__file__).resolve().parent
+# a table's block: its opening marker, the committed table (none yet: empty), its closing marker;
+# blank lines around the table keep Markdown from reading a marker as part of it
+BLOCK: Final = re.compile(
+    r"^<!-- generated: ([a-z-]+) -->\n(.*?)^<!-- /generated: \1 -->$", re.M | re.S
+)
+OPENING: Final = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.M)
+FIX: Final = "run `python docs/hooks.py --write` (or `make docs-tables`) and commit the pages"
 
 
 def _cell(text: str) -> str:
@@ -105,22 +114,51 @@ TABLES: Final[dict[str, Callable[[], str]]] = {
 
 
 def render(markdown: str, where: str = "a page") -> str:
-    """The page with each marker replaced by its table."""
+    """The page with each generated block holding the table the code makes now."""
 
-    def table(found: re.Match[str]) -> str:
+    def block(found: re.Match[str]) -> str:
         name = found.group(1)
         if name not in TABLES:
             raise ValueError(f"{where}: no generated table {name!r} (known: {', '.join(TABLES)})")
-        return TABLES[name]().rstrip("\n")
+        table = TABLES[name]()
+        return f"<!-- generated: {name} -->\n\n{table}\n<!-- /generated: {name} -->"
 
-    return MARKER.sub(table, markdown)
+    unclosed = set(OPENING.findall(markdown)) - {b.group(1) for b in BLOCK.finditer(markdown)}
+    if unclosed:
+        raise ValueError(f"{where}: no `<!-- /generated: NAME -->` for {', '.join(unclosed)}")
+    return BLOCK.sub(block, markdown)
+
+
+def stale(markdown: str, where: str = "a page") -> list[str]:
+    """The names of the page's committed tables that differ from what the code makes now."""
+    blocks = BLOCK.finditer(markdown)
+    return [found.group(1) for found in blocks if render(found.group(0), where) != found.group(0)]
 
 
 def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
-    """mkdocs' hook: called with each page's markdown before it is rendered."""
-    return render(markdown, page.file.src_path)
+    """mkdocs' hook, called with each page's markdown: a stale committed table fails the build."""
+    where = page.file.src_path
+    if names := stale(markdown, where):
+        raise ValueError(f"{where}: generated table(s) {', '.join(names)} out of date; {FIX}")
+    return markdown
+
+
+def write() -> list[Path]:
+    """Rewrite every page's generated tables from the code; the pages that changed."""
+    changed = []
+    for page in sorted(DOCS.glob("**/*.md")):
+        text = page.read_text(encoding="utf-8")
+        new = render(text, page.name)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+            changed.append(page)
+    return changed
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or list(TABLES):
-        print(TABLES[name]())
+    if sys.argv[1:] == ["--write"]:
+        for page in write():
+            print(f"rewrote {page.relative_to(DOCS.parent)}")
+    else:
+        for name in sys.argv[1:] or list(TABLES):
+            print(TABLES[name]())

@@ -458,16 +458,26 @@ class Settings(Declared):
         after=price_overrides,
         example="""'{"sora-2-text-to-video": {"10": 25}}'""",
     )
-    queue_seconds: float = setting(1.0, "seconds a task stays pending", ge=0)
-    run_seconds: float = setting(4.0, "seconds a task runs; 0 skips running", ge=0)
+    queue_seconds: float = setting(
+        1.0, "mock seconds a task stays pending: any finite number >= 0", ge=0
+    )
+    run_seconds: float = setting(
+        4.0, "mock seconds a task runs: any finite number >= 0; 0 skips running", ge=0
+    )
     clock: ClockMode = setting(
         "real",
         "real: wall time x speed; manual: only POST /__mock/clock/advance; "
         "poll: each check-result moves its task on",
     )
-    speed: float = setting(1.0, "how much faster than wall time the real clock runs", gt=0)
+    speed: float = setting(
+        1.0,
+        "how much faster than wall time the real clock runs: any finite number > 0",
+        gt=0,
+    )
     poll_step_seconds: float = setting(
-        2.5, "seconds the poll clock moves a task on at each check-result", ge=0
+        2.5,
+        "mock seconds the poll clock moves a task on at each check-result: any finite number >= 0",
+        ge=0,
     )
     max_concurrent_tasks: int = setting(
         20, "pending and running tasks allowed per API key (else code 429)", ge=1
@@ -516,13 +526,15 @@ class Settings(Declared):
         ge=0,
     )
     webhook_timeout_seconds: float = setting(
-        5.0, "real seconds a webhook delivery attempt may take", gt=0
+        5.0, "real seconds a webhook delivery attempt may take: any finite number > 0", gt=0
     )
     webhook_on_failure: bool = setting(
         False, "also deliver the webhook of a failed or cancelled task"
     )
     sse_interval_seconds: float = setting(
-        1.0, "real seconds between the progress events of a streamed create", gt=0
+        1.0,
+        "real seconds between the progress events of a streamed create: any finite number > 0",
+        gt=0,
     )
     tls: bool = setting(
         False,
