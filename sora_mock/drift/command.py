@@ -10,6 +10,6 @@ def main(name: str, argv: Sequence[str]) -> int:
         from . import verify  # noqa: PLC0415 (see the module docstring)
 
         return verify.main(argv)
-    from . import proxy  # noqa: PLC0415 (see the module docstring)
+    from . import proxy_command  # noqa: PLC0415 (see the module docstring)
 
-    return proxy.main(argv)
+    return proxy_command.main(argv)

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from ..core.errors import mask_key
+from ..core.errors import masked
 from .compare import Answer
 from .probes import Probe
 
 ENV_KEY: Final = "SORA_MOCK_UPSTREAM_KEY"
 TIMEOUT_SECONDS: Final = 30.0
+MSG_KEY_FLAG: Final = (
+    "--key is refused: the key is read only from the environment variable {env}, so that it "
+    "never lands in shell history, process listings or CI logs"
+)
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -36,10 +40,18 @@ class OutOfRequests(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Masker:
+    """`masked` (the journal's masking, CONTRACT D) bound to one key."""
+
     key: str
 
-    def __call__(self, text: str) -> str:
-        return text.replace(self.key, mask_key(self.key)) if self.key else text
+    def __call__(self, value: Any) -> Any:
+        return masked(value, self.key)
+
+
+def refuse_key_flag(argv: Sequence[str]) -> None:
+    """Both commands refuse a key on the command line (it would land in shell history)."""
+    if any(a == "--key" or a.startswith("--key=") for a in argv):
+        raise UsageError(MSG_KEY_FLAG.format(env=ENV_KEY))
 
 
 def check_upstream(url: str, *, allow_http: bool) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, NoReturn, TextIO
 
-from aiohttp.test_utils import TestServer
+from aiohttp import web
 
 from ..config import DEFAULT_CONFIG, ConfigError, Settings, load
 from ..core.reports import written_by
@@ -33,6 +33,7 @@ from . import report
 from .compare import Answer, Difference, differences, shape
 from .probes import BALANCE, Probe, Spend, cheapest_create, check_probe, free_probes
 from .report import GENERATOR
+from .shadow import comparison_settings
 from .upstream import (
     ENV_KEY,
     Clock,
@@ -44,6 +45,7 @@ from .upstream import (
     UsageError,
     check_upstream,
     client_session,
+    refuse_key_flag,
 )
 
 EXIT_SAME: Final = 0
@@ -54,10 +56,7 @@ FINAL: Final = ("succeeded", "failed", "cancelled")
 ORDER: Final = {"pending": 0, "running": 1, **dict.fromkeys(FINAL, 2)}
 # the requests polling leaves for the result file and the balance read after spending
 RESERVE: Final = 2
-MSG_KEY_FLAG: Final = (
-    "--key is refused: the key is read only from the environment variable {env}, so that it "
-    "never lands in shell history, process listings or CI logs"
-)
+LOOPBACK: Final = "127.0.0.1"
 MSG_NO_KEY: Final = "the environment variable {env} is not set: it holds the upstream's API key"
 
 
@@ -114,22 +113,26 @@ def balance_of(answer: Answer) -> int | None:
 
 
 class MockSide:
-    """An in-process mock (create_app, served by aiohttp's TestServer on loopback)."""
+    """An in-process mock (create_app on the comparison's settings, served on loopback)."""
 
     def __init__(self, settings: Settings, **overrides: Any) -> None:
-        self.app = create_app(settings, clock="manual", **overrides)
-        self.server = TestServer(self.app, host="127.0.0.1")
+        self.app = create_app(comparison_settings(settings, **overrides))
+        self.runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         self.settings = self.app[CONTROL].sim.settings
+        self.base = ""
 
     async def __aenter__(self) -> MockSide:
-        await self.server.start_server()
+        await self.runner.setup()
+        await web.TCPSite(self.runner, LOOPBACK, 0).start()
+        host, port = self.runner.addresses[0][:2]
+        self.base = f"http://{host}:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.server.close()
+        await self.runner.cleanup()
 
     def side(self, session: Any, key: str) -> Side:
-        return Side(str(self.server.make_url("")).rstrip("/"), session, key)
+        return Side(self.base, session, key)
 
     async def advance(self, seconds: float) -> None:
         await self.app[CONTROL].advance(seconds)
@@ -423,11 +426,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--allow-http", action="store_true", help="allow a plain-http upstream")
     parser.add_argument("--config", metavar="FILE", help="the mock's settings (TOML)")
     return parser
-
-
-def refuse_key_flag(argv: Sequence[str]) -> None:
-    if any(a == "--key" or a.startswith("--key=") for a in argv):
-        raise UsageError(MSG_KEY_FLAG.format(env=ENV_KEY))
 
 
 def read_key(environ: Mapping[str, str]) -> str:
