@@ -14,14 +14,16 @@ from aiohttp import web
 
 from ..config import DEFAULT_CONFIG, ConfigError, Settings, load
 from .proxy import create_proxy_app, start
-from .upstream import UsageError, refuse_key_flag
+from .upstream import UsageError, refuse_key_flag, usage_message
 
 EXIT_USAGE = 2
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"sora-mock proxy: {message}; see sora-mock proxy --help\n")
+        self.exit(
+            EXIT_USAGE, f"sora-mock proxy: {usage_message(message)}; see sora-mock proxy --help\n"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -48,6 +48,17 @@ class Masker:
         return masked(value, self.key)
 
 
+def usage_message(message: str) -> str:
+    """argparse's message with no value of an unknown option in it (`--api-key sk-...` would
+    print the key): only the unknown options' names are named."""
+    head, found, rest = message.partition("unrecognized arguments: ")
+    if not found:
+        return message
+    names = [word.split("=", 1)[0] for word in rest.split() if word.startswith("-")]
+    shown = ", ".join(names) if names else "values that belong to no option"
+    return f"{head}unrecognized arguments: {shown}"
+
+
 def refuse_key_flag(argv: Sequence[str]) -> None:
     """Both commands refuse a key on the command line (it would land in shell history)."""
     if any(a == "--key" or a.startswith("--key=") for a in argv):
@@ -66,6 +77,11 @@ def check_upstream(url: str, *, allow_http: bool) -> tuple[str, str]:
         raise UsageError(f"--upstream {url!r} must be an http(s) URL with a host")
     if parts.query or parts.fragment:
         raise UsageError(f"--upstream {url!r} must have no query or fragment")
+    if parts.path not in ("", "/"):
+        raise UsageError(
+            f"--upstream {url!r} must be an origin, without a path ({parts.path}): the "
+            "provider's paths (/api/...) are added to it as they are"
+        )
     if parts.scheme == "http" and not allow_http:
         raise UsageError(
             f"--upstream {url!r} is plain http: the key would cross the network unencrypted; "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import sys
 import time
@@ -46,6 +47,7 @@ from .upstream import (
     check_upstream,
     client_session,
     refuse_key_flag,
+    usage_message,
 )
 
 EXIT_SAME: Final = 0
@@ -251,7 +253,16 @@ class Verify:
                 self.result.requests = up.sent
             if self.result.differences:
                 await self._match_variants(mock_session)
-        return self.result
+        return self._masked()
+
+    def _masked(self) -> Run:
+        """Every value of the run masked (the key echoed by the upstream anywhere), before the
+        report cuts a cell short: a cut would leave a part of the key no mask can find."""
+        r, mask = self.result, self.masker
+        for d in r.differences:
+            d.mock, d.upstream = mask(d.mock), mask(d.upstream)
+        r.probes, r.notes, r.stopped = mask(r.probes), mask(r.notes), mask(r.stopped)
+        return r
 
     async def _pair(self, up: Side, me: Side, probe: Probe) -> Answer:
         mine = await me.send(probe)
@@ -394,20 +405,38 @@ class Verify:
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"sora-mock verify: {message}; see sora-mock verify --help\n")
+        self.exit(
+            EXIT_USAGE, f"sora-mock verify: {usage_message(message)}; see sora-mock verify --help\n"
+        )
 
 
 def _positive(kind: type[float] | type[int]) -> Any:
+    """A finite number greater than 0 (a whole one for `int`)."""
+
     def read(text: str) -> float | int:
         try:
-            value = kind(text)
+            number = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
-        return value
+        if not math.isfinite(number) or number <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number greater than 0")
+        if kind is int:
+            if not number.is_integer() or not text.strip().lstrip("+").isdigit():
+                raise argparse.ArgumentTypeError(f"{text!r} must be a whole number")
+            return int(text)
+        return number
 
     return read
+
+
+def _credits(text: str) -> int:
+    try:
+        value: int = _positive(int)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must be a whole number of credits greater than 0"
+        ) from None
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -418,7 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"ones with --spend). The key is read from ${ENV_KEY} only.",
     )
     parser.add_argument("--upstream", required=True, metavar="URL", help="the provider's origin")
-    parser.add_argument("--spend", type=_positive(int), metavar="CREDITS", help="allow spending")
+    parser.add_argument("--spend", type=_credits, metavar="CREDITS", help="allow spending")
     parser.add_argument("--max-wait", type=_positive(float), default=600.0, metavar="SECONDS")
     parser.add_argument("--rate", type=_positive(float), default=1.0, help="requests a second")
     parser.add_argument("--max-requests", type=_positive(int), default=100, metavar="N")
@@ -426,6 +455,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--allow-http", action="store_true", help="allow a plain-http upstream")
     parser.add_argument("--config", metavar="FILE", help="the mock's settings (TOML)")
     return parser
+
+
+def check_writable(path: Path) -> None:
+    """`--json PATH` can be written: checked before any request (a run must not end unable to
+    keep its report)."""
+    if path.is_dir():
+        raise UsageError(f"--json {path}: is a directory")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"--json {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--json {path}: cannot be written")
 
 
 def read_key(environ: Mapping[str, str]) -> str:
@@ -452,8 +493,8 @@ def main(
             return int(exc.code or 0)
         key = read_key(os.environ)
         check_upstream(args.upstream, allow_http=args.allow_http)
-        if args.json is not None and args.json.is_dir():
-            raise UsageError(f"--json {args.json}: is a directory")
+        if args.json is not None:
+            check_writable(args.json)
         if args.json is not None and args.json.exists() and not written_by(args.json, GENERATOR):
             # checked before any request: a run must not end unable to keep its report
             raise UsageError(

@@ -240,3 +240,95 @@ async def test_spending_more_than_allowed_stops_with_exit_3(
     code = await run_cli("verify", "--upstream", url, *FAST, "--spend", "150", "--json", str(out))
     assert 3 == code
     assert "more than --spend 150" in report(out)["stopped"]
+
+
+async def test_a_key_echoed_in_a_long_message_is_masked_before_the_cell_is_cut(
+    upstream_key: str, serve: Callable[[web.Application], Awaitable[str]], capsys: Any
+) -> None:
+    """The key starts inside the table's cell width and ends past it: masked, then cut."""
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.path == "/api/get-user-credits" and "Bearer " + KEY in str(
+            request.headers.get("Authorization")
+        ):
+            data = {"left_credits": 1000, "is_vip": False}
+            return web.json_response({"code": 0, "message": "ok", "data": data})
+        message = "The key you sent is wrong: " + KEY
+        return web.json_response({"code": 401, "message": message, "data": None})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    await run_cli("verify", "--upstream", await serve(app), *FAST)
+    shown = capsys.readouterr().out
+    assert "The key you sent is wrong: " in shown
+    assert KEY[:6] not in shown
+
+
+async def test_a_fault_rule_in_the_users_settings_is_no_difference(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    config = tmp_path / "sora-mock.toml"
+    config.write_text(
+        'default_balance = 0\n\n[[faults]]\nroute = "credits"\naction = "error"\n'
+        'code = 503\nmessage = "down"\n'
+    )
+    out = tmp_path / "report.json"
+    url = await upstream_mock()
+    code = await run_cli(
+        "verify", "--upstream", url, *FAST, "--config", str(config), "--json", str(out)
+    )
+    assert [] == report(out)["differences"]
+    assert 0 == code
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--rate", "nan"], "finite number greater than 0"),
+        (["--rate", "inf"], "finite number greater than 0"),
+        (["--max-wait", "nan"], "finite number greater than 0"),
+        (["--max-wait", "-1"], "finite number greater than 0"),
+        (["--spend", "1.5"], "must be a whole number of credits"),
+        (["--max-requests", "2.5"], "whole number"),
+        (["--upstream", "https://freesoragenerator.com/api"], "without a path"),
+    ],
+)
+async def test_numbers_and_urls_are_refused_clearly(
+    upstream_key: str, argv: list[str], says: str, capsys: Any
+) -> None:
+    assert 2 == await run_cli("verify", "--upstream", "https://example.invalid", *argv)
+    err = capsys.readouterr().err
+    assert says in err
+    assert 1 == len(err.splitlines())
+
+
+async def test_a_json_report_in_a_missing_folder_is_refused_before_any_request(
+    upstream_key: str,
+    serve: Callable[[web.Application], Awaitable[str]],
+    tmp_path: Path,
+    capsys: Any,
+) -> None:
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    out = tmp_path / "missing" / "report.json"
+    assert 2 == await run_cli("verify", "--upstream", await serve(app), *FAST, "--json", str(out))
+    assert [] == seen
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["verify", "proxy"])
+async def test_an_unknown_flag_is_named_without_its_value(
+    upstream_key: str, command: str, capsys: Any
+) -> None:
+    argv = ["--upstream", "https://example.invalid", "--api-key", KEY, f"--token={KEY}"]
+    assert 2 == await run_cli(command, *argv)
+    err = capsys.readouterr().err
+    assert "--api-key" in err
+    assert "--token" in err
+    assert KEY[:6] not in err
