@@ -368,3 +368,39 @@ async def test_a_record_write_that_fails_later_costs_the_client_nothing(
             assert ENVELOPE == await response.json()
     (line,) = [r for r in caplog.records if r.name == "sora_mock.proxy"]
     assert "--record" in line.getMessage()
+
+
+# -- 13: the proxy's own paths; statuses that depend on the upstream's state --------------------
+
+
+async def test_openapi_and_the_bare_admin_path_are_the_proxys_own(serve: Serve) -> None:
+    seen: list[str] = []
+
+    async def anything(request: web.Request) -> web.StreamResponse:
+        seen.append(request.path)
+        return web.json_response(ENVELOPE)
+
+    proxy = await proxy_of(serve, await serve(stub_at("/{tail:.*}", anything)))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(proxy + "/openapi.json") as response:
+            assert 200 == response.status
+            assert "openapi" in await response.json()
+        async with session.get(proxy + "/__mock") as response:
+            assert 404 == response.status
+    assert [] == seen
+
+
+@pytest.mark.parametrize(("code", "message"), [(402, "Insufficient credits"), (429, "Too many")])
+async def test_an_upstream_refusal_of_state_the_shadow_cannot_know_is_no_drift(
+    serve: Serve, code: int, message: str
+) -> None:
+    async def refuse(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"code": code, "message": message, "data": None})
+
+    proxy = await proxy_of(serve, await serve(stub_at("/api/v1/video/sora-pro", refuse)))
+    body = {"model": "sora-2-text-to-video", "prompt": "a fox"}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(proxy + "/api/v1/video/sora-pro", json=body, headers=AUTH) as r:
+            assert code == (await r.json())["code"]
+        (row,) = await rows(session, proxy)
+    assert [] == row["drift"]
