@@ -23,13 +23,15 @@ IMAGE_URL: Final = "https://example.com/sora-mock-probe.png"
 PROMPT: Final = "sora-mock drift probe"
 # values tried in turn until the route's validator names the field: null breaks every rule of a
 # field that applies (A2: "a field that is present with the value null ... breaks its rule")
+WATCHED: Final = frozenset(
+    (registry.CREATE, registry.SORA_VIDEO, registry.CHECK_RESULT, registry.FILES)
+)
 BREAKERS: Final[tuple[Any, ...]] = (None, "", [], {}, -1, "?")
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """One request sent to both sides; `charges` when its route is a create route, so the
-    upstream balance is read again right after it."""
+    """One request sent to both sides."""
 
     name: str
     route: str
@@ -42,7 +44,14 @@ class Probe:
 
     @property
     def charges(self) -> bool:
+        """A create route: a probe the mock accepts would be charged, so it is never sent."""
         return self.route in (registry.CREATE, registry.SORA_VIDEO)
+
+    @property
+    def watched(self) -> bool:
+        """A route that could charge (A2, A3, A4, A6): the balance is read right after it, so
+        a charge stops the run at once and is blamed on this probe."""
+        return self.route in WATCHED
 
 
 def _json(body: Any) -> bytes:

@@ -2,11 +2,11 @@
 upstream balance watched; the differences, each with its section and matching variants table.
 
 Order: the balance is read; each free probe is first answered by the in-process mock (a probe
-the mock would not reject is never sent: it could cost credits); after every probe to a create
-route the balance is read again, and a balance that moved stops the command at once (exit 3).
-With `--spend`, the cheapest create within the budget is polled to its end and its price is
-checked against the balance's change. The mock runs in process with the user's settings on the
-manual clock, moved on as a poll needs.
+the mock would not reject is never sent: it could cost credits); after every probe that could
+charge (A2, A3, A4, A6) the balance is read again, and a balance that moved stops the command at
+once (exit 3). With `--spend`, the cheapest create within the budget is polled to its end and
+its price is checked against the balance's change. The mock runs in process on the comparison's
+settings (`shadow.comparison_settings`), on the manual clock, moved on as a poll needs.
 """
 
 from __future__ import annotations
@@ -295,15 +295,15 @@ class Verify:
         r.balance_after = r.balance_before
         if r.balance_before is None:
             raise Stopped(
-                "the upstream balance could not be read: no probe to a create route was sent"
+                "the upstream balance could not be read: no probe that could charge was sent"
             )
         settings = mock.settings
         for probe in free_probes(strict=settings.strict, max_image_bytes=settings.max_image_bytes):
             left = up.left()
-            if probe.charges and left is not None and left < 2:
-                raise OutOfRequests  # a create probe needs its balance read after it
+            if probe.watched and left is not None and left < 2:
+                raise OutOfRequests  # a probe that could charge needs the balance read after it
             await self._pair(up, me, probe)
-            if probe.charges:
+            if probe.watched:
                 self._moved(await self._balance(up), probe.name)
         if o.spend is not None:
             await self._spend(up, me, mock, o.spend)

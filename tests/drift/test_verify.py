@@ -332,3 +332,29 @@ async def test_an_unknown_flag_is_named_without_its_value(
     assert "--api-key" in err
     assert "--token" in err
     assert KEY[:6] not in err
+
+
+async def test_a_stub_that_charges_on_check_result_is_stopped_and_blamed_at_once(
+    upstream_key: str, serve: Callable[[web.Application], Awaitable[str]], tmp_path: Path
+) -> None:
+    seen: list[str] = []
+    balance = [1000]
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        if request.path == "/api/get-user-credits":
+            data = {"left_credits": balance[0], "is_vip": False}
+            return web.json_response({"code": 0, "message": "ok", "data": data})
+        if request.path == "/api/video-generations/check-result":
+            balance[0] -= 1  # charged for asking
+            return web.json_response({"code": 404, "message": "no such task", "data": None})
+        return web.json_response({"code": 400, "message": "bad.", "data": None})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    out = tmp_path / "report.json"
+    assert 3 == await run_cli("verify", "--upstream", await serve(app), *FAST, "--json", str(out))
+    checks = [i for i, path in enumerate(seen) if path.endswith("check-result")]
+    assert 1 == len(checks)
+    assert ["/api/get-user-credits"] == seen[checks[0] + 1 :]
+    assert "after check_result." in report(out)["stopped"]
