@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from aiohttp import web
@@ -46,13 +47,13 @@ async def test_a_mock_with_pinned_variants_differs_and_each_point_names_its_tabl
     assert 1 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(out))
     found = report(out)
     by_aspect = {(d["probe"], d["aspect"]): d for d in found["differences"]}
-    assert {"validation_code": "-1"} == by_aspect["create.model.null", "code"]["variants"]
-    assert {"error_data": "absent"} == by_aspect["create.model.null", "data"]["variants"]
+    assert {"validation_code": "-1"} == by_aspect["create.model.case", "code"]["variants"]
+    assert {"error_data": "absent"} == by_aspect["create.model.case", "data"]["variants"]
     assert {"message": "Success"} == by_aspect["balance", "message"]["variants"]
-    assert "A2" == by_aspect["create.model.null", "code"]["section"]
+    assert "A2" == by_aspect["create.model.case", "code"]["section"]
     assert (-1, 400) == (
-        by_aspect["create.model.null", "code"]["upstream"],
-        by_aspect["create.model.null", "code"]["mock"],
+        by_aspect["create.model.case", "code"]["upstream"],
+        by_aspect["create.model.case", "code"]["mock"],
     )
     assert PINNED == found["variants"]
     shown = capsys.readouterr().out
@@ -131,13 +132,55 @@ async def test_json_never_writes_over_a_file_it_did_not_write(
     assert 0 == report(earlier)["exit"]
 
 
-def test_every_field_of_both_create_routes_has_a_probe() -> None:
-    from sora_mock.routes import sora_pro, sora_video  # noqa: PLC0415
+# rules no free probe can reach: strict mode's or the account's own (unknown fields, image
+# signatures, the VIP 403), and an image over max_image_bytes (the probe would upload it)
+UNPROBED: Final = {"MSG_UNKNOWN_FIELDS", "MSG_IMAGE_SIGNATURE", "MSG_VIP_ONLY"}
+UNPROBED_BY_ROUTE: Final = {
+    "create": {"MSG_IMAGE_TOO_LARGE"},
+    "sora_video": {"MSG_IMAGE_TOO_LARGE", "MSG_IMAGE_EMPTY"},
+}
 
-    probes = free_probes(strict=False, max_image_bytes=1024)
-    assert sora_pro.KNOWN_FIELDS == {p.field for p in probes if p.name.startswith("create.")}
-    video = {p.field for p in probes if p.name.startswith("sora_video.")}
-    assert sora_video.KNOWN_FIELDS == video
+
+def _messages(tree: ast.AST) -> set[str]:
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("MSG_")
+    }
+
+
+def _function(module: Any, name: str) -> ast.AST:
+    tree = ast.parse(Path(str(module.__file__)).read_text())
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name)
+
+
+def test_every_rule_of_both_create_routes_has_a_probe() -> None:
+    """Every message a route's validator can answer with is a declared rule with its probe
+    (the probes are checked against the validator as the list is made)."""
+    from sora_mock.routes import common, sora_pro, sora_video  # noqa: PLC0415
+
+    image = _messages(_function(common, "check_image_data"))
+    url = _messages(_function(common, "check_http_url"))
+    for route, module, shared in (
+        ("create", sora_pro, image),
+        ("sora_video", sora_video, image | url),
+    ):
+        own = _messages(ast.parse(Path(str(module.__file__)).read_text())) | shared
+        declared = {rule.message for rule in module.BREAKING}
+        assert own - UNPROBED - UNPROBED_BY_ROUTE[route] == declared, route
+    for strict in (False, True):
+        probes = free_probes(strict=strict, max_image_bytes=1024)
+        names = [p.name for p in probes]
+        assert len(names) == len(set(names))
+        assert {f"create.{r.name}" for r in sora_pro.BREAKING} <= set(names)
+        assert {f"sora_video.{r.name}" for r in sora_video.BREAKING} <= set(names)
+        fields = {p.field for p in probes if p.name.startswith("create.")}
+        assert sora_pro.KNOWN_FIELDS <= fields
+        assert sora_video.KNOWN_FIELDS <= {
+            p.field for p in probes if p.name.startswith("sora_video.")
+        }
+        # the balance, each probe, the balance after each one that could charge: < 100
+        assert 1 + len(probes) + sum(p.watched for p in probes) < 100
 
 
 @pytest.mark.parametrize("flag", [["--key", KEY], [f"--key={KEY}"]])
@@ -226,7 +269,8 @@ async def test_a_result_file_on_another_host_is_not_fetched(
 ) -> None:
     url = await upstream_mock(public_base_url="https://cdn.example")
     out = tmp_path / "report.json"
-    await run_cli("verify", "--upstream", url, *FAST, "--spend", "100", "--json", str(out))
+    spend = ("--spend", "100", "--max-requests", "200")  # the free probes take 95 of 100
+    await run_cli("verify", "--upstream", url, *FAST, *spend, "--json", str(out))
     notes = report(out)["notes"]
     assert any("cdn.example" in n and "not on the upstream's host" in n for n in notes)
 
