@@ -1,4 +1,5 @@
-"""`sora-mock verify --upstream URL` (CONTRACT I1): the probes to both sides, paced, with the
+"""`sora-mock verify --upstream URL` (CONTRACT I1): the run (its command line is
+`verify_command.py`): the probes to both sides, paced, with the
 upstream balance watched; the differences, each with its section and matching variants table.
 
 Order: the balance is read; each free probe is first answered by the in-process mock (a probe
@@ -11,45 +12,35 @@ settings (`shadow.comparison_settings`), on the manual clock, moved on as a poll
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
-import math
-import os
-import sys
-import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, NoReturn, TextIO
+from typing import Any, Final
 
 from aiohttp import web
 
-from ..config import DEFAULT_CONFIG, ConfigError, Settings, load
-from ..core.reports import written_by
-from ..core.variants import CONTRACT, POINTS
+from ..config import Settings
 from ..http.app import create_app
 from ..http.keys import CONTROL
-from . import report
 from .compare import Answer, Difference, differences, shape
 from .probes import BALANCE, Probe, Spend, cheapest_create, check_probe, free_probes
-from .report import GENERATOR
-from .shadow import comparison_settings
+from .shadow import comparison_settings, forms_of
 from .upstream import (
-    ENV_KEY,
     Clock,
     Masker,
     OutOfRequests,
     Pacer,
     Side,
     Sleep,
-    UsageError,
     check_upstream,
     client_session,
-    refuse_key_flag,
-    usage_message,
 )
 
+DEFAULT_MAX_WAIT: Final = 600.0  # seconds a spending probe's task is polled for
+DEFAULT_RATE: Final = 1.0  # requests a second
+DEFAULT_MAX_REQUESTS: Final = 100  # CONTRACT I1
+UNBOUNDED_WAIT: Final = 1e9  # the in-process mock's task ends as its clock is moved: no bound
+EXIT_INTERRUPTED: Final = 130  # Ctrl-C, as a shell reports it
 EXIT_SAME: Final = 0
 EXIT_DIFFERENT: Final = 1
 EXIT_USAGE: Final = 2
@@ -68,9 +59,9 @@ class Options:
     key: str
     settings: Settings
     spend: int | None = None
-    max_wait: float = 600.0
-    rate: float = 1.0
-    max_requests: int = 100
+    max_wait: float = DEFAULT_MAX_WAIT
+    rate: float = DEFAULT_RATE
+    max_requests: int = DEFAULT_MAX_REQUESTS
     json_path: Path | None = None
     allow_http: bool = False
 
@@ -329,7 +320,7 @@ class Verify:
         left = up.left()
         if left is not None and left < 2 + RESERVE:  # a create, a poll, the file, the balance
             raise OutOfRequests
-        mine = await spend_steps(me, spend, mock=mock, clock=self.clock, max_wait=1e9)
+        mine = await spend_steps(me, spend, mock=mock, clock=self.clock, max_wait=UNBOUNDED_WAIT)
         theirs = await spend_steps(up, spend, mock=None, clock=self.clock, max_wait=self.o.max_wait)
         found = spend_differences(mine, theirs)
         for probe, answer in theirs:
@@ -359,20 +350,15 @@ class Verify:
 
     async def _match_variants(self, session: Any) -> None:
         """For each difference, the first single-point `variants` table (G) whose mock answers
-        as the upstream did on that aspect."""
-        base = self.o.settings.variants
-        if base != CONTRACT and not isinstance(base, dict):
-            return
-        table = dict(base) if isinstance(base, dict) else {}
+        as the upstream did on that aspect (the candidates are the proxy's: `forms_of`)."""
         wanted = {d.key(): d for d in self.result.differences}
-        for point, forms in POINTS.items():
-            for form in forms:
-                if table.get(point, forms[0]) == form or not wanted:
-                    continue
-                async with MockSide(self.o.settings, variants={**table, point: form}) as alt:
-                    fixed = await self._fixed_by(alt.side(session, self.o.key), alt, wanted)
-                for key in fixed:
-                    wanted.pop(key).variants = {**table, point: form}
+        for table in forms_of(self.o.settings):
+            if not wanted:
+                return
+            async with MockSide(self.o.settings, variants=table) as alt:
+                fixed = await self._fixed_by(alt.side(session, self.o.key), alt, wanted)
+            for key in fixed:
+                wanted.pop(key).variants = table
 
     async def _fixed_by(
         self, side: Side, alt: MockSide, wanted: dict[tuple[str, str], Difference]
@@ -394,141 +380,7 @@ class Verify:
             if spend is not None:
                 asked |= {name for name in probes if name.startswith("spend.")}
                 mine_steps = await spend_steps(
-                    side, spend, mock=alt, clock=self.clock, max_wait=1e9
+                    side, spend, mock=alt, clock=self.clock, max_wait=UNBOUNDED_WAIT
                 )
                 still |= {d.key() for d in spend_differences(mine_steps, theirs_steps)}
         return {k for k in wanted if k[0] in asked and k not in still}
-
-
-# -- the command line ---------------------------------------------------------------------------
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(
-            EXIT_USAGE, f"sora-mock verify: {usage_message(message)}; see sora-mock verify --help\n"
-        )
-
-
-def _positive(kind: type[float] | type[int]) -> Any:
-    """A finite number greater than 0 (a whole one for `int`)."""
-
-    def read(text: str) -> float | int:
-        try:
-            number = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not math.isfinite(number) or number <= 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number greater than 0")
-        if kind is int:
-            if not number.is_integer() or not text.strip().lstrip("+").isdigit():
-                raise argparse.ArgumentTypeError(f"{text!r} must be a whole number")
-            return int(text)
-        return number
-
-    return read
-
-
-def _credits(text: str) -> int:
-    try:
-        value: int = _positive(int)(text)
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} must be a whole number of credits greater than 0"
-        ) from None
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog="sora-mock verify",
-        allow_abbrev=False,
-        description="Compare the mock with the live provider, from free probes (and spending "
-        f"ones with --spend). The key is read from ${ENV_KEY} only.",
-    )
-    parser.add_argument("--upstream", required=True, metavar="URL", help="the provider's origin")
-    parser.add_argument("--spend", type=_credits, metavar="CREDITS", help="allow spending")
-    parser.add_argument("--max-wait", type=_positive(float), default=600.0, metavar="SECONDS")
-    parser.add_argument("--rate", type=_positive(float), default=1.0, help="requests a second")
-    parser.add_argument("--max-requests", type=_positive(int), default=100, metavar="N")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the report here")
-    parser.add_argument("--allow-http", action="store_true", help="allow a plain-http upstream")
-    parser.add_argument("--config", metavar="FILE", help="the mock's settings (TOML)")
-    return parser
-
-
-def check_writable(path: Path) -> None:
-    """`--json PATH` can be written: checked before any request (a run must not end unable to
-    keep its report)."""
-    if path.is_dir():
-        raise UsageError(f"--json {path}: is a directory")
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"--json {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"--json {path}: cannot be written")
-
-
-def read_key(environ: Mapping[str, str]) -> str:
-    key = environ.get(ENV_KEY, "").strip()
-    if not key:
-        raise UsageError(MSG_NO_KEY.format(env=ENV_KEY))
-    return key
-
-
-def main(
-    argv: Sequence[str],
-    *,
-    clock: Clock | None = None,
-    sleep: Sleep | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """`sora-mock verify ...` (argv without the word `verify`): the exit status of I1."""
-    out = out or sys.stdout
-    try:
-        refuse_key_flag(argv)
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exc:
-            return int(exc.code or 0)
-        key = read_key(os.environ)
-        check_upstream(args.upstream, allow_http=args.allow_http)
-        if args.json is not None:
-            check_writable(args.json)
-        if args.json is not None and args.json.exists() and not written_by(args.json, GENERATOR):
-            # checked before any request: a run must not end unable to keep its report
-            raise UsageError(
-                f"--json {args.json}: the file exists and is not a report of sora-mock verify; "
-                "name a new file"
-            )
-        settings = load(config_file=args.config, flags={}, fallback_file=DEFAULT_CONFIG)
-    except (UsageError, ConfigError) as exc:
-        print(f"sora-mock verify: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    options = Options(
-        args.upstream,
-        key,
-        settings,
-        spend=args.spend,
-        max_wait=args.max_wait,
-        rate=args.rate,
-        max_requests=args.max_requests,
-        json_path=args.json,
-        allow_http=args.allow_http,
-    )
-    job = Verify(options, clock or time.monotonic, sleep or asyncio.sleep)
-    try:
-        result = asyncio.run(job.run())
-    except KeyboardInterrupt:  # Ctrl-C: no report, no traceback
-        print("sora-mock verify: interrupted; no report", file=sys.stderr)
-        return 130
-    masker = job.masker
-    for line in report.table(result):
-        print(masker(line), file=out)
-    if options.json_path is not None:
-        text = json.dumps(report.as_json(result), indent=2)
-        try:
-            options.json_path.write_text(masker(text) + "\n", encoding="utf-8")
-        except OSError as exc:
-            print(f"sora-mock verify: --json {options.json_path}: {exc.strerror}", file=sys.stderr)
-    return result.exit_code

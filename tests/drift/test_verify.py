@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from sora_mock.core.errors import mask_key
-from sora_mock.drift import verify
+from sora_mock.drift import verify_command
 from sora_mock.drift.probes import free_probes
 
 from .conftest import KEY, run_cli
@@ -258,7 +258,7 @@ async def test_requests_are_paced_at_the_rate(
 
     argv = ["--upstream", url, "--allow-http", "--rate", "2", "--max-requests", "5"]
     argv += ["--json", str(tmp_path / "r.json")]
-    code = await asyncio.to_thread(verify.main, argv, clock=lambda: now[0], sleep=sleep)
+    code = await asyncio.to_thread(verify_command.main, argv, clock=lambda: now[0], sleep=sleep)
     assert 1 == code  # stopped by --max-requests before the end
     assert [0.5, 0.5, 0.5, 0.5] == waits
     assert 2.0 == now[0]
