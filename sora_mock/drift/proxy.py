@@ -142,8 +142,9 @@ def answer_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 def decoded(raw: bytes, encoding: str | None) -> bytes:
-    """A request body as the mock reads it: gzip or deflate undone (the shadow and the journal
-    see what a mock behind aiohttp's server would); any other or a broken one left as is."""
+    """A body as its reader sees it: gzip or deflate undone (the shadow and the journal see a
+    request as a mock behind aiohttp's server would; the comparison and the recording see an
+    answer as the client does); any other or a broken one left as is."""
     if not raw or encoding is None:
         return raw
     wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(encoding.strip().lower())
@@ -287,15 +288,19 @@ async def forward(request: web.Request) -> web.StreamResponse:
             body = await read_body(upstream, timeouts)
     except UpstreamFailed as failed:
         return await _failed(request, x, failed)
-    theirs = Answer(upstream.status, body, upstream.content_type)
+    # compared, journaled and recorded as the client reads it; passed on as it came
+    plain_body = decoded(body, upstream.headers.get(hdrs.CONTENT_ENCODING))
+    theirs = Answer(upstream.status, plain_body, upstream.content_type)
     x.http_status = upstream.status
-    code = code_of(body)
+    code = code_of(plain_body)
     x.code = code if isinstance(code, int) and not isinstance(code, bool) else None
     x.drift = drift_of(route, mine, theirs, app[TEMPLATES])
     if x.drift and code_of(mine.body) not in STATEFUL:
         await name_forms(x.drift, app[FORMS], route, view, theirs)
     pipeline.finish(None, sim, x)
-    text = body.decode("utf-8", "replace") if route != registry.FILES else f"({len(body)} bytes)"
+    text = (
+        plain_body.decode("utf-8", "replace") if route != registry.FILES else f"({len(body)} bytes)"
+    )
     await keep(request, x, upstream.status, upstream.headers, text)
     return web.Response(body=body, status=upstream.status, headers=headers)
 

@@ -200,6 +200,26 @@ async def test_head_of_a_file_keeps_the_upstreams_length_and_server(serve: Serve
         assert "upstream-stub/1" == r.headers["Server"]
 
 
+async def test_a_compressed_answer_is_passed_on_as_it_came_and_compared_decoded(
+    serve: Serve, tmp_path: Path
+) -> None:
+    async def credits(request: web.Request) -> web.StreamResponse:
+        body = gzip.compress(json.dumps(ENVELOPE).encode())
+        headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        return web.Response(body=body, headers=headers)
+
+    folder = tmp_path / "rec"
+    proxy = await proxy_of(serve, await serve(stub_at(CREDITS, credits)), record=folder)
+    async with aiohttp.ClientSession() as session:
+        async with session.post(proxy + CREDITS, json={}, headers=AUTH) as response:
+            assert "gzip" == response.headers["Content-Encoding"]
+            assert ENVELOPE == await response.json()
+        (row,) = await rows(session, proxy)
+    assert 0 == row["code"]
+    assert "json" not in {d["aspect"] for d in row["drift"]}
+    assert ENVELOPE == (await asyncio.to_thread(first_record, folder))["response"]["body"]
+
+
 # -- 4: the key echoed back ---------------------------------------------------------------------
 
 
