@@ -232,6 +232,10 @@ async def read_body(upstream: aiohttp.ClientResponse, timeouts: Timeouts) -> byt
 
 
 def failed_before_answer(exc: BaseException, timeouts: Timeouts) -> UpstreamFailed:
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return UpstreamFailed(
+            GATEWAY_TIMEOUT, f"no connection to the upstream within {timeouts.connect:g} s"
+        )
     if isinstance(exc, (aiohttp.ServerTimeoutError, TimeoutError)):
         return UpstreamFailed(
             GATEWAY_TIMEOUT,
