@@ -248,3 +248,33 @@ def mask_key(key: str) -> str:
     if len(key) <= 4:
         return "*" * len(key)
     return "*" * (len(key) - 4) + key[-4:]
+
+
+def mask_authorization(value: str) -> str:
+    """An Authorization header's value as the journal shows it: the token masked."""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return f"{scheme} {mask_key(token.strip())}"
+    return mask_key(value)
+
+
+def masked(value: Any, key: str | None) -> Any:
+    """THE masking of what leaves the mock (journal rows, recorded exchanges, verify's output):
+    every occurrence of `key` in every string of `value` (mapping keys too) becomes its mask,
+    and an Authorization header's value is masked whatever its token."""
+    if isinstance(value, str):
+        return value.replace(key, mask_key(key)) if key else value
+    if isinstance(value, dict):
+        return {
+            masked(name, key): (
+                mask_authorization(item)
+                if isinstance(name, str)
+                and name.lower() == "authorization"
+                and isinstance(item, str)
+                else masked(item, key)
+            )
+            for name, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [masked(item, key) for item in value]
+    return value

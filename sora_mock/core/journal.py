@@ -12,20 +12,13 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Final
 
-from .errors import mask_key
+from .errors import mask_authorization, mask_key, masked
 from .findings import Collected, Violation
 
 IMAGE_DATA_KEPT: Final = 64
 TEXT_KEPT: Final = 1024
 JSON_KEPT: Final = 64 * 1024  # a larger JSON body is kept as text, so the ring stays bounded
 ROUTES: Final = ("create", "sora_video", "check_result", "credits", "files", "unknown")
-
-
-def mask_authorization(value: str) -> str:
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() == "bearer" and token:
-        return f"{scheme} {mask_key(token.strip())}"
-    return mask_key(value)
 
 
 @dataclass(slots=True)
@@ -90,7 +83,8 @@ class Exchange:
         row = self._json()
         if self.drift is not None:
             row["drift"] = self.drift
-        return row
+        shown: dict[str, Any] = masked(row, self.key)  # the key anywhere (a body, a drift)
+        return shown
 
     def _json(self) -> dict[str, Any]:
         headers = {

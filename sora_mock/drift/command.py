@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 def main(name: str, argv: Sequence[str]) -> int:
     if name == "verify":
-        from . import verify  # noqa: PLC0415 (see the module docstring)
+        from . import verify_command  # noqa: PLC0415 (see the module docstring)
 
-        return verify.main(argv)
-    from . import proxy  # noqa: PLC0415 (see the module docstring)
+        return verify_command.main(argv)
+    from . import proxy_command  # noqa: PLC0415 (see the module docstring)
 
-    return proxy.main(argv)
+    return proxy_command.main(argv)

@@ -144,8 +144,3 @@ def differences(
         named = isinstance(u.message, str) and field_name in u.message
         differ("message names field", field_name, field_name if named else None)
     return found
-
-
-def same_on(aspect: str, probe: str, mock: Answer, upstream: Answer, section: str) -> bool:
-    """Whether `mock` agrees with `upstream` on one aspect (used to find a matching variant)."""
-    return all(d.aspect != aspect for d in differences(probe, mock, upstream, section=section))

@@ -1,21 +1,24 @@
 """I1's fixed probe list: requests the contract rejects before any charge, and the balance.
 
-The field probes are not written out by hand: for every field the create routes know
-(`sora_pro.KNOWN_FIELDS`, `sora_video.KNOWN_FIELDS`) a body is found that breaks that field's rule
-first, by asking the route's own validator (`check_create`, `check_sora_video`). A field added to
-a route gets its probe with no edit here, and a probe that the contract would accept (and so
-charge for) cannot be made: the validator would not name its field.
+The field probes are not written out here: each create route declares its rules as data
+(`sora_pro.BREAKING`, `sora_video.BREAKING`: a change to a valid body that breaks one rule
+first, and the rule's message), and each declaration is one probe, checked against the route's
+own validator when the list is made. A rule added to a route gets its probe with its
+declaration, and a probe the contract would accept (and so charge for) cannot be made.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from ..core import errors as e
 from ..core.findings import Collected
 from ..routes import registry, sora_pro, sora_video
+from ..routes.common import Breaking
 
 Auth = Literal["key", "none", "blank"]
 UNKNOWN_TASK: Final = "0" * 32
@@ -23,13 +26,15 @@ IMAGE_URL: Final = "https://example.com/sora-mock-probe.png"
 PROMPT: Final = "sora-mock drift probe"
 # values tried in turn until the route's validator names the field: null breaks every rule of a
 # field that applies (A2: "a field that is present with the value null ... breaks its rule")
+WATCHED: Final = frozenset(
+    (registry.CREATE, registry.SORA_VIDEO, registry.CHECK_RESULT, registry.FILES)
+)
 BREAKERS: Final[tuple[Any, ...]] = (None, "", [], {}, -1, "?")
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """One request sent to both sides; `charges` when its route is a create route, so the
-    upstream balance is read again right after it."""
+    """One request sent to both sides."""
 
     name: str
     route: str
@@ -42,7 +47,14 @@ class Probe:
 
     @property
     def charges(self) -> bool:
+        """A create route: a probe the mock accepts would be charged, so it is never sent."""
         return self.route in (registry.CREATE, registry.SORA_VIDEO)
+
+    @property
+    def watched(self) -> bool:
+        """A route that could charge (A2, A3, A4, A6): the balance is read right after it, so
+        a charge stops the run at once and is blamed on this probe."""
+        return self.route in WATCHED
 
 
 def _json(body: Any) -> bytes:
@@ -84,50 +96,34 @@ def _check_video(strict: bool, max_image_bytes: int) -> Callable[[dict[str, Any]
     return check
 
 
-def _first_field(found: Collected) -> str | None:
-    return found.violations[0].field if found.violations else None
-
-
-def _field_probes(
+def _rule_probes(
     route: str,
     section: str,
-    fields: frozenset[str],
-    bases: list[dict[str, Any]],
+    rules: tuple[Breaking, ...],
+    base_of: Callable[[str | None], dict[str, Any]],
     check: Callable[[dict[str, Any]], Collected],
 ) -> Iterator[Probe]:
-    """One probe per field that some valid base body lets break first, and one per field whose
-    absence is itself the first violation (a required field)."""
-    for base in bases:
+    """One probe per declared rule of the route (`BREAKING` in its module): the valid body of
+    the rule's model with the rule's change. AssertionError when a base is not valid or the
+    change does not break its rule first (so a probe can never be a charged create)."""
+    path = _path(route)
+    for rule in rules:
+        base = base_of(rule.base)
         if check(base).violations:
             raise AssertionError(f"the {route} probe base {base} is not valid")
-    path = _path(route)
-    for name in sorted(fields):
-        probe = next(
-            (
-                Probe(f"{route}.{name}.{_label(value)}", route, "POST", path, body, section, name)
-                for base in bases
-                for value in BREAKERS
-                if _first_field(check(body_dict := {**base, name: value})) == name
-                for body in (_json(body_dict),)
-            ),
-            None,
-        )
-        if probe is not None:
-            yield probe
-    seen: set[str] = set()
-    for base in bases:
-        for name in base:
-            body_dict = {k: v for k, v in base.items() if k != name}
-            field = _first_field(check(body_dict))
-            if field is not None and name not in seen:
-                seen.add(name)
-                yield Probe(
-                    f"{route}.{name}.missing", route, "POST", path, _json(body_dict), section, field
-                )
+        body = {k: v for k, v in base.items() if k not in rule.absent} | dict(rule.patch)
+        found = check(body).violations
+        first = found[0] if found else None
+        if first is None or first.field != rule.field or not matches(rule.message, first.message):
+            raise AssertionError(f"{route}.{rule.name} does not break its rule first: {first}")
+        yield Probe(f"{route}.{rule.name}", route, "POST", path, _json(body), section, rule.field)
 
 
-def _label(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
+def matches(template_name: str, message: str) -> bool:
+    """Whether `message` is the template `errors.<template_name>` filled in."""
+    template: str = getattr(e, template_name)
+    parts = re.split(r"\{[^}]*\}", template)
+    return re.fullmatch(".*?".join(map(re.escape, parts)), message, re.DOTALL) is not None
 
 
 def free_probes(*, strict: bool, max_image_bytes: int) -> list[Probe]:
@@ -135,18 +131,18 @@ def free_probes(*, strict: bool, max_image_bytes: int) -> list[Probe]:
     pro_bases = [_pro_base(spec) for spec in sora_pro.MODELS.values()]
     video_bases: list[dict[str, Any]] = [{"model": sora_video.MODELS[0], "prompt": PROMPT}]
     probes = [
-        *_field_probes(
+        *_rule_probes(
             registry.CREATE,
             "A2",
-            sora_pro.KNOWN_FIELDS,
-            pro_bases,
+            sora_pro.BREAKING,
+            lambda model: _pro_base(sora_pro.MODELS[model or sora_pro.TEXT]),
             _check_pro(strict, max_image_bytes),
         ),
-        *_field_probes(
+        *_rule_probes(
             registry.SORA_VIDEO,
             "A6",
-            sora_video.KNOWN_FIELDS,
-            video_bases,
+            sora_video.BREAKING,
+            lambda model: {"model": model or sora_video.MODELS[0], "prompt": PROMPT},
             _check_video(strict, max_image_bytes),
         ),
     ]

@@ -9,6 +9,7 @@ exclusively, so even a file that appeared meanwhile is never replaced.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Final
@@ -19,10 +20,19 @@ NAME: Final = re.compile(r"(\d{4,})-([a-z_]+)\.json")
 
 
 class Recorder:
+    """The folder is checked, and made, at start-up: a recording that cannot be written is a
+    usage error before any request, not a lost answer later."""
+
     def __init__(self, folder: Path) -> None:
-        if folder.exists() and not folder.is_dir():
-            raise UsageError(f"--record {folder}: is not a directory")
-        found = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+        try:
+            if folder.exists() and not folder.is_dir():
+                raise UsageError(f"--record {folder}: is not a directory")
+            folder.mkdir(parents=True, exist_ok=True)
+            found = sorted(p.name for p in folder.iterdir())
+        except OSError as exc:
+            raise UsageError(f"--record {folder}: {exc.strerror or exc}") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise UsageError(f"--record {folder}: is not writable")
         foreign = [name for name in found if NAME.fullmatch(name) is None]
         if foreign:
             raise UsageError(
@@ -34,7 +44,7 @@ class Recorder:
         self.next = max(numbers, default=0) + 1
 
     def write(self, route: str, exchange: dict[str, Any]) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """One file, created exclusively; OSError when it cannot be written."""
         while True:
             path = self.folder / f"{self.next:04d}-{route}.json"
             self.next += 1

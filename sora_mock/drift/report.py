@@ -1,6 +1,7 @@
 """The verify report (I1): a table for the terminal and the same as JSON (`--json PATH`).
 
-Every text here passes through the key's mask before it is printed or written (`verify.main`).
+Every value here is masked before it is cut or printed (`Verify._masked`), and every line
+again as it is printed or written (`verify_command.main`).
 """
 
 from __future__ import annotations

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from ..core.errors import mask_key
+from ..core.errors import masked
 from .compare import Answer
 from .probes import Probe
 
 ENV_KEY: Final = "SORA_MOCK_UPSTREAM_KEY"
 TIMEOUT_SECONDS: Final = 30.0
+MSG_KEY_FLAG: Final = (
+    "--key is refused: the key is read only from the environment variable {env}, so that it "
+    "never lands in shell history, process listings or CI logs"
+)
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -36,10 +40,29 @@ class OutOfRequests(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Masker:
+    """`masked` (the journal's masking, CONTRACT D) bound to one key."""
+
     key: str
 
-    def __call__(self, text: str) -> str:
-        return text.replace(self.key, mask_key(self.key)) if self.key else text
+    def __call__(self, value: Any) -> Any:
+        return masked(value, self.key)
+
+
+def usage_message(message: str) -> str:
+    """argparse's message with no value of an unknown option in it (`--api-key sk-...` would
+    print the key): only the unknown options' names are named."""
+    head, found, rest = message.partition("unrecognized arguments: ")
+    if not found:
+        return message
+    names = [word.split("=", 1)[0] for word in rest.split() if word.startswith("-")]
+    shown = ", ".join(names) if names else "values that belong to no option"
+    return f"{head}unrecognized arguments: {shown}"
+
+
+def refuse_key_flag(argv: Sequence[str]) -> None:
+    """Both commands refuse a key on the command line (it would land in shell history)."""
+    if any(a == "--key" or a.startswith("--key=") for a in argv):
+        raise UsageError(MSG_KEY_FLAG.format(env=ENV_KEY))
 
 
 def check_upstream(url: str, *, allow_http: bool) -> tuple[str, str]:
@@ -54,6 +77,11 @@ def check_upstream(url: str, *, allow_http: bool) -> tuple[str, str]:
         raise UsageError(f"--upstream {url!r} must be an http(s) URL with a host")
     if parts.query or parts.fragment:
         raise UsageError(f"--upstream {url!r} must have no query or fragment")
+    if parts.path not in ("", "/"):
+        raise UsageError(
+            f"--upstream {url!r} must be an origin, without a path ({parts.path}): the "
+            "provider's paths (/api/...) are added to it as they are"
+        )
     if parts.scheme == "http" and not allow_http:
         raise UsageError(
             f"--upstream {url!r} is plain http: the key would cross the network unencrypted; "

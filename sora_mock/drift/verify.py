@@ -1,51 +1,46 @@
-"""`sora-mock verify --upstream URL` (CONTRACT I1): the probes to both sides, paced, with the
+"""`sora-mock verify --upstream URL` (CONTRACT I1): the run (its command line is
+`verify_command.py`): the probes to both sides, paced, with the
 upstream balance watched; the differences, each with its section and matching variants table.
 
 Order: the balance is read; each free probe is first answered by the in-process mock (a probe
-the mock would not reject is never sent: it could cost credits); after every probe to a create
-route the balance is read again, and a balance that moved stops the command at once (exit 3).
-With `--spend`, the cheapest create within the budget is polled to its end and its price is
-checked against the balance's change. The mock runs in process with the user's settings on the
-manual clock, moved on as a poll needs.
+the mock would not reject is never sent: it could cost credits); after every probe that could
+charge (A2, A3, A4, A6) the balance is read again, and a balance that moved stops the command at
+once (exit 3). With `--spend`, the cheapest create within the budget is polled to its end and
+its price is checked against the balance's change. The mock runs in process on the comparison's
+settings (`shadow.comparison_settings`), on the manual clock, moved on as a poll needs.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
-import os
-import sys
-import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, NoReturn, TextIO
+from typing import Any, Final
 
-from aiohttp.test_utils import TestServer
+from aiohttp import web
 
-from ..config import DEFAULT_CONFIG, ConfigError, Settings, load
-from ..core.reports import written_by
-from ..core.variants import CONTRACT, POINTS
+from ..config import Settings
 from ..http.app import create_app
 from ..http.keys import CONTROL
-from . import report
 from .compare import Answer, Difference, differences, shape
 from .probes import BALANCE, Probe, Spend, cheapest_create, check_probe, free_probes
-from .report import GENERATOR
+from .shadow import comparison_settings, forms_of
 from .upstream import (
-    ENV_KEY,
     Clock,
     Masker,
     OutOfRequests,
     Pacer,
     Side,
     Sleep,
-    UsageError,
     check_upstream,
     client_session,
 )
 
+DEFAULT_MAX_WAIT: Final = 600.0  # seconds a spending probe's task is polled for
+DEFAULT_RATE: Final = 1.0  # requests a second
+DEFAULT_MAX_REQUESTS: Final = 100  # CONTRACT I1
+UNBOUNDED_WAIT: Final = 1e9  # the in-process mock's task ends as its clock is moved: no bound
+EXIT_INTERRUPTED: Final = 130  # Ctrl-C, as a shell reports it
 EXIT_SAME: Final = 0
 EXIT_DIFFERENT: Final = 1
 EXIT_USAGE: Final = 2
@@ -54,10 +49,7 @@ FINAL: Final = ("succeeded", "failed", "cancelled")
 ORDER: Final = {"pending": 0, "running": 1, **dict.fromkeys(FINAL, 2)}
 # the requests polling leaves for the result file and the balance read after spending
 RESERVE: Final = 2
-MSG_KEY_FLAG: Final = (
-    "--key is refused: the key is read only from the environment variable {env}, so that it "
-    "never lands in shell history, process listings or CI logs"
-)
+LOOPBACK: Final = "127.0.0.1"
 MSG_NO_KEY: Final = "the environment variable {env} is not set: it holds the upstream's API key"
 
 
@@ -67,9 +59,9 @@ class Options:
     key: str
     settings: Settings
     spend: int | None = None
-    max_wait: float = 600.0
-    rate: float = 1.0
-    max_requests: int = 100
+    max_wait: float = DEFAULT_MAX_WAIT
+    rate: float = DEFAULT_RATE
+    max_requests: int = DEFAULT_MAX_REQUESTS
     json_path: Path | None = None
     allow_http: bool = False
 
@@ -114,22 +106,26 @@ def balance_of(answer: Answer) -> int | None:
 
 
 class MockSide:
-    """An in-process mock (create_app, served by aiohttp's TestServer on loopback)."""
+    """An in-process mock (create_app on the comparison's settings, served on loopback)."""
 
     def __init__(self, settings: Settings, **overrides: Any) -> None:
-        self.app = create_app(settings, clock="manual", **overrides)
-        self.server = TestServer(self.app, host="127.0.0.1")
+        self.app = create_app(comparison_settings(settings, **overrides))
+        self.runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         self.settings = self.app[CONTROL].sim.settings
+        self.base = ""
 
     async def __aenter__(self) -> MockSide:
-        await self.server.start_server()
+        await self.runner.setup()
+        await web.TCPSite(self.runner, LOOPBACK, 0).start()
+        host, port = self.runner.addresses[0][:2]
+        self.base = f"http://{host}:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.server.close()
+        await self.runner.cleanup()
 
     def side(self, session: Any, key: str) -> Side:
-        return Side(str(self.server.make_url("")).rstrip("/"), session, key)
+        return Side(self.base, session, key)
 
     async def advance(self, seconds: float) -> None:
         await self.app[CONTROL].advance(seconds)
@@ -248,7 +244,16 @@ class Verify:
                 self.result.requests = up.sent
             if self.result.differences:
                 await self._match_variants(mock_session)
-        return self.result
+        return self._masked()
+
+    def _masked(self) -> Run:
+        """Every value of the run masked (the key echoed by the upstream anywhere), before the
+        report cuts a cell short: a cut would leave a part of the key no mask can find."""
+        r, mask = self.result, self.masker
+        for d in r.differences:
+            d.mock, d.upstream = mask(d.mock), mask(d.upstream)
+        r.probes, r.notes, r.stopped = mask(r.probes), mask(r.notes), mask(r.stopped)
+        return r
 
     async def _pair(self, up: Side, me: Side, probe: Probe) -> Answer:
         mine = await me.send(probe)
@@ -281,15 +286,15 @@ class Verify:
         r.balance_after = r.balance_before
         if r.balance_before is None:
             raise Stopped(
-                "the upstream balance could not be read: no probe to a create route was sent"
+                "the upstream balance could not be read: no probe that could charge was sent"
             )
         settings = mock.settings
         for probe in free_probes(strict=settings.strict, max_image_bytes=settings.max_image_bytes):
             left = up.left()
-            if probe.charges and left is not None and left < 2:
-                raise OutOfRequests  # a create probe needs its balance read after it
+            if probe.watched and left is not None and left < 2:
+                raise OutOfRequests  # a probe that could charge needs the balance read after it
             await self._pair(up, me, probe)
-            if probe.charges:
+            if probe.watched:
                 self._moved(await self._balance(up), probe.name)
         if o.spend is not None:
             await self._spend(up, me, mock, o.spend)
@@ -315,7 +320,7 @@ class Verify:
         left = up.left()
         if left is not None and left < 2 + RESERVE:  # a create, a poll, the file, the balance
             raise OutOfRequests
-        mine = await spend_steps(me, spend, mock=mock, clock=self.clock, max_wait=1e9)
+        mine = await spend_steps(me, spend, mock=mock, clock=self.clock, max_wait=UNBOUNDED_WAIT)
         theirs = await spend_steps(up, spend, mock=None, clock=self.clock, max_wait=self.o.max_wait)
         found = spend_differences(mine, theirs)
         for probe, answer in theirs:
@@ -345,20 +350,15 @@ class Verify:
 
     async def _match_variants(self, session: Any) -> None:
         """For each difference, the first single-point `variants` table (G) whose mock answers
-        as the upstream did on that aspect."""
-        base = self.o.settings.variants
-        if base != CONTRACT and not isinstance(base, dict):
-            return
-        table = dict(base) if isinstance(base, dict) else {}
+        as the upstream did on that aspect (the candidates are the proxy's: `forms_of`)."""
         wanted = {d.key(): d for d in self.result.differences}
-        for point, forms in POINTS.items():
-            for form in forms:
-                if table.get(point, forms[0]) == form or not wanted:
-                    continue
-                async with MockSide(self.o.settings, variants={**table, point: form}) as alt:
-                    fixed = await self._fixed_by(alt.side(session, self.o.key), alt, wanted)
-                for key in fixed:
-                    wanted.pop(key).variants = {**table, point: form}
+        for table in forms_of(self.o.settings):
+            if not wanted:
+                return
+            async with MockSide(self.o.settings, variants=table) as alt:
+                fixed = await self._fixed_by(alt.side(session, self.o.key), alt, wanted)
+            for key in fixed:
+                wanted.pop(key).variants = table
 
     async def _fixed_by(
         self, side: Side, alt: MockSide, wanted: dict[tuple[str, str], Difference]
@@ -380,116 +380,7 @@ class Verify:
             if spend is not None:
                 asked |= {name for name in probes if name.startswith("spend.")}
                 mine_steps = await spend_steps(
-                    side, spend, mock=alt, clock=self.clock, max_wait=1e9
+                    side, spend, mock=alt, clock=self.clock, max_wait=UNBOUNDED_WAIT
                 )
                 still |= {d.key() for d in spend_differences(mine_steps, theirs_steps)}
         return {k for k in wanted if k[0] in asked and k not in still}
-
-
-# -- the command line ---------------------------------------------------------------------------
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"sora-mock verify: {message}; see sora-mock verify --help\n")
-
-
-def _positive(kind: type[float] | type[int]) -> Any:
-    def read(text: str) -> float | int:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
-        return value
-
-    return read
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog="sora-mock verify",
-        allow_abbrev=False,
-        description="Compare the mock with the live provider, from free probes (and spending "
-        f"ones with --spend). The key is read from ${ENV_KEY} only.",
-    )
-    parser.add_argument("--upstream", required=True, metavar="URL", help="the provider's origin")
-    parser.add_argument("--spend", type=_positive(int), metavar="CREDITS", help="allow spending")
-    parser.add_argument("--max-wait", type=_positive(float), default=600.0, metavar="SECONDS")
-    parser.add_argument("--rate", type=_positive(float), default=1.0, help="requests a second")
-    parser.add_argument("--max-requests", type=_positive(int), default=100, metavar="N")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the report here")
-    parser.add_argument("--allow-http", action="store_true", help="allow a plain-http upstream")
-    parser.add_argument("--config", metavar="FILE", help="the mock's settings (TOML)")
-    return parser
-
-
-def refuse_key_flag(argv: Sequence[str]) -> None:
-    if any(a == "--key" or a.startswith("--key=") for a in argv):
-        raise UsageError(MSG_KEY_FLAG.format(env=ENV_KEY))
-
-
-def read_key(environ: Mapping[str, str]) -> str:
-    key = environ.get(ENV_KEY, "").strip()
-    if not key:
-        raise UsageError(MSG_NO_KEY.format(env=ENV_KEY))
-    return key
-
-
-def main(
-    argv: Sequence[str],
-    *,
-    clock: Clock | None = None,
-    sleep: Sleep | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """`sora-mock verify ...` (argv without the word `verify`): the exit status of I1."""
-    out = out or sys.stdout
-    try:
-        refuse_key_flag(argv)
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exc:
-            return int(exc.code or 0)
-        key = read_key(os.environ)
-        check_upstream(args.upstream, allow_http=args.allow_http)
-        if args.json is not None and args.json.is_dir():
-            raise UsageError(f"--json {args.json}: is a directory")
-        if args.json is not None and args.json.exists() and not written_by(args.json, GENERATOR):
-            # checked before any request: a run must not end unable to keep its report
-            raise UsageError(
-                f"--json {args.json}: the file exists and is not a report of sora-mock verify; "
-                "name a new file"
-            )
-        settings = load(config_file=args.config, flags={}, fallback_file=DEFAULT_CONFIG)
-    except (UsageError, ConfigError) as exc:
-        print(f"sora-mock verify: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    options = Options(
-        args.upstream,
-        key,
-        settings,
-        spend=args.spend,
-        max_wait=args.max_wait,
-        rate=args.rate,
-        max_requests=args.max_requests,
-        json_path=args.json,
-        allow_http=args.allow_http,
-    )
-    job = Verify(options, clock or time.monotonic, sleep or asyncio.sleep)
-    try:
-        result = asyncio.run(job.run())
-    except KeyboardInterrupt:  # Ctrl-C: no report, no traceback
-        print("sora-mock verify: interrupted; no report", file=sys.stderr)
-        return 130
-    masker = job.masker
-    for line in report.table(result):
-        print(masker(line), file=out)
-    if options.json_path is not None:
-        text = json.dumps(report.as_json(result), indent=2)
-        try:
-            options.json_path.write_text(masker(text) + "\n", encoding="utf-8")
-        except OSError as exc:
-            print(f"sora-mock verify: --json {options.json_path}: {exc.strerror}", file=sys.stderr)
-    return result.exit_code

@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -23,6 +24,52 @@ _IMAGE_SIGNATURES: Final = {
 _DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp|gif);base64,", re.IGNORECASE)
 
 _DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Breaking:
+    """One rule of a create route as data: a change to a valid body (`base`: the model whose
+    valid body it starts from) that breaks this rule first, the field the answer names, and the
+    rule's message template (its name in `core.errors`). I1's probes are made from these, one
+    per rule; the drift tests hold each to the validator and every template to a declaration."""
+
+    name: str
+    field: str
+    message: str
+    patch: tuple[tuple[str, Any], ...] = ()
+    absent: tuple[str, ...] = ()
+    base: str | None = None
+
+
+def breaking(
+    name: str,
+    field: str,
+    message: str,
+    *,
+    base: str | None = None,
+    absent: tuple[str, ...] = (),
+    **patch: Any,
+) -> Breaking:
+    return Breaking(name, field, message, tuple(patch.items()), absent, base)
+
+
+# the image rules both routes share (check_image_data), each with its breaking value
+PNG_BASE64: Final = "iVBORw0KGgo="
+IMAGE_DATA_BREAKING: Final = (
+    breaking(
+        "imageData.bad_type",
+        "imageData",
+        "MSG_IMAGE_DATA_URL",
+        imageData="data:image/tiff;base64," + PNG_BASE64,
+    ),
+    breaking(
+        "imageData.bad_base64",
+        "imageData",
+        "MSG_IMAGE_BASE64",
+        imageData="data:image/png;base64,iVBORw0KGgo",
+    ),
+    breaking("imageData.empty", "imageData", "MSG_IMAGE_EMPTY", imageData="data:image/png;base64,"),
+)
 
 
 def nearest_allowed(value: int, allowed: tuple[int, ...]) -> int:

@@ -15,7 +15,15 @@ from urllib.parse import urlsplit
 
 from ..core import errors as e
 from ..core.findings import Collected, Violation
-from .common import check_image_data, integer_or_digits, is_blank, nearest_allowed, vip_only
+from .common import (
+    IMAGE_DATA_BREAKING,
+    breaking,
+    check_image_data,
+    integer_or_digits,
+    is_blank,
+    nearest_allowed,
+    vip_only,
+)
 
 Kind = Literal["text", "image", "storyboard"]
 
@@ -70,6 +78,67 @@ KNOWN_FIELDS: Final = frozenset(
         "isPublic",
         "shots",
     )
+)
+
+
+TEXT: Final = "sora-2-text-to-video"
+IMAGE: Final = "sora-2-image-to-video"
+SIZED: Final = "sora-2-pro-text-to-video"
+STORYBOARD: Final = "sora-2-pro-storyboard"
+# A2's rules as data, each with a body change that breaks it first (see `Breaking`). Not here:
+# the rules only strict mode or the account has (unknown fields, signatures, VIP: 403) and an
+# image larger than `max_image_bytes` (a probe would upload that much).
+BREAKING: Final = (
+    breaking("model.missing", "model", "MSG_REQUIRED", absent=("model",)),
+    breaking("model.case", "model", "MSG_MODEL_UNKNOWN", model="Sora-2-Text-To-Video"),
+    breaking("prompt.missing", "prompt", "MSG_REQUIRED_FOR_MODEL", absent=("prompt",)),
+    breaking("prompt.blank", "prompt", "MSG_NOT_BLANK_STRING", prompt="  "),
+    breaking(
+        "imageData.missing", "imageData", "MSG_IMAGE_REQUIRED", base=IMAGE, absent=("imageUrl",)
+    ),
+    *(
+        breaking(b.name, b.field, b.message, base=IMAGE, **dict(b.patch))
+        for b in IMAGE_DATA_BREAKING
+    ),
+    breaking("imageUrl.not_url", "imageUrl", "MSG_IMAGE_URL", base=IMAGE, imageUrl="not a url"),
+    breaking("aspectRatio.square", "aspectRatio", "MSG_ONE_OF", aspectRatio="square"),
+    breaking("nFrames.word", "nFrames", "MSG_NFRAMES", nFrames="ten"),  # 10.5: the same rule
+    breaking("size.ultra", "size", "MSG_ONE_OF", base=SIZED, size="ultra"),
+    breaking("removeWatermark.string", "removeWatermark", "MSG_BOOLEAN", removeWatermark="yes"),
+    breaking("isPublic.string", "isPublic", "MSG_BOOLEAN", isPublic="no"),
+    breaking(
+        "shots.missing", "shots", "MSG_REQUIRED_FOR_MODEL", base=STORYBOARD, absent=("shots",)
+    ),
+    breaking("shots.empty", "shots", "MSG_SHOTS_ARRAY", base=STORYBOARD, shots=[]),
+    breaking(
+        "shots.too_many",
+        "shots",
+        "MSG_SHOTS_TOO_MANY",
+        base=STORYBOARD,
+        shots=[{"Scene": "s", "duration": 1}] * (MAX_SHOTS + 1),
+    ),
+    breaking("shots.item", "shots[0]", "MSG_SHOT_OBJECT", base=STORYBOARD, shots=["s"]),
+    breaking(
+        "shots.scene_case",
+        "shots[0].Scene",
+        "MSG_SHOT_SCENE_CASE",
+        base=STORYBOARD,
+        shots=[{"scene": "s", "duration": 15}],
+    ),
+    breaking(
+        "shots.scene_blank",
+        "shots[0].Scene",
+        "MSG_SHOT_SCENE",
+        base=STORYBOARD,
+        shots=[{"Scene": " ", "duration": 15}],
+    ),
+    breaking(
+        "shots.duration_zero",
+        "shots[0].duration",
+        "MSG_SHOT_DURATION",
+        base=STORYBOARD,
+        shots=[{"Scene": "s", "duration": 0}],
+    ),
 )
 
 

@@ -16,6 +16,8 @@ from typing import Any, Final
 from ..core import errors as e
 from ..core.findings import Collected, Violation
 from .common import (
+    IMAGE_DATA_BREAKING,
+    breaking,
     check_http_url,
     check_image_data,
     choice,
@@ -45,6 +47,53 @@ KNOWN_FIELDS: Final = frozenset(
         "webHook",
         "shutProgress",
     )
+)
+URL: Final = "https://example.com/sora-mock-probe.png"
+# A6's rules as data, each with a body change that breaks it first (see `common.Breaking`). Not
+# here: the rules only strict mode or the account has (unknown fields, signatures, VIP: 403)
+# and an image larger than `max_image_bytes`.
+BREAKING: Final = (
+    breaking("model.missing", "model", "MSG_REQUIRED", absent=("model",)),
+    breaking("model.case", "model", "MSG_MODEL_UNKNOWN", model="Sora-2"),
+    breaking("prompt.missing", "prompt", "MSG_REQUIRED", absent=("prompt",)),
+    breaking("prompt.blank", "prompt", "MSG_NOT_BLANK_STRING", prompt=""),
+    # the shared image rules but the empty payload (A2 probes it): a strict run's free probes
+    # and their balance reads then stay within the default --max-requests (100)
+    *(b for b in IMAGE_DATA_BREAKING if b.message != "MSG_IMAGE_EMPTY"),
+    breaking("url.not_url", "url", "MSG_HTTP_URL", url="ftp://example.com/a.png"),
+    breaking("aspectRatio.square", "aspectRatio", "MSG_ONE_OF", aspectRatio="square"),
+    breaking("duration.word", "duration", "MSG_DURATION", duration="ten"),
+    breaking("isPublic.string", "isPublic", "MSG_BOOLEAN", isPublic="no"),
+    breaking("remixTargetId.blank", "remixTargetId", "MSG_NOT_BLANK_STRING", remixTargetId=" "),
+    breaking("remixTargetId.unknown", "remixTargetId", "MSG_REMIX_TARGET", remixTargetId="0" * 32),
+    breaking("characters.object", "characters", "MSG_CHARACTERS_ARRAY", characters={}),
+    breaking(
+        "characters.too_many",
+        "characters",
+        "MSG_CHARACTERS_TOO_MANY",
+        characters=[{"url": URL, "timestamps": "0,1"}] * (MAX_CHARACTERS + 1),
+    ),
+    breaking("characters.item", "characters[0]", "MSG_CHARACTER_OBJECT", characters=["c"]),
+    breaking(
+        "characters.url_missing",
+        "characters[0].url",
+        "MSG_REQUIRED",
+        characters=[{"timestamps": "0,1"}],
+    ),
+    breaking(
+        "characters.url_not_url",
+        "characters[0].url",
+        "MSG_HTTP_URL",
+        characters=[{"url": "not a url", "timestamps": "0,1"}],
+    ),
+    breaking(
+        "characters.timestamps_bad",
+        "characters[0].timestamps",
+        "MSG_CHARACTER_TIMESTAMPS",
+        characters=[{"url": URL, "timestamps": "5,1"}],
+    ),
+    breaking("webHook.not_url", "webHook", "MSG_WEBHOOK", webHook="not a url"),
+    breaking("shutProgress.string", "shutProgress", "MSG_BOOLEAN", shutProgress="no"),
 )
 _NUMBER = r" *([0-9]+(?:\.[0-9]+)?) *"
 _TIMESTAMPS = re.compile(f"{_NUMBER},{_NUMBER}")

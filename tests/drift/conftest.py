@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from sora_mock import cli, create_app
+from sora_mock.drift import proxy
 
 KEY: Final = "sk-drift-secret-key-7f3a"
 Run = Callable[..., Awaitable[int]]
@@ -26,19 +27,26 @@ def upstream_key(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[[web.Application], Awaitable[str]]]:
-    """Serve an application on loopback; its base URL (no trailing slash)."""
+async def serve() -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """Serve an application on loopback (`options`: aiohttp's server's); its base URL."""
     servers: list[TestServer] = []
+    runners: list[web.AppRunner] = []
 
-    async def start(app: web.Application) -> str:
+    async def start(app: web.Application, **options: Any) -> str:
+        if proxy.UPSTREAM in app:  # a proxy is served as its command serves it
+            runner, url = await proxy.start(app, "127.0.0.1", 0)
+            runners.append(runner)
+            return url
         server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
+        await server.start_server(**options)
         servers.append(server)
         return str(server.make_url("")).rstrip("/")
 
     yield start
     for server in servers:
         await server.close()
+    for runner in runners:
+        await runner.cleanup()
 
 
 @pytest.fixture

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from aiohttp import web
 
 from sora_mock.core.errors import mask_key
-from sora_mock.drift import verify
+from sora_mock.drift import verify_command
 from sora_mock.drift.probes import free_probes
 
 from .conftest import KEY, run_cli
@@ -46,13 +47,13 @@ async def test_a_mock_with_pinned_variants_differs_and_each_point_names_its_tabl
     assert 1 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(out))
     found = report(out)
     by_aspect = {(d["probe"], d["aspect"]): d for d in found["differences"]}
-    assert {"validation_code": "-1"} == by_aspect["create.model.null", "code"]["variants"]
-    assert {"error_data": "absent"} == by_aspect["create.model.null", "data"]["variants"]
+    assert {"validation_code": "-1"} == by_aspect["create.model.case", "code"]["variants"]
+    assert {"error_data": "absent"} == by_aspect["create.model.case", "data"]["variants"]
     assert {"message": "Success"} == by_aspect["balance", "message"]["variants"]
-    assert "A2" == by_aspect["create.model.null", "code"]["section"]
+    assert "A2" == by_aspect["create.model.case", "code"]["section"]
     assert (-1, 400) == (
-        by_aspect["create.model.null", "code"]["upstream"],
-        by_aspect["create.model.null", "code"]["mock"],
+        by_aspect["create.model.case", "code"]["upstream"],
+        by_aspect["create.model.case", "code"]["mock"],
     )
     assert PINNED == found["variants"]
     shown = capsys.readouterr().out
@@ -131,13 +132,55 @@ async def test_json_never_writes_over_a_file_it_did_not_write(
     assert 0 == report(earlier)["exit"]
 
 
-def test_every_field_of_both_create_routes_has_a_probe() -> None:
-    from sora_mock.routes import sora_pro, sora_video  # noqa: PLC0415
+# rules no free probe can reach: strict mode's or the account's own (unknown fields, image
+# signatures, the VIP 403), and an image over max_image_bytes (the probe would upload it)
+UNPROBED: Final = {"MSG_UNKNOWN_FIELDS", "MSG_IMAGE_SIGNATURE", "MSG_VIP_ONLY"}
+UNPROBED_BY_ROUTE: Final = {
+    "create": {"MSG_IMAGE_TOO_LARGE"},
+    "sora_video": {"MSG_IMAGE_TOO_LARGE", "MSG_IMAGE_EMPTY"},
+}
 
-    probes = free_probes(strict=False, max_image_bytes=1024)
-    assert sora_pro.KNOWN_FIELDS == {p.field for p in probes if p.name.startswith("create.")}
-    video = {p.field for p in probes if p.name.startswith("sora_video.")}
-    assert sora_video.KNOWN_FIELDS == video
+
+def _messages(tree: ast.AST) -> set[str]:
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("MSG_")
+    }
+
+
+def _function(module: Any, name: str) -> ast.AST:
+    tree = ast.parse(Path(str(module.__file__)).read_text())
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name)
+
+
+def test_every_rule_of_both_create_routes_has_a_probe() -> None:
+    """Every message a route's validator can answer with is a declared rule with its probe
+    (the probes are checked against the validator as the list is made)."""
+    from sora_mock.routes import common, sora_pro, sora_video  # noqa: PLC0415
+
+    image = _messages(_function(common, "check_image_data"))
+    url = _messages(_function(common, "check_http_url"))
+    for route, module, shared in (
+        ("create", sora_pro, image),
+        ("sora_video", sora_video, image | url),
+    ):
+        own = _messages(ast.parse(Path(str(module.__file__)).read_text())) | shared
+        declared = {rule.message for rule in module.BREAKING}
+        assert own - UNPROBED - UNPROBED_BY_ROUTE[route] == declared, route
+    for strict in (False, True):
+        probes = free_probes(strict=strict, max_image_bytes=1024)
+        names = [p.name for p in probes]
+        assert len(names) == len(set(names))
+        assert {f"create.{r.name}" for r in sora_pro.BREAKING} <= set(names)
+        assert {f"sora_video.{r.name}" for r in sora_video.BREAKING} <= set(names)
+        fields = {p.field for p in probes if p.name.startswith("create.")}
+        assert sora_pro.KNOWN_FIELDS <= fields
+        assert sora_video.KNOWN_FIELDS <= {
+            p.field for p in probes if p.name.startswith("sora_video.")
+        }
+        # the balance, each probe, the balance after each one that could charge: < 100
+        assert 1 + len(probes) + sum(p.watched for p in probes) < 100
 
 
 @pytest.mark.parametrize("flag", [["--key", KEY], [f"--key={KEY}"]])
@@ -215,7 +258,7 @@ async def test_requests_are_paced_at_the_rate(
 
     argv = ["--upstream", url, "--allow-http", "--rate", "2", "--max-requests", "5"]
     argv += ["--json", str(tmp_path / "r.json")]
-    code = await asyncio.to_thread(verify.main, argv, clock=lambda: now[0], sleep=sleep)
+    code = await asyncio.to_thread(verify_command.main, argv, clock=lambda: now[0], sleep=sleep)
     assert 1 == code  # stopped by --max-requests before the end
     assert [0.5, 0.5, 0.5, 0.5] == waits
     assert 2.0 == now[0]
@@ -226,7 +269,8 @@ async def test_a_result_file_on_another_host_is_not_fetched(
 ) -> None:
     url = await upstream_mock(public_base_url="https://cdn.example")
     out = tmp_path / "report.json"
-    await run_cli("verify", "--upstream", url, *FAST, "--spend", "100", "--json", str(out))
+    spend = ("--spend", "100", "--max-requests", "200")  # the free probes take 95 of 100
+    await run_cli("verify", "--upstream", url, *FAST, *spend, "--json", str(out))
     notes = report(out)["notes"]
     assert any("cdn.example" in n and "not on the upstream's host" in n for n in notes)
 
@@ -240,3 +284,121 @@ async def test_spending_more_than_allowed_stops_with_exit_3(
     code = await run_cli("verify", "--upstream", url, *FAST, "--spend", "150", "--json", str(out))
     assert 3 == code
     assert "more than --spend 150" in report(out)["stopped"]
+
+
+async def test_a_key_echoed_in_a_long_message_is_masked_before_the_cell_is_cut(
+    upstream_key: str, serve: Callable[[web.Application], Awaitable[str]], capsys: Any
+) -> None:
+    """The key starts inside the table's cell width and ends past it: masked, then cut."""
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.path == "/api/get-user-credits" and "Bearer " + KEY in str(
+            request.headers.get("Authorization")
+        ):
+            data = {"left_credits": 1000, "is_vip": False}
+            return web.json_response({"code": 0, "message": "ok", "data": data})
+        message = "The key you sent is wrong: " + KEY
+        return web.json_response({"code": 401, "message": message, "data": None})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    await run_cli("verify", "--upstream", await serve(app), *FAST)
+    shown = capsys.readouterr().out
+    assert "The key you sent is wrong: " in shown
+    assert KEY[:6] not in shown
+
+
+async def test_a_fault_rule_in_the_users_settings_is_no_difference(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    config = tmp_path / "sora-mock.toml"
+    config.write_text(
+        'default_balance = 0\n\n[[faults]]\nroute = "credits"\naction = "error"\n'
+        'code = 503\nmessage = "down"\n'
+    )
+    out = tmp_path / "report.json"
+    url = await upstream_mock()
+    code = await run_cli(
+        "verify", "--upstream", url, *FAST, "--config", str(config), "--json", str(out)
+    )
+    assert [] == report(out)["differences"]
+    assert 0 == code
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--rate", "nan"], "finite number greater than 0"),
+        (["--rate", "inf"], "finite number greater than 0"),
+        (["--max-wait", "nan"], "finite number greater than 0"),
+        (["--max-wait", "-1"], "finite number greater than 0"),
+        (["--spend", "1.5"], "must be a whole number of credits"),
+        (["--max-requests", "2.5"], "whole number"),
+        (["--upstream", "https://freesoragenerator.com/api"], "without a path"),
+    ],
+)
+async def test_numbers_and_urls_are_refused_clearly(
+    upstream_key: str, argv: list[str], says: str, capsys: Any
+) -> None:
+    assert 2 == await run_cli("verify", "--upstream", "https://example.invalid", *argv)
+    err = capsys.readouterr().err
+    assert says in err
+    assert 1 == len(err.splitlines())
+
+
+async def test_a_json_report_in_a_missing_folder_is_refused_before_any_request(
+    upstream_key: str,
+    serve: Callable[[web.Application], Awaitable[str]],
+    tmp_path: Path,
+    capsys: Any,
+) -> None:
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    out = tmp_path / "missing" / "report.json"
+    assert 2 == await run_cli("verify", "--upstream", await serve(app), *FAST, "--json", str(out))
+    assert [] == seen
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["verify", "proxy"])
+async def test_an_unknown_flag_is_named_without_its_value(
+    upstream_key: str, command: str, capsys: Any
+) -> None:
+    argv = ["--upstream", "https://example.invalid", "--api-key", KEY, f"--token={KEY}"]
+    assert 2 == await run_cli(command, *argv)
+    err = capsys.readouterr().err
+    assert "--api-key" in err
+    assert "--token" in err
+    assert KEY[:6] not in err
+
+
+async def test_a_stub_that_charges_on_check_result_is_stopped_and_blamed_at_once(
+    upstream_key: str, serve: Callable[[web.Application], Awaitable[str]], tmp_path: Path
+) -> None:
+    seen: list[str] = []
+    balance = [1000]
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        if request.path == "/api/get-user-credits":
+            data = {"left_credits": balance[0], "is_vip": False}
+            return web.json_response({"code": 0, "message": "ok", "data": data})
+        if request.path == "/api/video-generations/check-result":
+            balance[0] -= 1  # charged for asking
+            return web.json_response({"code": 404, "message": "no such task", "data": None})
+        return web.json_response({"code": 400, "message": "bad.", "data": None})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    out = tmp_path / "report.json"
+    assert 3 == await run_cli("verify", "--upstream", await serve(app), *FAST, "--json", str(out))
+    checks = [i for i, path in enumerate(seen) if path.endswith("check-result")]
+    assert 1 == len(checks)
+    assert ["/api/get-user-credits"] == seen[checks[0] + 1 :]
+    assert "after check_result." in report(out)["stopped"]
