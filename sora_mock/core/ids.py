@@ -5,6 +5,25 @@ from __future__ import annotations
 import hashlib
 
 _BLOCK = 64  # SHA-256's block size, in bytes (RFC 2104's B)
+_DIGITS = 32  # a taskId's length: 32 lowercase hex digits, 128 bits
+
+
+def id_number(task_id: str) -> int | None:
+    """A taskId's 128 bits as one int (how a stored task keeps it: 48 bytes, where its 32
+    digits as a str take 96), or None when `task_id` is not one as the mock writes them."""
+    if len(task_id) != _DIGITS:
+        return None
+    try:
+        raw = bytes.fromhex(task_id)
+    except ValueError:
+        return None
+    # fromhex also reads upper case and spaces between bytes: only the mock's own form
+    return int.from_bytes(raw) if raw.hex() == task_id else None
+
+
+def id_text(number: int) -> str:
+    """The taskId of `id_number`'s int: its 32 lowercase hex digits."""
+    return number.to_bytes(_DIGITS // 2).hex()  # a third of the time of format(number, "032x")
 
 
 def task_id(seed: str, api_key: str, n: int) -> str:
