@@ -71,6 +71,13 @@ class ResultPids:
 
     def __init__(self, seed: str) -> None:
         self._keyed = _Keyed(seed.encode(), b"pid\n")
+        # the last taskId and its pid: a client polls a succeeded task until it has seen it,
+        # and each answer names the pid (two SHA-256 runs, a tenth of a check-result)
+        self._last = ("", "")
 
     def __call__(self, task_id: str) -> str:
-        return "s_" + self._keyed.hexdigest(task_id.encode())[:24]
+        last_id, pid = self._last
+        if task_id != last_id:
+            pid = "s_" + self._keyed.hexdigest(task_id.encode())[:24]
+            self._last = (task_id, pid)
+        return pid
