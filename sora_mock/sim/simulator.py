@@ -225,7 +225,7 @@ class Simulator:
             int(task_id, 16),
             account.key,  # the account's own string, not this request's copy of it
             shape,
-            shape.values(tuple(map(kept, params.values()))),
+            shape.values(tuple(params.values())),
             self.ledger.charge(key, price, task_id, now),
             now,
         )

@@ -74,15 +74,22 @@ class Shape:
     queue_seconds: float
     run_seconds: float
     # the parameter values of the last task of this shape: a task with the same values (the
-    # same body sent again) shares the tuple rather than keeping a copy
+    # same body sent again) shares the tuple rather than keeping a copy; `last_whole` says
+    # that `kept` cut nothing in them, so the same values sent again need no cut either
     last_values: tuple[Any, ...] = ()
+    last_whole: bool = False
 
-    def values(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """`values`, or the equal tuple a task of this shape already keeps."""
+    def values(self, sent: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The parameter values `sent` as a task keeps them (`kept`), or the equal tuple a
+        task of this shape already keeps."""
         last = self.last_values
+        if self.last_whole and _same(sent, last):
+            return last
+        values = tuple(map(kept, sent))
         if _same(values, last):
             return last
         self.last_values = values
+        self.last_whole = values == sent
         return values
 
 
