@@ -5,6 +5,25 @@ from __future__ import annotations
 import hashlib
 
 _BLOCK = 64  # SHA-256's block size, in bytes (RFC 2104's B)
+_DIGITS = 32  # a taskId's length: 32 lowercase hex digits, 128 bits
+
+
+def id_number(task_id: str) -> int | None:
+    """A taskId's 128 bits as one int (how a stored task keeps it: 48 bytes, where its 32
+    digits as a str take 96), or None when `task_id` is not one as the mock writes them."""
+    if len(task_id) != _DIGITS:
+        return None
+    try:
+        raw = bytes.fromhex(task_id)
+    except ValueError:
+        return None
+    # fromhex also reads upper case and spaces between bytes: only the mock's own form
+    return int.from_bytes(raw) if raw.hex() == task_id else None
+
+
+def id_text(number: int) -> str:
+    """The taskId of `id_number`'s int: its 32 lowercase hex digits."""
+    return number.to_bytes(_DIGITS // 2).hex()  # a third of the time of format(number, "032x")
 
 
 def task_id(seed: str, api_key: str, n: int) -> str:
@@ -52,6 +71,13 @@ class ResultPids:
 
     def __init__(self, seed: str) -> None:
         self._keyed = _Keyed(seed.encode(), b"pid\n")
+        # the last taskId and its pid: a client polls a succeeded task until it has seen it,
+        # and each answer names the pid (two SHA-256 runs, a tenth of a check-result)
+        self._last = ("", "")
 
     def __call__(self, task_id: str) -> str:
-        return "s_" + self._keyed.hexdigest(task_id.encode())[:24]
+        last_id, pid = self._last
+        if task_id != last_id:
+            pid = "s_" + self._keyed.hexdigest(task_id.encode())[:24]
+            self._last = (task_id, pid)
+        return pid

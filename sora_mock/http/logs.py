@@ -34,10 +34,11 @@ def fields(x: Exchange, ms: float) -> dict[str, Any]:
     }
 
 
-def text_line(x: Exchange, ms: float) -> str:
+def text_line(x: Exchange, ms: float, masked: str | None = None) -> str:
+    """The text line; `masked` is `mask_key(x.key)` when the caller has it already."""
     status = x.http_status if x.http_status is not None else "dropped"
     code = x.code if x.code is not None else "-"
-    key = mask_key(x.key) if x.key else "-"
+    key = (masked or mask_key(x.key)) if x.key else "-"
     line = f"{x.method} {x.path} {status} code={code} {ms:.1f}ms key={key}"
     if x.task_id:
         line += f" taskId={x.task_id}"
@@ -59,12 +60,22 @@ class RequestLog:
         self._pending: list[tuple[Exchange, float, int]] = []
         self._second = -1
         self._stamp = ""
+        self._masked = ("", "")  # the last key and its mask: a client sends one key, mostly
 
     def _stamp_of(self, second: int) -> str:
         if second != self._second:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
         return self._stamp
+
+    def _mask(self, key: str | None) -> str | None:
+        if not key:
+            return None
+        last, masked = self._masked
+        if key != last:
+            masked = mask_key(key)
+            self._masked = (key, masked)
+        return masked
 
     def add(self, x: Exchange, ms: float) -> None:
         if not self._pending:
@@ -81,7 +92,11 @@ class RequestLog:
                 for x, ms, second in self._pending
             ]
         else:
-            lines = [f"{stamp(second)} {text_line(x, ms)}" for x, ms, second in self._pending]
+            mask = self._mask
+            lines = [
+                f"{stamp(second)} {text_line(x, ms, mask(x.key))}"
+                for x, ms, second in self._pending
+            ]
         self._pending.clear()
         lines.append("")
         self._stream.write("\n".join(lines))

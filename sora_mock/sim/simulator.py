@@ -30,6 +30,7 @@ from ..routes.sora_pro import Checked, check_create
 from ..routes.sora_video import VideoChecked, check_sora_video
 from ..tasks import FINAL, REFUNDED, Route, Status, Task
 from ..tasks.lifecycle import Lifecycle
+from ..tasks.store import TaskStore
 from ..tasks.task import Shape, kept
 from .deliveries import Deliveries
 from .streams import Streams
@@ -94,9 +95,9 @@ class Simulator:
         return self.clock.now()
 
     @property
-    def tasks(self) -> dict[str, Task]:
-        """Every stored task by taskId, in creation order."""
-        return self.lifecycle.store.by_id
+    def tasks(self) -> TaskStore:
+        """Every stored task, in creation order; `.get(taskId)`."""
+        return self.lifecycle.store
 
     def observe(self, task: Task, now: float) -> tuple[Status, int]:
         return self.lifecycle.observe(task, now)
@@ -221,10 +222,10 @@ class Simulator:
             shape = Shape(route, model, names, price, settings.queue_seconds, settings.run_seconds)
             self._shapes[route, model, names, price] = shape
         task = Task(  # positional, in the order of Task's fields: the create path's hottest call
-            task_id,
+            int(task_id, 16),
             account.key,  # the account's own string, not this request's copy of it
             shape,
-            shape.values(tuple(map(kept, params.values()))),
+            shape.values(tuple(params.values())),
             self.ledger.charge(key, price, task_id, now),
             now,
         )
@@ -240,11 +241,15 @@ class Simulator:
         return task
 
     def check_result(
-        self, key: str, task_id: str, answer: Callable[[Task, Status, int], bytes]
+        self,
+        key: str,
+        task: Task | None,
+        task_id: str,
+        answer: Callable[[Task, Status, int], bytes],
     ) -> bytes:
         """A3: `answer` shapes the task as its owner sees it now (status, progress), before a
-        poll step moves its own time on; the HTTP layer decides the bytes."""
-        task = self.tasks.get(task_id)
+        poll step moves its own time on; the HTTP layer decides the bytes. `task` is the stored
+        task `task_id` names (`tasks.get`), if any."""
         if task is None or task.key != key:
             raise e.ApiError(e.NOT_FOUND, e.MSG_TASK_NOT_FOUND.format(task_id=task_id[:64]))
         now = self.clock.now()
@@ -333,7 +338,7 @@ class Simulator:
         full, so a bounded page of a full store costs the page, not the store."""
         chosen = (
             t
-            for t in reversed(self.tasks.values())
+            for t in self.tasks.newest_first()
             if key in (None, t.key) and seen_final in (None, t.seen_final)
         )
         page = list(islice(chosen, offset, None if limit is None else offset + limit))

@@ -80,7 +80,7 @@ class Streams:
 
     def on_ended(self, task: Task, now: float) -> None:
         """The lifecycle's `ended` hook: the task's streams look again, and send its end."""
-        if task.task_id in self._open:
+        if self._open and task.task_id in self._open:  # most tasks end with none open
             self.poke(task.task_id)
 
     def event(self, task: Task, base_url: str) -> tuple[dict[str, Any], bool]:

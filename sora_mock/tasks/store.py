@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, ValuesView
 
+from ..core.ids import id_number
 from .task import FINAL, Status, Task
 
 Observe = Callable[[Task, float], tuple[Status, int]]
@@ -26,12 +27,13 @@ FORGET_SCAN = 1000
 
 class TaskStore:
     def __init__(self, *, early_finals: bool = False) -> None:
-        self.by_id: dict[str, Task] = {}
+        # by the taskId's int (`Task.id_number`): `get` reads a taskId
+        self.by_id: dict[int, Task] = {}
         # the tasks in creation order, for forgetting; a task forgotten out of order stays
         # behind until it reaches the front
         self._order: deque[Task] = deque()
-        # heap: (charge_no, taskId) of the tasks that may have finished out of creation order
-        self._finals: list[tuple[int, str]] = []
+        # heap: (charge_no, id_number) of the tasks that may have finished out of creation order
+        self._finals: list[tuple[int, int]] = []
         # per key: its tasks in creation order from the oldest that may still be active, and
         # how many of those are final already (they finished out of order)
         self._active: dict[str, deque[Task]] = {}
@@ -48,11 +50,22 @@ class TaskStore:
     def __iter__(self) -> Iterator[Task]:
         return iter(self.by_id.values())
 
+    def values(self) -> ValuesView[Task]:
+        """Every stored task, in creation order."""
+        return self.by_id.values()
+
+    def newest_first(self) -> Iterator[Task]:
+        return reversed(self.by_id.values())
+
+    def __contains__(self, task_id: str) -> bool:
+        return self.get(task_id) is not None
+
     def get(self, task_id: str) -> Task | None:
-        return self.by_id.get(task_id)
+        number = id_number(task_id)
+        return None if number is None else self.by_id.get(number)
 
     def add(self, task: Task) -> None:
-        self.by_id[task.task_id] = task
+        self.by_id[task.id_number] = task
         self._order.append(task)
         queue = self._active.get(task.key)
         if queue is None:
@@ -67,8 +80,9 @@ class TaskStore:
     def ended(self, task: Task) -> None:
         """`task` just became final: it leaves its key's count (and, having finished early,
         is remembered for forgetting)."""
-        if task.forced is not None or task.poll_offset or task.cancels:
-            heapq.heappush(self._finals, (task.charge_no, task.task_id))
+        extra = task.extra  # a plain task has none, and finishes in creation order
+        if extra is not None and (extra.forced is not None or extra.poll_offset or task.cancels):
+            heapq.heappush(self._finals, (task.charge_no, task.id_number))
         self.settle(task)
 
     def settle(self, task: Task) -> None:
@@ -97,7 +111,7 @@ class TaskStore:
         while queue:
             head = queue[0]
             if not head.settled:
-                if head.task_id not in self.by_id:
+                if head.id_number not in self.by_id:
                     self.settle(head)
                 else:
                     observe(head, now)
@@ -124,13 +138,13 @@ class TaskStore:
         task alone says whether any task finished on its own. Returns the forgotten task.
         """
         tasks, order = self.by_id, self._order
-        while tasks.get(order[0].task_id) is not order[0]:
+        while tasks.get(order[0].id_number) is not order[0]:
             order.popleft()  # forgotten out of order, from the heap
         oldest_final: Task | None = None
         # without early finishers, a task that is not final has no final one behind it
         scan = FORGET_SCAN if self._unseen_early_finals else 1
         for task in order:
-            if tasks.get(task.task_id) is not task:
+            if tasks.get(task.id_number) is not task:
                 continue
             if observe(task, now)[0] in FINAL:
                 oldest_final = task
@@ -141,17 +155,17 @@ class TaskStore:
         while self._finals and tasks.get(self._finals[0][1]) is None:
             heapq.heappop(self._finals)
         if self._finals:
-            number, task_id = self._finals[0]
-            if oldest_final is None or number < oldest_final.charge_no:
-                oldest_final = tasks[task_id]
+            charge_no, number = self._finals[0]
+            if oldest_final is None or charge_no < oldest_final.charge_no:
+                oldest_final = tasks[number]
         victim = oldest_final or order[0]
-        del tasks[victim.task_id]
+        del tasks[victim.id_number]
         if victim is order[0]:
             order.popleft()
         elif len(order) > 2 * len(tasks):
             # tasks forgotten from behind a front that stays (one never final, under a manual
             # clock) would pile up here: keep only the stored ones, O(1) a forget amortized
-            self._order = deque(t for t in order if tasks.get(t.task_id) is t)
+            self._order = deque(t for t in order if tasks.get(t.id_number) is t)
         victim.hook = None  # a forgotten task's webhook is never due
         self.settle(victim)
         # the oldest task is the front of its key's queue too: it leaves both, so a key whose

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Generic, Literal, TypeVar, cast, overload
 
 from ..core.errors import mask_key, result_envelope, unsettled_envelope
+from ..core.ids import id_text
 from ..core.ledger import trans_no
 
 Status = Literal["pending", "running", "succeeded", "failed", "cancelled"]
@@ -28,6 +29,13 @@ _ORDER: Final[dict[str, int]] = {
     "cancelled": 2,
 }
 Route = Literal["sora-pro", "sora-video"]
+# `Task.marks`: the observed status's index in STATUSES in the low bits, then two flags
+_INDEX: Final[dict[str, int]] = {status: index for index, status in enumerate(STATUSES)}
+_STATUS_BITS: Final = 7
+_PENDING: Final = STATUSES.index("pending")
+_FIRST_FINAL: Final = STATUSES.index("succeeded")  # STATUSES ends with the final ones
+_SETTLED: Final = 8
+_SEEN_FINAL: Final = 16
 T = TypeVar("T")
 
 
@@ -66,16 +74,26 @@ class Shape:
     queue_seconds: float
     run_seconds: float
     # the parameter values of the last task of this shape: a task with the same values (the
-    # same body sent again) shares the tuple rather than keeping a copy
+    # same body sent again) shares the tuple rather than keeping a copy; `last_whole` says
+    # that `kept` cut nothing in them, so the same values sent again need no cut either
     last_values: tuple[Any, ...] = ()
+    last_whole: bool = False
 
-    def values(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """`values`, or the equal tuple a task of this shape already keeps."""
+    def values(self, sent: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The parameter values `sent` as a task keeps them (`kept`), or the equal tuple a
+        task of this shape already keeps."""
         last = self.last_values
+        if self.last_whole and _same(sent, last):
+            return last
+        values = tuple(map(kept, sent))
         if _same(values, last):
             return last
         self.last_values = values
+        self.last_whole = values == sent
         return values
+
+
+_NESTED: Final = frozenset((tuple, list, dict))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -89,7 +107,11 @@ def _same_types(a: Any, b: Any) -> bool:
     if kind is not type(b):
         return False
     if kind is tuple or kind is list:
-        return all(map(_same_types, a, b))
+        # the items' types at C speed; only a nested array or object is looked into
+        types = list(map(type, a))
+        if types != list(map(type, b)):
+            return False
+        return _NESTED.isdisjoint(types) or all(map(_same_types, a, b))
     if kind is dict:
         return all(_same_types(value, b[name]) for name, value in a.items())
     return True
@@ -114,6 +136,9 @@ class Extra:
     webhook: str | None = None  # the id of its webhook delivery (A7), if it has one
     # its webHook URL and the create's base URL, while the delivery waits for it to end (A7)
     hook: tuple[str, str] | None = None
+    # `Task.running_at` and `final_at` once it has an `Extra` (until then, its schedule's)
+    running_at: float | None = None
+    final_at: float | None = None
 
 
 class _InExtra(Generic[T]):
@@ -142,7 +167,7 @@ class _InExtra(Generic[T]):
         if extra is None:
             if value is self.default:
                 return
-            extra = task.extra = Extra()
+            extra = task.own_extra()
         setattr(extra, self.name, value)
 
 
@@ -150,7 +175,8 @@ class _InExtra(Generic[T]):
 class Task:
     """One task, kept compact: a full store holds 100,000 of these.
 
-    What tasks of one kind share is their `shape`; `params` is kept as the shape's names and
+    Its taskId is kept as an int, and its observed status and flags as one (`marks`). What
+    tasks of one kind share is their `shape`; `params` is kept as the shape's names and
     the task's values (a tuple shared with the task before it when the values are the same),
     and `history` as the two times after creation at which it changed; both are made into their
     JSON shapes only when a record is read. The fields a plain task never sets (a fault's plan,
@@ -158,20 +184,17 @@ class Task:
     optional `Extra`, read through properties of the same names.
     """
 
-    task_id: str
+    # the taskId's 128 bits (`task_id` writes its 32 hex digits): half the memory of the str
+    id_number: int
     key: str
     shape: Shape
     param_values: tuple[Any, ...]
     # the charge's transaction number, which also orders tasks by creation (it only grows)
     charge_no: int
     created_at: float
-    settled: bool = False  # no longer counts against its key's concurrency limit
-    # a check-result answer showed the client its final status (the client report, F)
-    seen_final: bool = False
-    observed: Status = "pending"
-    # the global times at which it was seen to start running and to become final
-    running_at: float | None = None
-    final_at: float | None = None
+    # `observed`, `settled` and `seen_final` in one small int (CPython shares it between
+    # tasks): two fields fewer are 16 bytes less a task
+    marks: int = 0
     extra: Extra | None = None
 
     poll_offset = _InExtra[float](0.0)
@@ -183,6 +206,85 @@ class Task:
     metadata = _InExtra[dict[str, Any] | None](None)
     webhook = _InExtra[str | None](None)
     hook = _InExtra[tuple[str, str] | None](None)
+
+    @property
+    def task_id(self) -> str:
+        return id_text(self.id_number)
+
+    @property
+    def observed(self) -> Status:
+        """The status the last read saw (`record` notes each change)."""
+        return STATUSES[self.marks & _STATUS_BITS]
+
+    @observed.setter
+    def observed(self, status: Status) -> None:
+        self.marks = self.marks & ~_STATUS_BITS | _INDEX[status]
+
+    @property
+    def settled(self) -> bool:
+        """It no longer counts against its key's concurrency limit."""
+        return bool(self.marks & _SETTLED)
+
+    @settled.setter
+    def settled(self, value: bool) -> None:
+        self.marks = self.marks | _SETTLED if value else self.marks & ~_SETTLED
+
+    @property
+    def seen_final(self) -> bool:
+        """A check-result answer (or a stream) showed the client its final status (F)."""
+        return bool(self.marks & _SEEN_FINAL)
+
+    @seen_final.setter
+    def seen_final(self, value: bool) -> None:
+        self.marks = self.marks | _SEEN_FINAL if value else self.marks & ~_SEEN_FINAL
+
+    # The global times at which it was seen to start running and to become final. A task
+    # without an `Extra` was seen at its schedule's times (`record` clamps them only for the
+    # poll clock, a forced end, or when a read came a float's rounding early), so it keeps
+    # none: they are its creation plus the queue (and run) seconds once `observed` is there.
+    # Any other time is kept in an `Extra`, which keeps both times from when it is made.
+
+    @property
+    def running_at(self) -> float | None:
+        extra = self.extra
+        if extra is not None:
+            return extra.running_at
+        if self.marks & _STATUS_BITS == _PENDING:
+            return None
+        return self.created_at + self.shape.queue_seconds
+
+    @running_at.setter
+    def running_at(self, when: float | None) -> None:
+        if self.extra is None and when == self.created_at + self.shape.queue_seconds:
+            return  # its schedule's time
+        self.own_extra().running_at = when
+
+    @property
+    def final_at(self) -> float | None:
+        extra = self.extra
+        if extra is not None:
+            return extra.final_at
+        if self.marks & _STATUS_BITS < _FIRST_FINAL:
+            return None
+        shape = self.shape
+        return self.created_at + (shape.queue_seconds + shape.run_seconds)
+
+    @final_at.setter
+    def final_at(self, when: float | None) -> None:
+        shape = self.shape
+        if self.extra is None and when == self.created_at + (
+            shape.queue_seconds + shape.run_seconds
+        ):
+            return  # its schedule's time
+        self.own_extra().final_at = when
+
+    def own_extra(self) -> Extra:
+        """Its `Extra`, made now if it has none, with the times its schedule gave so far."""
+        extra = self.extra
+        if extra is None:
+            extra = Extra(running_at=self.running_at, final_at=self.final_at)
+            self.extra = extra
+        return extra
 
     @property
     def route(self) -> Route:
@@ -272,6 +374,14 @@ class Task:
         """
         if status == self.observed:
             return
+        if self.extra is None:
+            shape = self.shape
+            run = shape.run_seconds if status in FINAL else 0.0
+            if now >= self.created_at + (shape.queue_seconds + run):
+                # a plain task seen at or after its schedule's time: its times are the
+                # schedule's, which `running_at` and `final_at` give (most tasks, once each)
+                self.observed = status
+                return
         if self.forced is not None:
             self.final_at = now
         else:
@@ -289,13 +399,15 @@ class Task:
                     self.final_at = when
                 else:
                     self.running_at = last = when
+                self.observed = step  # so an `Extra` made by the next step keeps this one's
         self.observed = status
 
     def to_json(self, now: float, pids: Callable[[str], str]) -> dict[str, Any]:
         """The task record (B3); `pids` makes a succeeded task's `result_pid`."""
         status, progress = self.state(now)
+        task_id = self.task_id
         return {
-            "taskId": self.task_id,
+            "taskId": task_id,
             "route": self.route,
             "key": mask_key(self.key),
             "model": self.model,
@@ -307,7 +419,7 @@ class Task:
             "refund_trans_no": self.refund_trans_no,
             "failure_reason": self.failure_reason,
             "error_message": self.error_message,
-            "result_pid": pids(self.task_id) if status == "succeeded" else None,
+            "result_pid": pids(task_id) if status == "succeeded" else None,
             "webhook": self.webhook,
             "created_at": self.created_at,
             "history": [{"status": step, "time": at} for step, at in self.history],
@@ -323,12 +435,13 @@ class Task:
     ) -> dict[str, Any]:
         """The `data` of the state (status, progress) just observed; `base_url` is read only
         when it succeeded."""
+        task_id = self.task_id
         done = status == "succeeded"
-        url = f"{base_url}/files/{self.task_id}.mp4" if done else None
-        pid = pids(self.task_id) if done else None
+        url = f"{base_url}/files/{task_id}.mp4" if done else None
+        pid = pids(task_id) if done else None
         ended = status in REFUNDED
         return {
-            "taskId": self.task_id,
+            "taskId": task_id,
             "status": status,
             "progress": progress,
             "result_url": url,
@@ -346,18 +459,20 @@ class Task:
         self, status: Status, progress: int, base_url: str, pids: Callable[[str], str]
     ) -> bytes:
         """`ok_envelope(self.result_data(...))`, without the dict: check-result's answer."""
-        refund = self.refund_no
+        task_id, extra = self.task_id, self.extra
+        refund = extra.refund_no if extra is not None else None
+        metadata = extra.metadata if extra is not None else None
         if refund is None and status in UNSETTLED:
-            return unsettled_envelope(self.task_id, status, progress, self.metadata)
+            return unsettled_envelope(task_id, status, progress, metadata)
         url = pid = None
         if status == "succeeded":
-            url = f"{base_url}/files/{self.task_id}.mp4"
-            pid = pids(self.task_id)
+            url = f"{base_url}/files/{task_id}.mp4"
+            pid = pids(task_id)
         reason, message = "", None
         if status in REFUNDED:
             reason, message = self.failure_reason, self.error_message
         return result_envelope(
-            self.task_id,
+            task_id,
             status,
             progress,
             url,
@@ -365,5 +480,5 @@ class Task:
             reason,
             message,
             trans_no(refund) if refund is not None else None,
-            self.metadata,
+            metadata,
         )
