@@ -76,9 +76,10 @@ async def test_spending_compares_the_create_the_polls_the_file_and_the_price(
     assert not any(d["aspect"] == "price" for d in found["differences"])
 
 
-async def test_a_stub_that_charges_for_a_rejected_request_stops_at_once_with_exit_3(
-    upstream_key: str, serve: Callable[[web.Application], Awaitable[str]], tmp_path: Path
-) -> None:
+def charging_stub(charges: str | None, price: int) -> tuple[web.Application, list[str]]:
+    """An upstream that answers every probe with a rejection and the balance as it is, but
+    takes `price` credits for each request to the path `charges` (every path but the balance's
+    when None): the paths it was sent, in order, are in the list."""
     seen: list[str] = []
     balance = [1000]
 
@@ -87,14 +88,21 @@ async def test_a_stub_that_charges_for_a_rejected_request_stops_at_once_with_exi
         if request.path == "/api/get-user-credits":
             data = {"left_credits": balance[0], "is_vip": False}
             return web.json_response({"code": 0, "message": "ok", "data": data})
-        balance[0] -= 100  # charged, although rejected
-        return web.json_response({"code": 400, "message": "model is bad.", "data": None})
+        if charges is None or request.path == charges:
+            balance[0] -= price  # charged, although rejected
+        return web.json_response({"code": 400, "message": "bad.", "data": None})
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
-    url = await serve(app)
+    return app, seen
+
+
+async def test_a_stub_that_charges_for_a_rejected_request_stops_at_once_with_exit_3(
+    upstream_key: str, serve: Callable[[web.Application], Awaitable[str]], tmp_path: Path
+) -> None:
+    app, seen = charging_stub(None, 100)
     out = tmp_path / "report.json"
-    assert 3 == await run_cli("verify", "--upstream", url, *FAST, "--json", str(out))
+    assert 3 == await run_cli("verify", "--upstream", await serve(app), *FAST, "--json", str(out))
     # the balance, the first create probe, the balance again: nothing after
     assert ["/api/get-user-credits", "/api/v1/video/sora-pro", "/api/get-user-credits"] == seen
     found = report(out)
@@ -381,21 +389,7 @@ async def test_an_unknown_flag_is_named_without_its_value(
 async def test_a_stub_that_charges_on_check_result_is_stopped_and_blamed_at_once(
     upstream_key: str, serve: Callable[[web.Application], Awaitable[str]], tmp_path: Path
 ) -> None:
-    seen: list[str] = []
-    balance = [1000]
-
-    async def handler(request: web.Request) -> web.Response:
-        seen.append(request.path)
-        if request.path == "/api/get-user-credits":
-            data = {"left_credits": balance[0], "is_vip": False}
-            return web.json_response({"code": 0, "message": "ok", "data": data})
-        if request.path == "/api/video-generations/check-result":
-            balance[0] -= 1  # charged for asking
-            return web.json_response({"code": 404, "message": "no such task", "data": None})
-        return web.json_response({"code": 400, "message": "bad.", "data": None})
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
+    app, seen = charging_stub("/api/video-generations/check-result", 1)
     out = tmp_path / "report.json"
     assert 3 == await run_cli("verify", "--upstream", await serve(app), *FAST, "--json", str(out))
     checks = [i for i, path in enumerate(seen) if path.endswith("check-result")]
