@@ -8,26 +8,16 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from aiohttp import web
 
 from ..config import DEFAULT_CONFIG, ConfigError, Settings, load
 from .proxy import create_proxy_app, start
-from .upstream import UsageError, refuse_key_flag, usage_message
-
-EXIT_USAGE = 2
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(
-            EXIT_USAGE, f"sora-mock proxy: {usage_message(message)}; see sora-mock proxy --help\n"
-        )
+from .upstream import EXIT_USAGE, CommandParser, UsageError, refuse_key_flag
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
+    parser = CommandParser(
         prog="sora-mock proxy",
         allow_abbrev=False,
         description="Forward provider requests to the upstream, answer with its answers, and "

@@ -7,11 +7,12 @@ in every text that leaves the command.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -19,6 +20,8 @@ import aiohttp
 from ..core.errors import masked
 from .compare import Answer
 from .probes import Probe
+
+EXIT_USAGE: Final = 2  # both commands: a usage error
 
 ENV_KEY: Final = "SORA_MOCK_UPSTREAM_KEY"
 TIMEOUT_SECONDS: Final = 30.0
@@ -46,6 +49,14 @@ class Masker:
 
     def __call__(self, value: Any) -> Any:
         return masked(value, self.key)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The parser of `sora-mock verify` and `sora-mock proxy`: a usage error is one line naming
+    the command (`prog`), with no value of an unknown option in it, and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {usage_message(message)}; see {self.prog} --help\n")
 
 
 def usage_message(message: str) -> str:

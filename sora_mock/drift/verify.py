@@ -43,7 +43,7 @@ UNBOUNDED_WAIT: Final = 1e9  # the in-process mock's task ends as its clock is m
 EXIT_INTERRUPTED: Final = 130  # Ctrl-C, as a shell reports it
 EXIT_SAME: Final = 0
 EXIT_DIFFERENT: Final = 1
-EXIT_USAGE: Final = 2
+# 2, a usage error, is upstream.EXIT_USAGE: both commands answer it alike
 EXIT_SPENT: Final = 3
 FINAL: Final = ("succeeded", "failed", "cancelled")
 ORDER: Final = {"pending": 0, "running": 1, **dict.fromkeys(FINAL, 2)}

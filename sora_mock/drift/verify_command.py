@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
 from ..config import DEFAULT_CONFIG, ConfigError, load
 from ..core.reports import written_by
@@ -23,30 +23,23 @@ from . import report
 from .report import GENERATOR
 from .upstream import (
     ENV_KEY,
+    EXIT_USAGE,
     Clock,
+    CommandParser,
     Sleep,
     UsageError,
     check_upstream,
     refuse_key_flag,
-    usage_message,
 )
 from .verify import (
     DEFAULT_MAX_REQUESTS,
     DEFAULT_MAX_WAIT,
     DEFAULT_RATE,
     EXIT_INTERRUPTED,
-    EXIT_USAGE,
     MSG_NO_KEY,
     Options,
     Verify,
 )
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(
-            EXIT_USAGE, f"sora-mock verify: {usage_message(message)}; see sora-mock verify --help\n"
-        )
 
 
 def _positive(kind: type[float] | type[int]) -> Any:
@@ -79,7 +72,7 @@ def _credits(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
+    parser = CommandParser(
         prog="sora-mock verify",
         allow_abbrev=False,
         description="Compare the mock with the live provider, from free probes (and spending "
@@ -103,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def check_writable(path: Path) -> None:
-    """`--json PATH` can be written: checked before any request (a run must not end unable to
-    keep its report)."""
+    """`--json PATH` can be written, and is new or an earlier report of verify: checked before
+    any request (a run must not end unable to keep its report)."""
     if path.is_dir():
         raise UsageError(f"--json {path}: is a directory")
     folder = path.parent
@@ -112,6 +105,11 @@ def check_writable(path: Path) -> None:
         raise UsageError(f"--json {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise UsageError(f"--json {path}: cannot be written")
+    if path.exists() and not written_by(path, GENERATOR):  # a user's file is never written over
+        raise UsageError(
+            f"--json {path}: the file exists and is not a report of sora-mock verify; "
+            "name a new file"
+        )
 
 
 def read_key(environ: Mapping[str, str]) -> str:
@@ -140,12 +138,6 @@ def main(
         check_upstream(args.upstream, allow_http=args.allow_http)
         if args.json is not None:
             check_writable(args.json)
-        if args.json is not None and args.json.exists() and not written_by(args.json, GENERATOR):
-            # checked before any request: a run must not end unable to keep its report
-            raise UsageError(
-                f"--json {args.json}: the file exists and is not a report of sora-mock verify; "
-                "name a new file"
-            )
         settings = load(config_file=args.config, flags={}, fallback_file=DEFAULT_CONFIG)
     except (UsageError, ConfigError) as exc:
         print(f"sora-mock verify: {exc}", file=sys.stderr)
