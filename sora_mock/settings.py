@@ -20,6 +20,7 @@ environment for us, but it imports pydantic at every start, which is the cost th
 
 # No `from __future__ import annotations` here: the class's annotations are its settings' types,
 # read as objects when the class is made (evaluating 32 strings at every start cost a millisecond).
+import ipaddress
 import json
 import math
 import re
@@ -282,13 +283,37 @@ def allowed_hosts(value: list[str]) -> list[str]:
     return hosts
 
 
+# one label of a host name in its ASCII form: letters, digits and hyphens, not at either end
+HOST_LABEL: Final = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
 def tls_host_names(value: list[str]) -> list[str]:
     """Names and addresses the certificate covers beyond the provider's and loopback's (H2):
-    an IPv6 address without brackets, a name in lowercase."""
+    an IPv6 address without brackets, a name in lowercase. Each is checked here, as a
+    certificate can carry it, so that a bad one stops start-up with one line naming it."""
     names = [name.strip().strip("[]").lower() for name in value]
-    if any(not name or any(char.isspace() or char in "/\\" for char in name) for name in names):
-        raise ValueError("a name must be a host name or an IP address, not blank")
+    for name in names:
+        if not _certifiable(name):
+            raise ValueError(
+                f"{name!r} is not a host name (labels of letters, digits and hyphens, "
+                "joined by dots; a leading '*.' allowed) or an IP address"
+            )
     return names
+
+
+def _certifiable(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    host = name.removeprefix("*.")
+    try:
+        ascii_host = host.encode("idna").decode("ascii")  # a name in other scripts, as DNS has it
+    except UnicodeError:  # an empty or too long label
+        return False
+    labels = ascii_host.split(".")
+    return len(ascii_host) <= 253 and all(HOST_LABEL.fullmatch(label) for label in labels)
 
 
 def price_overrides(value: dict[str, Any]) -> dict[str, Any]:

@@ -155,10 +155,27 @@ def test_the_certificate_covers_the_providers_names_loopback_and_tls_names(
 ) -> None:
     server = tls_server(tmp_path / "ca", "--tls-names", '["mock.internal", "10.9.8.7"]')
     ca_file = tmp_path / "ca" / CA_FILE
-    for name in [*PROVIDER_NAMES, "FreeSoraGenerator.com", "localhost", "mock.internal"]:
+    names = [*PROVIDER_NAMES, "FreeSoraGenerator.com", "localhost", "mock.internal"]
+    for name in [*names, "127.0.0.1", "10.9.8.7"]:  # the addresses as IP entries
         assert handshake(server.port, name, ca_file).startswith("TLSv1"), name
     with pytest.raises(ssl.SSLCertVerificationError):
         handshake(server.port, "example.com", ca_file)
+
+
+@pytest.mark.parametrize(
+    "name", ["sora_mock", "a..b", "-bad-.com", "*", "*.*.com", "https://mock.test", "10.0.0.0/8"]
+)
+def test_a_name_no_certificate_can_carry_stops_start_up_with_one_line_naming_it(
+    tmp_path: Path, name: str
+) -> None:
+    result = run(
+        "--tls", "true", "--tls-ca-dir", str(tmp_path / "ca"), "--tls-names", f'["{name}"]'
+    )
+    assert 2 == result.returncode
+    lines = result.stderr.splitlines()
+    assert 1 == len(lines), result.stderr
+    assert lines[0].startswith(f"sora-mock: --tls-names: '{name}' is not a host name")
+    assert not (tmp_path / "ca").exists()  # refused before any CA is made
 
 
 @pytest.mark.parametrize(
