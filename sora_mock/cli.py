@@ -130,10 +130,11 @@ async def serve(settings: Settings) -> None:
     # 6-15 ms of every start (issue 17); those few stay frozen with the rest.
     gc.freeze()
     gc.set_threshold(50_000, 50, 1000)
+    # the CA first: a folder it cannot use stops the start before there is a runner to clean up
+    ssl_context, ca_file = tls.server_context(settings) if settings.tls else (None, None)
     request_log = app[REQUEST_LOG] = logs.RequestLog(sys.stderr, settings.log_format)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()
-    ssl_context, ca_file = tls.server_context(settings) if settings.tls else (None, None)
     site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -133,7 +133,10 @@ def _locked(folder: Path) -> Iterator[None]:
     except ImportError:
         yield
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError as exc:  # a folder that can be entered but not read
+        raise ConfigError(_cannot("read", folder, exc)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
