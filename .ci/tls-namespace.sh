@@ -71,7 +71,8 @@ run_client python env SORA_API_KEY=sk-unmodified-python REQUESTS_CA_BUNDLE="$ca"
   "$PWD/.venv/bin/python" "$PWD/examples/unmodified/client.py" python.mp4
 
 # the journal, read as any client reads the mock: through the provider's name and the CA
-curl -fsS --cacert "$ca" https://freesoragenerator.com/__mock/requests >"$work/journal.json"
+curl -fsS --cacert "$ca" https://freesoragenerator.com/__mock/requests >"$work/journal.json" ||
+  { say "FAIL: the journal could not be read through https://freesoragenerator.com"; exit 1; }
 .venv/bin/python - "$work/journal.json" <<'EOF' || failed=1
 import json
 import sys
