@@ -52,7 +52,6 @@ from .shadow import (
     drift_of,
     form_shadows,
     name_forms,
-    route_of,
     shadow_answer,
     templates,
 )
@@ -260,7 +259,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
     except web.RequestPayloadError:
         raw = b""
     plain = decoded(raw, request.headers.get(hdrs.CONTENT_ENCODING))
-    route = route_of(request.path)
+    route = registry.route_at(request.path)
     origin = f"{request.scheme}://{request.host}"
     view = BufferedView(request.method, request.path, request.headers, origin, plain)
     x = pipeline.exchange(sim, route, view)

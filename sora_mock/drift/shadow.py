@@ -102,12 +102,6 @@ class BufferedView:
         return self.raw if len(self.raw) <= limit else None
 
 
-def route_of(path: str) -> str:
-    if path.startswith(registry.FILES_PREFIX) and path.endswith(registry.FILES_SUFFIX):
-        return registry.FILES
-    return registry.route_of_path(path)
-
-
 def form_shadows(settings: Settings) -> list[tuple[dict[str, str], Simulator]]:
     """A shadow for each single form of G the settings do not already serve (none when the
     settings draw forms at random: no one table then matches)."""
@@ -184,8 +178,7 @@ async def shadow_answer(shadow: Simulator, route: str, view: BufferedView) -> Re
     shadow.reset()
     if route == registry.UNKNOWN:
         return await pipeline.unmatched(shadow, view, None)
-    method = registry.ROUTES[route][0]
-    allowed = frozenset((method, "HEAD")) if method == "GET" else frozenset((method,))
+    allowed = registry.methods(route)
     if view.method not in allowed:
         return await pipeline.unmatched(shadow, view, allowed)
     return await pipeline.serve(shadow, route, view)

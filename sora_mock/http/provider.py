@@ -93,7 +93,7 @@ class AioView:
 def add_routes(app: web.Application) -> None:
     """The provider routes of `registry.ROUTES`, each an adapter around `pipeline.serve`."""
     for name, (method, path) in registry.ROUTES.items():
-        if method == "GET":  # with HEAD, as aiohttp adds it to a GET route
+        if method == "GET":  # with HEAD, as `registry.methods` says, and aiohttp adds it
             app.router.add_get(path, _handler(name))
         else:
             app.router.add_route(method, path, _handler(name))

@@ -33,6 +33,20 @@ def route_of_path(path: str) -> str:
     return _BY_PATH.get(path, UNKNOWN)
 
 
+def route_at(path: str) -> str:
+    """The route that serves `path`: a JSON route's own path, a file link, else "unknown"."""
+    if path.startswith(FILES_PREFIX) and path.endswith(FILES_SUFFIX):
+        return FILES
+    return route_of_path(path)
+
+
+def methods(route: str) -> frozenset[str]:
+    """The methods a route answers: its own, and HEAD beside a GET (as aiohttp's `add_get` adds
+    it); any other is a 405."""
+    method = ROUTES[route][0]
+    return frozenset((method, "HEAD")) if method == "GET" else frozenset((method,))
+
+
 def file_task_id(path: str) -> str:
     """The taskId of a file link's path (`/files/<taskId>.mp4`)."""
     return path[len(FILES_PREFIX) : -len(FILES_SUFFIX)]
