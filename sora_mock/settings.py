@@ -275,9 +275,15 @@ def base_url(value: str | None) -> str | None:
     return value.rstrip("/")
 
 
+def _hosts(value: list[str]) -> list[str]:
+    """Host names and addresses as both host lists compare them: lowercase, an IPv6 address
+    without its brackets."""
+    return [host.strip().strip("[]").lower() for host in value]
+
+
 def allowed_hosts(value: list[str]) -> list[str]:
     """Compared case-insensitively and without an IPv6 address's brackets (A7)."""
-    hosts = [host.strip().strip("[]").lower() for host in value]
+    hosts = _hosts(value)
     if any(not host for host in hosts):
         raise ValueError("a host must not be blank")
     return hosts
@@ -291,7 +297,7 @@ def tls_host_names(value: list[str]) -> list[str]:
     """Names and addresses the certificate covers beyond the provider's and loopback's (H2):
     an IPv6 address without brackets, a name in lowercase. Each is checked here, as a
     certificate can carry it, so that a bad one stops start-up with one line naming it."""
-    names = [name.strip().strip("[]").lower() for name in value]
+    names = _hosts(value)
     for name in names:
         if not _certifiable(name):
             raise ValueError(
