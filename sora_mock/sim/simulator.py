@@ -31,7 +31,7 @@ from ..routes.sora_video import VideoChecked, check_sora_video
 from ..tasks import FINAL, REFUNDED, Route, Status, Task
 from ..tasks.lifecycle import Lifecycle
 from ..tasks.store import TaskStore
-from ..tasks.task import Shape, kept
+from ..tasks.task import CHARGE_SHIFT, Shape, kept
 from .deliveries import Deliveries
 from .streams import Streams
 
@@ -226,8 +226,8 @@ class Simulator:
             account.key,  # the account's own string, not this request's copy of it
             shape,
             shape.values(tuple(params.values())),
-            self.ledger.charge(key, price, task_id, now),
             now,
+            self.ledger.charge(key, price, task_id, now) << CHARGE_SHIFT,  # status: pending
         )
         if fail is not None:
             cancel = fail.action == "cancel_task"

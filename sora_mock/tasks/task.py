@@ -29,13 +29,15 @@ _ORDER: Final[dict[str, int]] = {
     "cancelled": 2,
 }
 Route = Literal["sora-pro", "sora-video"]
-# `Task.marks`: the observed status's index in STATUSES in the low bits, then two flags
+# `Task.marks`: the observed status's index in STATUSES in the low bits, then two flags, then
+# the charge's transaction number (`CHARGE_SHIFT`)
 _INDEX: Final[dict[str, int]] = {status: index for index, status in enumerate(STATUSES)}
 _STATUS_BITS: Final = 7
 _PENDING: Final = STATUSES.index("pending")
 _FIRST_FINAL: Final = STATUSES.index("succeeded")  # STATUSES ends with the final ones
 _SETTLED: Final = 8
 _SEEN_FINAL: Final = 16
+CHARGE_SHIFT: Final = 5  # `marks >> CHARGE_SHIFT` is the task's charge_no
 T = TypeVar("T")
 
 
@@ -175,7 +177,8 @@ class _InExtra(Generic[T]):
 class Task:
     """One task, kept compact: a full store holds 100,000 of these.
 
-    Its taskId is kept as an int, and its observed status and flags as one (`marks`). What
+    Its taskId is kept as an int, and its observed status, flags and charge number as one
+    (`marks`). What
     tasks of one kind share is their `shape`; `params` is kept as the shape's names and
     the task's values (a tuple shared with the task before it when the values are the same),
     and `history` as the two times after creation at which it changed; both are made into their
@@ -189,12 +192,11 @@ class Task:
     key: str
     shape: Shape
     param_values: tuple[Any, ...]
-    # the charge's transaction number, which also orders tasks by creation (it only grows)
-    charge_no: int
     created_at: float
-    # `observed`, `settled` and `seen_final` in one small int (CPython shares it between
-    # tasks): two fields fewer are 16 bytes less a task
-    marks: int = 0
+    # the observed status, `settled`, `seen_final` and the charge's transaction number (which
+    # also orders tasks by creation: it only grows) in one int: the task's own int instead of
+    # two, 8 bytes less a task; its status bits start at pending (0)
+    marks: int
     extra: Extra | None = None
 
     poll_offset = _InExtra[float](0.0)
@@ -328,6 +330,10 @@ class Task:
         if self.final_at is not None:
             steps.append((self.observed, self.final_at))
         return steps
+
+    @property
+    def charge_no(self) -> int:
+        return self.marks >> CHARGE_SHIFT
 
     @property
     def charge_trans_no(self) -> str:
