@@ -66,12 +66,14 @@ def comparison_settings(settings: Settings, **overrides: Any) -> Settings:
 
 
 class BufferedView:
-    """A `RequestView` of a request whose body was already read (to be forwarded)."""
+    """A `RequestView` of a request whose body was already read (to be forwarded). `raw` is None
+    for a body larger than the comparison mock's `max_body_bytes`, which the proxy forwards
+    without keeping: the mock's verdict on it is its size (A1's 413), whatever its bytes."""
 
     __slots__ = ("_headers", "_method", "_origin", "_path", "raw")
 
     def __init__(
-        self, method: str, path: str, headers: Mapping[str, str], origin: str, raw: bytes
+        self, method: str, path: str, headers: Mapping[str, str], origin: str, raw: bytes | None
     ) -> None:
         self._method = method
         self._path = path
@@ -99,7 +101,7 @@ class BufferedView:
         return slice(None, None)
 
     async def read(self, limit: int) -> bytes | None:
-        return self.raw if len(self.raw) <= limit else None
+        return self.raw if self.raw is not None and len(self.raw) <= limit else None
 
 
 def form_shadows(settings: Settings) -> list[tuple[dict[str, str], Simulator]]:

@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 
 from sora_mock.config import build
+from sora_mock.core.errors import MSG_BODY_TOO_LARGE
 from sora_mock.drift.proxy import Timeouts, create_proxy_app
 
 from .conftest import KEY, run_cli
@@ -424,3 +425,67 @@ async def test_an_upstream_refusal_of_state_the_shadow_cannot_know_is_no_drift(
             assert code == (await r.json())["code"]
         (row,) = await rows(session, proxy)
     assert [] == row["drift"]
+
+
+# -- 14: bodies over the mock's max_body_bytes --------------------------------------------------
+
+LIMIT: Final = 256
+CREATED: Final = {"code": 0, "message": "ok", "data": {"taskId": "task-upstream-1"}}
+# creates over LIMIT, under the stub's own 1 MiB: the first one in many reads, the second one
+# under LIMIT gzipped (a few bytes that decode past it), the first one gzipped still over it
+LARGE: Final = json.dumps({"model": "sora-2-text-to-video", "prompt": "a fox " * 50_000}).encode()
+PACKED: Final = gzip.compress(
+    json.dumps({"model": "sora-2-text-to-video", "prompt": "a" * 100_000}).encode()
+)
+
+
+async def in_pieces(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 64 * 1024):
+        yield body[start : start + 64 * 1024]
+
+
+@pytest.mark.parametrize(
+    ("framing", "sent", "encoding"),
+    [
+        ("Content-Length", LARGE, None),
+        ("chunked", LARGE, None),
+        ("Content-Length", PACKED, "gzip"),
+        ("Content-Length", gzip.compress(LARGE), "gzip"),
+    ],
+    ids=["length", "chunked", "gzip-under-limit", "gzip-over-limit"],
+)
+async def test_a_body_over_the_mocks_limit_is_forwarded_and_its_413_is_drift(
+    serve: Serve, framing: str, sent: bytes, encoding: str | None
+) -> None:
+    """The upstream takes what the mock would refuse: the client gets the upstream's answer,
+    the row names the mock's 413."""
+    seen: list[tuple[bytes, dict[str, str]]] = []
+
+    async def accept(request: web.Request) -> web.StreamResponse:
+        seen.append((await request.read(), dict(request.headers)))
+        return web.json_response(CREATED, headers={"X-Upstream": "stub"})
+
+    path = "/api/v1/video/sora-pro"
+    upstream = await serve(stub_at(path, accept), auto_decompress=False)
+    proxy = await proxy_of(serve, upstream, settings=build({"max_body_bytes": LIMIT}))
+    headers = {**AUTH, "Content-Type": "application/json"}
+    if encoding is not None:
+        headers["Content-Encoding"] = encoding
+    assert (len(sent) <= LIMIT) == (sent is PACKED)
+    data = in_pieces(sent) if framing == "chunked" else sent
+    async with aiohttp.ClientSession() as session:
+        async with session.post(proxy + path, data=data, headers=headers) as response:
+            assert (200, "stub") == (response.status, response.headers["X-Upstream"])
+            assert json.dumps(CREATED).encode() == await response.read()
+        (row,) = await rows(session, proxy)
+    ((got, got_headers),) = seen
+    assert sent == got
+    if framing == "chunked":
+        assert "chunked" == got_headers["Transfer-Encoding"]
+    else:
+        assert str(len(sent)) == got_headers["Content-Length"]
+    drift = {d["aspect"]: (d["mock"], d["upstream"]) for d in row["drift"]}
+    assert (413, 0) == drift["code"]
+    assert (MSG_BODY_TOO_LARGE.format(limit=LIMIT), "ok") == drift["message"]
+    assert (200, 0) == (row["http_status"], row["code"])
+    assert row["body"].startswith('{"model": "sora-2-text-to-video"')  # its first bytes only
