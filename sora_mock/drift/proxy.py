@@ -273,6 +273,9 @@ async def forward(request: web.Request) -> web.StreamResponse:
                     allow_redirects=False,
                 )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            if (cut := request.content.exception()) is not None:  # while its body was passed on
+                reason = f"the client went away mid-body ({cut}); the upstream got part of it"
+                raise UpstreamFailed(BAD_GATEWAY, reason) from None
             raise failed_before_answer(exc, timeouts) from None
         async with upstream:
             headers = answer_headers(upstream.headers)

@@ -489,3 +489,32 @@ async def test_a_body_over_the_mocks_limit_is_forwarded_and_its_413_is_drift(
     assert (MSG_BODY_TOO_LARGE.format(limit=LIMIT), "ok") == drift["message"]
     assert (200, 0) == (row["http_status"], row["code"])
     assert row["body"].startswith('{"model": "sora-2-text-to-video"')  # its first bytes only
+
+
+async def test_a_client_that_goes_away_mid_body_over_the_limit_is_journaled_as_such(
+    serve: Serve,
+) -> None:
+    reached = asyncio.Event()
+
+    async def reads(request: web.Request) -> web.StreamResponse:
+        reached.set()
+        await request.read()
+        return web.json_response(CREATED)
+
+    path = "/api/v1/video/sora-pro"
+    upstream = await serve(stub_at(path, reads))
+    proxy = await proxy_of(serve, upstream, settings=build({"max_body_bytes": LIMIT}))
+    host, port = proxy.removeprefix("http://").rsplit(":", 1)
+    _, writer = await asyncio.open_connection(host, int(port))
+    head = f"POST {path} HTTP/1.1\r\nHost: proxy\r\nContent-Length: {len(LARGE)}\r\n\r\n"
+    writer.write(head.encode() + LARGE[: LIMIT * 4])
+    await writer.drain()
+    await asyncio.wait_for(reached.wait(), 10)  # the body is being passed on
+    writer.close()
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):  # the proxy journals the row once the upstream request fails
+            if found := await rows(session, proxy):
+                break
+        (row,) = found
+    assert 502 == row["http_status"]
+    assert "the client went away mid-body" in row["fault"]
