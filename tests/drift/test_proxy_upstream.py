@@ -518,3 +518,44 @@ async def test_a_client_that_goes_away_mid_body_over_the_limit_is_journaled_as_s
         (row,) = found
     assert 502 == row["http_status"]
     assert "the client went away mid-body" in row["fault"]
+
+
+# -- 15: result files (A4) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "content_type", "expected"),
+    [
+        ("POST", 404, "text/plain", [("file status", 405, 404)]),
+        ("POST", 405, "text/plain", []),
+        (
+            "GET",
+            200,
+            "application/octet-stream",
+            [("file type", "video/mp4", "application/octet-stream")],
+        ),
+        (
+            "HEAD",
+            200,
+            "application/octet-stream",
+            [("file type", "video/mp4", "application/octet-stream")],
+        ),
+        ("GET", 206, "video/mp4", []),
+        ("GET", 404, "application/json", []),  # the proxy cannot know the upstream's tasks
+        ("GET", 302, "text/html", []),  # a status the mock has no form of: nothing to compare
+    ],
+)
+async def test_a_file_link_drifts_on_its_method_and_the_type_of_a_served_file(
+    serve: Serve, method: str, status: int, content_type: str, expected: list[tuple[str, Any, Any]]
+) -> None:
+    async def file(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=status, body=b"\0" * 16, content_type=content_type)
+
+    proxy = await proxy_of(serve, await serve(stub_at("/files/{name}", file)))
+    async with aiohttp.ClientSession() as session:
+        async with session.request(method, proxy + "/files/task-1.mp4", allow_redirects=False) as r:
+            assert status == r.status
+        (row,) = await rows(session, proxy)
+    assert "files" == row["route"]
+    assert expected == [(d["aspect"], d["mock"], d["upstream"]) for d in row["drift"]]
+    assert all(("A4", None) == (d["section"], d["variants"]) for d in row["drift"])
