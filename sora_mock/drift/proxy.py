@@ -2,10 +2,12 @@
 
 The proxy is the one pipeline with a use case that forwards: each provider request gets the
 pipeline's journal row (`pipeline.exchange`), is forwarded to the upstream with the client's own
-headers and bytes, is answered with the upstream's answer unchanged (an event stream as a
+headers and bytes (a body of any size: past the mock's `max_body_bytes` it is passed on as it
+comes, `bodies.py`), is answered with the upstream's answer unchanged (an event stream as a
 stream), and leaves its row through `pipeline.finish`. What the mock would have answered is the
 pipeline itself on a shadow simulation that is reset before each request (`shadow.py`), so its
-verdict comes from the request alone; the differences are the row's `"drift"`.
+verdict comes from the request alone (a body over the limit: its 413); the differences are the
+row's `"drift"`.
 
 Only the upstream's host is contacted: each request goes to the upstream's base URL and the
 request's own path, redirects are answered to the client, never followed, and no proxy setting
@@ -22,7 +24,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import zlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from ..http.reply import Reply
 from ..routes import registry
 from ..sim.control import LocalControl
 from ..sim.simulator import Simulator
+from .bodies import decoded, incoming
 from .compare import Answer, Difference
 from .record import Recorder
 from .shadow import (
@@ -122,15 +124,19 @@ class UpstreamFailed(Exception):
         self.reason = reason
 
 
-def forwarded_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
+def forwarded_headers(
+    headers: Mapping[str, str], *, streamed: bool = False
+) -> list[tuple[str, str]]:
     """The client's own headers, less those that belong to one connection (the hop-by-hop ones,
     those the Connection header names, Proxy-*) and Host and Content-Length (aiohttp's client
-    writes the upstream's and the body's)."""
+    writes the upstream's and the body's). A body passed on as it comes (`streamed`) keeps the
+    client's Content-Length, which aiohttp's client cannot know (without one it goes chunked)."""
+    dropped = NOT_FORWARDED - {hdrs.CONTENT_LENGTH.lower()} if streamed else NOT_FORWARDED
     named = {token.strip().lower() for token in headers.get(hdrs.CONNECTION, "").split(",")}
     return [
         (name, value)
         for name, value in headers.items()
-        if name.lower() not in NOT_FORWARDED
+        if name.lower() not in dropped
         and name.lower() not in named
         and not name.lower().startswith("proxy-")
     ]
@@ -138,21 +144,6 @@ def forwarded_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
 
 def answer_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
     return [(n, v) for n, v in headers.items() if n.lower() not in NOT_PASSED_BACK]
-
-
-def decoded(raw: bytes, encoding: str | None) -> bytes:
-    """A body as its reader sees it: gzip or deflate undone (the shadow and the journal see a
-    request as a mock behind aiohttp's server would; the comparison and the recording see an
-    answer as the client does); any other or a broken one left as is."""
-    if not raw or encoding is None:
-        return raw
-    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(encoding.strip().lower())
-    if wbits is None:
-        return raw
-    try:
-        return zlib.decompress(raw, wbits)
-    except zlib.error:
-        return raw
 
 
 def failure_answer(status: int, reason: str) -> bytes:
@@ -254,21 +245,20 @@ async def forward(request: web.Request) -> web.StreamResponse:
     """One provider request: forwarded, answered as the upstream answered, journaled once."""
     app = request.app
     sim, shadow, timeouts = app[SIMULATOR], app[SHADOW], app[TIMEOUTS]
-    try:
-        raw = await request.read()
-    except web.RequestPayloadError:
-        raw = b""
-    plain = decoded(raw, request.headers.get(hdrs.CONTENT_ENCODING))
+    sent = await incoming(request, shadow.settings.max_body_bytes)
+    plain = sent.plain
     route = registry.route_at(request.path)
     origin = f"{request.scheme}://{request.host}"
-    view = BufferedView(request.method, request.path, request.headers, origin, plain)
+    view = BufferedView(
+        request.method, request.path, request.headers, origin, plain if sent.within else None
+    )
     x = pipeline.exchange(sim, route, view)
     try:
-        parsed = parse_object(plain) if plain else None
+        parsed = parse_object(plain) if sent.within and plain else None
     except BodyError:
         parsed = None
     if plain:
-        x.keep_body(plain, parsed)
+        x.keep_body(plain, parsed)  # over the limit: its first bytes, as text
     x.task_id = registry.file_task_id(request.path) if route == registry.FILES else None
     mine = await shadow_answer(shadow, route, view)
     try:
@@ -277,12 +267,15 @@ async def forward(request: web.Request) -> web.StreamResponse:
                 upstream = await app[SESSION].request(
                     request.method,
                     app[UPSTREAM] + request.path_qs,
-                    headers=forwarded_headers(request.headers),
+                    headers=forwarded_headers(request.headers, streamed=sent.streamed),
                     skip_auto_headers=AUTO_HEADERS,
-                    data=raw if raw or request.method not in ("GET", "HEAD") else None,
+                    data=sent.data,
                     allow_redirects=False,
                 )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            if (cut := request.content.exception()) is not None:  # while its body was passed on
+                reason = f"the client went away mid-body ({cut}); the upstream got part of it"
+                raise UpstreamFailed(BAD_GATEWAY, reason) from None
             raise failed_before_answer(exc, timeouts) from None
         async with upstream:
             headers = answer_headers(upstream.headers)
@@ -376,6 +369,7 @@ def create_proxy_app(
     simulation of its own, every other path forwarded to `upstream`. UsageError for a bad URL
     or folder. Serve it with `start`."""
     base = check_upstream(upstream, allow_http=allow_http)[0]
+    # the limit of a body the admin routes read whole; a forwarded body has none (`incoming`)
     app = web.Application(client_max_size=settings.max_body_bytes)
     sim = app[SIMULATOR] = Simulator(settings)
     app[CONTROL] = LocalControl(sim)

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ..config import Settings, build
+from ..core import errors as e
 from ..core.variants import CONTRACT, POINTS
 from ..http import pipeline
 from ..http.reply import JSON, Reply
-from ..routes import registry
+from ..routes import files, registry
 from ..sim.simulator import Simulator
-from .compare import Answer, differences
+from .compare import Answer, Difference, differences
 
 # a test's scenery, not the contract: left at their defaults in the comparison's mock
 SCENERY: Final = frozenset(
@@ -66,12 +67,14 @@ def comparison_settings(settings: Settings, **overrides: Any) -> Settings:
 
 
 class BufferedView:
-    """A `RequestView` of a request whose body was already read (to be forwarded)."""
+    """A `RequestView` of a request whose body was already read (to be forwarded). `raw` is None
+    for a body larger than the comparison mock's `max_body_bytes`, which the proxy forwards
+    without keeping: the mock's verdict on it is its size (A1's 413), whatever its bytes."""
 
     __slots__ = ("_headers", "_method", "_origin", "_path", "raw")
 
     def __init__(
-        self, method: str, path: str, headers: Mapping[str, str], origin: str, raw: bytes
+        self, method: str, path: str, headers: Mapping[str, str], origin: str, raw: bytes | None
     ) -> None:
         self._method = method
         self._path = path
@@ -99,7 +102,7 @@ class BufferedView:
         return slice(None, None)
 
     async def read(self, limit: int) -> bytes | None:
-        return self.raw if len(self.raw) <= limit else None
+        return self.raw if self.raw is not None and len(self.raw) <= limit else None
 
 
 def form_shadows(settings: Settings) -> list[tuple[dict[str, str], Simulator]]:
@@ -134,7 +137,9 @@ async def name_forms(
     theirs: Answer,
 ) -> None:
     """Each drift item's `variants`: the first table whose mock answers as the upstream did on
-    that aspect (as `verify` names them)."""
+    that aspect (as `verify` names them). No form of G touches a file link (A4)."""
+    if route == registry.FILES:
+        return
     section = SECTIONS.get(route, "A1")
     for table, shadow in forms:
         if all(item["variants"] is not None for item in found):
@@ -189,7 +194,9 @@ def drift_of(
 ) -> list[dict[str, Any]]:
     """What the mock would have answered differently (I2), from the request alone. An upstream
     answering 402 or 429 (a balance, a limit: state the shadow cannot know) is not drift."""
-    if route == registry.FILES or mine.stream is not None or mine.drop is not None:
+    if route == registry.FILES:
+        return [d.to_json() for d in file_drift(mine, theirs)]
+    if mine.stream is not None or mine.drop is not None:
         return []
     if theirs.content_type == registry.EVENT_STREAM:
         return []
@@ -204,6 +211,23 @@ def drift_of(
     section = SECTIONS.get(route, "A1")
     found = differences(route, mock, theirs, section=section, shape_only=shape_only)
     return [d.to_json() for d in found]
+
+
+def file_drift(mine: Reply, theirs: Answer) -> list[Difference]:
+    """A4 from the request alone. A file link's method is the request's: the mock's 405 is a
+    verdict. Whether its task has a file is not: the shadow has no task, so its 404 is no
+    verdict, and of a GET or HEAD only a file the upstream served is compared with the mock's
+    (its type). Statuses only, as A4's are plain HTTP: no envelope, no message; the aspects are
+    `verify`'s for the result file."""
+    if mine.status == e.METHOD_NOT_ALLOWED:
+        if theirs.status == e.METHOD_NOT_ALLOWED:
+            return []
+        return [Difference(registry.FILES, "file status", mine.status, theirs.status, "A4")]
+    if theirs.status in files.SERVED and theirs.content_type != files.CONTENT_TYPE:
+        return [
+            Difference(registry.FILES, "file type", files.CONTENT_TYPE, theirs.content_type, "A4")
+        ]
+    return []
 
 
 def code_of(body: bytes) -> Any:

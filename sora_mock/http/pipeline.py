@@ -207,7 +207,7 @@ async def _file(sim: Simulator, view: RequestView, x: Exchange) -> Reply:
     if not sim.video_ready(task_id):
         return Reply(404, b"404: Not Found", "text/plain", charset="utf-8")
     status, body, headers = files.answer(view.byte_range(), view.headers.get("Range"))
-    return Reply(status, body, "video/mp4" if body else None, headers)
+    return Reply(status, body, files.CONTENT_TYPE if body else None, headers)
 
 
 def _reply(answer: bytes | Reply) -> Reply:

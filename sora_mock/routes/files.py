@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Final
 
 VIDEO: Final = (Path(__file__).parent.parent / "assets" / "result.mp4").read_bytes()
+CONTENT_TYPE: Final = "video/mp4"
+SERVED: Final = frozenset((200, 206))  # the statuses that carry the file (or a part of it)
 
 
 def answer(wanted: slice, range_text: str | None) -> tuple[int, bytes, dict[str, str]]:

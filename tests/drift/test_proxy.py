@@ -16,7 +16,7 @@ from aiohttp import web
 
 from sora_mock import create_app
 from sora_mock.config import build
-from sora_mock.core.errors import mask_key
+from sora_mock.core.errors import MSG_BODY_TOO_LARGE, mask_key
 from sora_mock.drift.proxy import create_proxy_app
 from sora_mock.drift.upstream import UsageError
 from sora_mock.http.keys import CONTROL
@@ -210,6 +210,26 @@ async def test_drift_behind_an_upstream_with_other_forms_is_listed_and_reported(
     assert "create: drift (A2): code: the mock 400, the upstream -1" in shown
     async with aiohttp.ClientSession() as session, session.get(proxy + "/__mock/ui/ui.js") as r:
         assert "row.drift" in await r.text()
+
+
+@pytest.mark.parametrize("error_status", ["200", "http"])
+async def test_a_body_over_the_limit_refused_by_the_upstream_as_by_the_mock_is_no_drift(
+    serve: Serve, error_status: str
+) -> None:
+    limit = 256
+    settings: dict[str, Any] = {"max_body_bytes": limit, "error_status": error_status}
+    upstream = await serve(create_app(**UPSTREAM, **settings))
+    proxy = await serve(create_proxy_app(build(settings), upstream, allow_http=True))
+    body = {"model": "sora-2-text-to-video", "prompt": "a fox " * 1000}
+    async with aiohttp.ClientSession() as session:
+        status, answer, _ = await send(session, proxy, "POST", "/api/v1/video/sora-pro", body, {})
+        assert [] == await drift_rows(session, proxy)
+        async with session.get(proxy + "/__mock/requests") as response:
+            (row,) = (await response.json())["requests"]
+    assert (413, []) == (row["code"], row["drift"])
+    expected = 413 if error_status == "http" else 200
+    assert (expected, 413) == (status, json.loads(answer)["code"])
+    assert MSG_BODY_TOO_LARGE.format(limit=limit) == json.loads(answer)["message"]
 
 
 def test_the_proxy_command_listens_and_forwards(tmp_path: Path) -> None:

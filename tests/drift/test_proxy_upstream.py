@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 
 from sora_mock.config import build
+from sora_mock.core.errors import MSG_BODY_TOO_LARGE
 from sora_mock.drift.proxy import Timeouts, create_proxy_app
 
 from .conftest import KEY, run_cli
@@ -424,3 +425,137 @@ async def test_an_upstream_refusal_of_state_the_shadow_cannot_know_is_no_drift(
             assert code == (await r.json())["code"]
         (row,) = await rows(session, proxy)
     assert [] == row["drift"]
+
+
+# -- 14: bodies over the mock's max_body_bytes --------------------------------------------------
+
+LIMIT: Final = 256
+CREATED: Final = {"code": 0, "message": "ok", "data": {"taskId": "task-upstream-1"}}
+# creates over LIMIT, under the stub's own 1 MiB: the first one in many reads, the second one
+# under LIMIT gzipped (a few bytes that decode past it), the first one gzipped still over it
+LARGE: Final = json.dumps({"model": "sora-2-text-to-video", "prompt": "a fox " * 50_000}).encode()
+PACKED: Final = gzip.compress(
+    json.dumps({"model": "sora-2-text-to-video", "prompt": "a" * 100_000}).encode()
+)
+
+
+async def in_pieces(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 64 * 1024):
+        yield body[start : start + 64 * 1024]
+
+
+@pytest.mark.parametrize(
+    ("framing", "sent", "encoding"),
+    [
+        ("Content-Length", LARGE, None),
+        ("chunked", LARGE, None),
+        ("Content-Length", PACKED, "gzip"),
+        ("Content-Length", gzip.compress(LARGE), "gzip"),
+    ],
+    ids=["length", "chunked", "gzip-under-limit", "gzip-over-limit"],
+)
+async def test_a_body_over_the_mocks_limit_is_forwarded_and_its_413_is_drift(
+    serve: Serve, framing: str, sent: bytes, encoding: str | None
+) -> None:
+    """The upstream takes what the mock would refuse: the client gets the upstream's answer,
+    the row names the mock's 413."""
+    seen: list[tuple[bytes, dict[str, str]]] = []
+
+    async def accept(request: web.Request) -> web.StreamResponse:
+        seen.append((await request.read(), dict(request.headers)))
+        return web.json_response(CREATED, headers={"X-Upstream": "stub"})
+
+    path = "/api/v1/video/sora-pro"
+    upstream = await serve(stub_at(path, accept), auto_decompress=False)
+    proxy = await proxy_of(serve, upstream, settings=build({"max_body_bytes": LIMIT}))
+    headers = {**AUTH, "Content-Type": "application/json"}
+    if encoding is not None:
+        headers["Content-Encoding"] = encoding
+    assert (len(sent) <= LIMIT) == (sent is PACKED)
+    data = in_pieces(sent) if framing == "chunked" else sent
+    async with aiohttp.ClientSession() as session:
+        async with session.post(proxy + path, data=data, headers=headers) as response:
+            assert (200, "stub") == (response.status, response.headers["X-Upstream"])
+            assert json.dumps(CREATED).encode() == await response.read()
+        (row,) = await rows(session, proxy)
+    ((got, got_headers),) = seen
+    assert sent == got
+    if framing == "chunked":
+        assert "chunked" == got_headers["Transfer-Encoding"]
+    else:
+        assert str(len(sent)) == got_headers["Content-Length"]
+    drift = {d["aspect"]: (d["mock"], d["upstream"]) for d in row["drift"]}
+    assert (413, 0) == drift["code"]
+    assert (MSG_BODY_TOO_LARGE.format(limit=LIMIT), "ok") == drift["message"]
+    assert (200, 0) == (row["http_status"], row["code"])
+    assert row["body"].startswith('{"model": "sora-2-text-to-video"')  # its first bytes only
+
+
+async def test_a_client_that_goes_away_mid_body_over_the_limit_is_journaled_as_such(
+    serve: Serve,
+) -> None:
+    reached = asyncio.Event()
+
+    async def reads(request: web.Request) -> web.StreamResponse:
+        reached.set()
+        await request.read()
+        return web.json_response(CREATED)
+
+    path = "/api/v1/video/sora-pro"
+    upstream = await serve(stub_at(path, reads))
+    proxy = await proxy_of(serve, upstream, settings=build({"max_body_bytes": LIMIT}))
+    host, port = proxy.removeprefix("http://").rsplit(":", 1)
+    _, writer = await asyncio.open_connection(host, int(port))
+    head = f"POST {path} HTTP/1.1\r\nHost: proxy\r\nContent-Length: {len(LARGE)}\r\n\r\n"
+    writer.write(head.encode() + LARGE[: LIMIT * 4])
+    await writer.drain()
+    await asyncio.wait_for(reached.wait(), 10)  # the body is being passed on
+    writer.close()
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):  # the proxy journals the row once the upstream request fails
+            if found := await rows(session, proxy):
+                break
+        (row,) = found
+    assert 502 == row["http_status"]
+    assert "the client went away mid-body" in row["fault"]
+
+
+# -- 15: result files (A4) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "content_type", "expected"),
+    [
+        ("POST", 404, "text/plain", [("file status", 405, 404)]),
+        ("POST", 405, "text/plain", []),
+        (
+            "GET",
+            200,
+            "application/octet-stream",
+            [("file type", "video/mp4", "application/octet-stream")],
+        ),
+        (
+            "HEAD",
+            200,
+            "application/octet-stream",
+            [("file type", "video/mp4", "application/octet-stream")],
+        ),
+        ("GET", 206, "video/mp4", []),
+        ("GET", 404, "application/json", []),  # the proxy cannot know the upstream's tasks
+        ("GET", 302, "text/html", []),  # a status the mock has no form of: nothing to compare
+    ],
+)
+async def test_a_file_link_drifts_on_its_method_and_the_type_of_a_served_file(
+    serve: Serve, method: str, status: int, content_type: str, expected: list[tuple[str, Any, Any]]
+) -> None:
+    async def file(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=status, body=b"\0" * 16, content_type=content_type)
+
+    proxy = await proxy_of(serve, await serve(stub_at("/files/{name}", file)))
+    async with aiohttp.ClientSession() as session:
+        async with session.request(method, proxy + "/files/task-1.mp4", allow_redirects=False) as r:
+            assert status == r.status
+        (row,) = await rows(session, proxy)
+    assert "files" == row["route"]
+    assert expected == [(d["aspect"], d["mock"], d["upstream"]) for d in row["drift"]]
+    assert all(("A4", None) == (d["section"], d["variants"]) for d in row["drift"])
