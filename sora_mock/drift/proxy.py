@@ -39,6 +39,7 @@ from ..core.journal import Exchange
 from ..http import admin, pipeline
 from ..http.app import openapi_document
 from ..http.keys import CONTROL, SIMULATOR
+from ..http.provider import NO_ANSWER
 from ..http.reply import Reply
 from ..routes import registry
 from ..sim.control import LocalControl
@@ -245,10 +246,17 @@ async def forward(request: web.Request) -> web.StreamResponse:
     """One provider request: forwarded, answered as the upstream answered, journaled once."""
     app = request.app
     sim, shadow, timeouts = app[SIMULATOR], app[SHADOW], app[TIMEOUTS]
-    sent = await incoming(request, shadow.settings.max_body_bytes)
-    plain = sent.plain
     route = registry.route_at(request.path)
     origin = f"{request.scheme}://{request.host}"
+    try:
+        sent = await incoming(request, shadow.settings.max_body_bytes)
+    except ConnectionError:  # the client went away mid-body, before anything was forwarded
+        view = BufferedView(request.method, request.path, request.headers, origin, None)
+        x = pipeline.exchange(sim, route, view)
+        x.fault = "the client went away mid-body; nothing was forwarded"
+        pipeline.finish(None, sim, x)  # no status: nobody was answered (as the mock's row)
+        return web.Response(status=NO_ANSWER)
+    plain = sent.plain
     view = BufferedView(
         request.method, request.path, request.headers, origin, plain if sent.within else None
     )

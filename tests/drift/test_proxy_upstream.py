@@ -520,6 +520,34 @@ async def test_a_client_that_goes_away_mid_body_over_the_limit_is_journaled_as_s
     assert "the client went away mid-body" in row["fault"]
 
 
+async def test_a_client_that_goes_away_mid_body_within_the_limit_is_journaled_not_forwarded(
+    serve: Serve,
+) -> None:
+    reached = asyncio.Event()
+
+    async def reads(request: web.Request) -> web.StreamResponse:
+        reached.set()
+        return web.json_response(CREATED)
+
+    path = "/api/v1/video/sora-pro"
+    upstream = await serve(stub_at(path, reads))
+    proxy = await proxy_of(serve, upstream, settings=build({"max_body_bytes": LIMIT}))
+    host, port = proxy.removeprefix("http://").rsplit(":", 1)
+    _, writer = await asyncio.open_connection(host, int(port))
+    head = f"POST {path} HTTP/1.1\r\nHost: proxy\r\nContent-Length: {LIMIT}\r\n\r\n"
+    writer.write(head.encode() + b'{"model": ')
+    await writer.drain()
+    writer.close()
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):  # the proxy journals the row once it sees the connection lost
+            if found := await rows(session, proxy):
+                break
+        (row,) = found
+    assert (None, None) == (row["http_status"], row["code"])  # nobody was answered
+    assert "the client went away mid-body; nothing was forwarded" == row["fault"]
+    assert not reached.is_set()
+
+
 # -- 15: result files (A4) ------------------------------------------------------------------------
 
 
