@@ -55,6 +55,7 @@ from .shadow import (
     drift_of,
     form_shadows,
     name_forms,
+    section_of,
     shadow_answer,
     templates,
 )
@@ -269,6 +270,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
         x.keep_body(plain, parsed)  # over the limit: its first bytes, as text
     x.task_id = registry.file_task_id(request.path) if route == registry.FILES else None
     mine = await shadow_answer(shadow, route, view)
+    section = section_of(route, shadow)  # before another request resets the shadow
     try:
         try:
             async with asyncio.timeout(timeouts.first_byte):
@@ -298,7 +300,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
     x.http_status = upstream.status
     code = code_of(plain_body)
     x.code = code if isinstance(code, int) and not isinstance(code, bool) else None
-    x.drift = drift_of(route, mine, theirs, app[TEMPLATES])
+    x.drift = drift_of(route, mine, theirs, app[TEMPLATES], section)
     if x.drift and code_of(mine.body) not in STATEFUL:
         await name_forms(x.drift, app[FORMS], route, view, theirs)
     pipeline.finish(None, sim, x)

@@ -46,6 +46,9 @@ SECTIONS: Final = {
     registry.CREDITS: "A5",
     registry.FILES: "A4",
 }
+# the envelope's own refusals (A1), before any route's rules: a missing key, a wrong method, a
+# body too large; a 400 without violations is the body that is not a JSON object (or undecodable)
+ENVELOPE_CODES: Final = frozenset((e.UNAUTHORIZED, e.METHOD_NOT_ALLOWED, e.PAYLOAD_TOO_LARGE))
 TEMPLATE_KEY: Final = "sk-sora-mock-proxy-template"
 TEMPLATE_ORIGIN: Final = "http://127.0.0.1"
 # the request of each route whose success is the template of its shape
@@ -189,8 +192,21 @@ async def shadow_answer(shadow: Simulator, route: str, view: BufferedView) -> Re
     return await pipeline.serve(shadow, route, view)
 
 
+def section_of(route: str, shadow: Simulator) -> str:
+    """The section a difference on the request `shadow` just answered contradicts: A1 when the
+    mock refused it at one of the envelope's steps (auth, the method, the body's size, a JSON
+    object: its journal row has no violations), as `verify`'s probes of those steps say; else
+    the route's own (A2, A3, A5, A6). Read before anything else resets the shadow."""
+    rows = shadow.journal.query(limit=1)
+    if rows:
+        code, violations = rows[0]["code"], rows[0]["violations"]
+        if code in ENVELOPE_CODES or (code == e.BAD_REQUEST and not violations):
+            return "A1"
+    return SECTIONS.get(route, "A1")
+
+
 def drift_of(
-    route: str, mine: Reply, theirs: Answer, shapes: dict[str, bytes]
+    route: str, mine: Reply, theirs: Answer, shapes: dict[str, bytes], section: str | None = None
 ) -> list[dict[str, Any]]:
     """What the mock would have answered differently (I2), from the request alone. An upstream
     answering 402 or 429 (a balance, a limit: state the shadow cannot know) is not drift."""
@@ -208,7 +224,8 @@ def drift_of(
         mock = Answer(200, shapes[route], JSON)  # the shape of the mock's own success
     elif shape_only:
         return []
-    section = SECTIONS.get(route, "A1")
+    if section is None or shape_only:  # a shape is the route's own success's
+        section = SECTIONS.get(route, "A1")
     found = differences(route, mock, theirs, section=section, shape_only=shape_only)
     return [d.to_json() for d in found]
 

@@ -212,6 +212,40 @@ async def test_drift_behind_an_upstream_with_other_forms_is_listed_and_reported(
         assert "row.drift" in await r.text()
 
 
+async def test_a_difference_names_a1_when_the_mock_refuses_at_an_envelope_step(
+    serve: Serve,
+) -> None:
+    """Auth, a body that is no JSON object, a wrong method are A1's steps, as `verify`'s probes
+    of them say; a field rule's refusal is its route's section."""
+
+    async def accepts(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"code": 0, "message": "ok", "data": {"taskId": "t"}})
+
+    stub = web.Application()
+    stub.router.add_route("*", "/{tail:.*}", accepts)
+    proxy = await proxy_of(serve, await serve(stub))
+    create, check = "/api/v1/video/sora-pro", "/api/video-generations/check-result"
+    async with aiohttp.ClientSession() as session:
+        for path, body, headers in (
+            (create, {"model": "sora-2-text-to-video", "prompt": "a"}, {"Authorization": ""}),
+            (create, [1], {}),
+            (create, {"model": "nope", "prompt": "a"}, {}),
+            (check, {"taskId": ""}, {}),
+        ):
+            await send(session, proxy, "POST", path, body, headers)
+        await send(session, proxy, "PUT", create, None, {})
+        rows = await drift_rows(session, proxy)
+    sections = [{d["aspect"]: d["section"] for d in row["drift"]} for row in rows]
+    envelope = {"code": "A1", "message": "A1", "data": "A1", "data.taskId": "A1"}
+    assert [
+        envelope,  # 401
+        envelope,  # not a JSON object
+        {**envelope, "code": "A2", "message": "A2", "data.taskId": "A2"},  # model: a field rule
+        {**envelope, "code": "A3", "message": "A3", "data.taskId": "A3"},  # taskId: a field rule
+        envelope,  # 405 (in a 200: error_status)
+    ] == sections
+
+
 @pytest.mark.parametrize("error_status", ["200", "http"])
 async def test_a_body_over_the_limit_refused_by_the_upstream_as_by_the_mock_is_no_drift(
     serve: Serve, error_status: str
