@@ -61,16 +61,16 @@ OPS: Final[tuple[Op, ...]] = (
     Op("open_account", "POST", "/accounts/{key}"),
     Op("ledger", "GET", "/accounts/{key}/ledger"),
     Op("tasks", "GET", "/tasks", query=("key", "limit", "offset", "seen_final")),
-    Op("task", "GET", "/tasks/{task_id}"),
-    Op("succeed", "POST", "/tasks/{task_id}/succeed"),
-    Op("fail", "POST", "/tasks/{task_id}/fail", body="FailBody"),
-    Op("cancel", "POST", "/tasks/{task_id}/cancel", body="FailBody"),
+    Op("task", "GET", "/tasks/{taskId}"),
+    Op("succeed", "POST", "/tasks/{taskId}/succeed"),
+    Op("fail", "POST", "/tasks/{taskId}/fail", body="FailBody"),
+    Op("cancel", "POST", "/tasks/{taskId}/cancel", body="FailBody"),
     Op("clock", "GET", "/clock"),
     Op("advance", "POST", "/clock/advance", body="AdvanceBody"),
     Op("faults", "GET", "/faults", query=("api_key",)),
     Op("add_fault", "POST", "/faults", body="FaultRule", status=201),
     Op("clear_faults", "DELETE", "/faults", query=("api_key",)),
-    Op("remove_fault", "DELETE", "/faults/{rule_id}"),
+    Op("remove_fault", "DELETE", "/faults/{id}"),
     Op("webhooks", "GET", "/webhooks", query=("key", "taskId", "state", "limit", "offset")),
     Op("clear_webhooks", "DELETE", "/webhooks", query=("key",)),
     Op("requests", "GET", "/requests", query=("route", "key", "code", "limit", "offset")),
@@ -188,16 +188,16 @@ class LocalControl:
 
     def _task(self, params: Params, query: Query, body: None) -> dict[str, Any]:
         sim = self.sim
-        return sim.task_json(sim.task(params["task_id"]))
+        return sim.task_json(sim.task(params["taskId"]))
 
     def _succeed(self, params: Params, query: Query, body: None) -> dict[str, Any]:
-        return self._end(params["task_id"], "succeeded", None, None)
+        return self._end(params["taskId"], "succeeded", None, None)
 
     def _fail(self, params: Params, query: Query, body: Any) -> dict[str, Any]:
-        return self._end(params["task_id"], "failed", body.failure_reason, body.error_message)
+        return self._end(params["taskId"], "failed", body.failure_reason, body.error_message)
 
     def _cancel(self, params: Params, query: Query, body: Any) -> dict[str, Any]:
-        return self._end(params["task_id"], "cancelled", body.failure_reason, body.error_message)
+        return self._end(params["taskId"], "cancelled", body.failure_reason, body.error_message)
 
     def _end(
         self, task_id: str, status: Status, reason: str | None, message: str | None
@@ -222,7 +222,7 @@ class LocalControl:
         return {"faults": []}
 
     def _remove_fault(self, params: Params, query: Query, body: None) -> dict[str, Any]:
-        rule_id = params["rule_id"]
+        rule_id = params["id"]
         if not self.sim.faults.remove(rule_id):
             raise e.AdminError(404, f"Fault rule {rule_id[:64]} was not found.")
         return {"deleted": rule_id}
