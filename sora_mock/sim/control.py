@@ -41,41 +41,109 @@ Query = Mapping[str, str]
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """One admin operation and its HTTP form: `method` and `path` under /__mock."""
+    """One admin operation and its HTTP form: `method` and `path` under /__mock. The admin
+    routes, the handle, the docs' table and the admin paths of /openapi.json are made from it."""
 
     name: str
     method: str
     path: str
+    summary: str  # what it does, in a phrase: the docs' table and the OpenAPI document show it
     query: tuple[str, ...] = ()
-    body: str | None = None  # the name of its body's model (`_MODELS`), if it takes one
+    body: str | None = None  # the name of its body's model (`_model`), if it takes one
     status: int = 200  # the status of its success
     open: bool = False  # answered without the admin token
 
 
+# the query of a paged list (an extension): `_page` reads it, the OpenAPI document explains it
+PAGE: Final = ("limit", "offset")
 OPS: Final[tuple[Op, ...]] = (
-    Op("health", "GET", "/health", open=True),
-    Op("reset", "POST", "/reset"),
-    Op("accounts", "GET", "/accounts"),
-    Op("account", "GET", "/accounts/{key}"),
-    Op("set_account", "PUT", "/accounts/{key}", body="AccountBody"),
-    Op("open_account", "POST", "/accounts/{key}"),
-    Op("ledger", "GET", "/accounts/{key}/ledger"),
-    Op("tasks", "GET", "/tasks", query=("key", "limit", "offset", "seen_final")),
-    Op("task", "GET", "/tasks/{taskId}"),
-    Op("succeed", "POST", "/tasks/{taskId}/succeed"),
-    Op("fail", "POST", "/tasks/{taskId}/fail", body="FailBody"),
-    Op("cancel", "POST", "/tasks/{taskId}/cancel", body="FailBody"),
-    Op("clock", "GET", "/clock"),
-    Op("advance", "POST", "/clock/advance", body="AdvanceBody"),
-    Op("faults", "GET", "/faults", query=("api_key",)),
-    Op("add_fault", "POST", "/faults", body="FaultRule", status=201),
-    Op("clear_faults", "DELETE", "/faults", query=("api_key",)),
-    Op("remove_fault", "DELETE", "/faults/{id}"),
-    Op("webhooks", "GET", "/webhooks", query=("key", "taskId", "state", "limit", "offset")),
-    Op("clear_webhooks", "DELETE", "/webhooks", query=("key",)),
-    Op("requests", "GET", "/requests", query=("route", "key", "code", "limit", "offset")),
-    Op("clear_requests", "DELETE", "/requests", query=("key",)),
-    Op("drift", "GET", "/drift", query=("key", "limit", "offset")),
+    Op("health", "GET", "/health", "Liveness", open=True),
+    Op("reset", "POST", "/reset", "Back to the configured start"),
+    Op("accounts", "GET", "/accounts", "Every account, keys masked"),
+    Op("account", "GET", "/accounts/{key}", "One account"),
+    Op(
+        "set_account",
+        "PUT",
+        "/accounts/{key}",
+        "Set a balance (a `set` transaction), the VIP flag, or both",
+        body="AccountBody",
+    ),
+    Op("open_account", "POST", "/accounts/{key}", "Open an account at default_balance"),
+    Op(
+        "ledger",
+        "GET",
+        "/accounts/{key}/ledger",
+        "The account's kept transactions and what was folded",
+    ),
+    Op("tasks", "GET", "/tasks", "Task records, oldest first", query=("key", *PAGE, "seen_final")),
+    Op("task", "GET", "/tasks/{taskId}", "A task"),
+    Op(
+        "succeed",
+        "POST",
+        "/tasks/{taskId}/succeed",
+        "Finish a task now as succeeded (409 if final)",
+    ),
+    Op(
+        "fail",
+        "POST",
+        "/tasks/{taskId}/fail",
+        "Finish a task now as failed, refunded (the body, and each field, optional)",
+        body="FailBody",
+    ),
+    Op(
+        "cancel",
+        "POST",
+        "/tasks/{taskId}/cancel",
+        "End a task now as cancelled, refunded (the body, and each field, optional)",
+        body="FailBody",
+    ),
+    Op("clock", "GET", "/clock", "The mock clock"),
+    Op("advance", "POST", "/clock/advance", "Move the clock on", body="AdvanceBody"),
+    Op("faults", "GET", "/faults", "Fault rules and how often each fired", query=("api_key",)),
+    Op("add_fault", "POST", "/faults", "Add a fault rule", body="FaultRule", status=201),
+    Op(
+        "clear_faults",
+        "DELETE",
+        "/faults",
+        "Remove every rule (or those of one api_key)",
+        query=("api_key",),
+    ),
+    Op("remove_fault", "DELETE", "/faults/{id}", "Remove one rule"),
+    Op(
+        "webhooks",
+        "GET",
+        "/webhooks",
+        "Webhook deliveries (A7), oldest first",
+        query=("key", "taskId", "state", *PAGE),
+    ),
+    Op(
+        "clear_webhooks",
+        "DELETE",
+        "/webhooks",
+        "Forget finished deliveries (or one key's); pending ones go on",
+        query=("key",),
+    ),
+    Op(
+        "requests",
+        "GET",
+        "/requests",
+        "The request journal, oldest first",
+        query=("route", "key", "code", *PAGE),
+    ),
+    Op(
+        "clear_requests",
+        "DELETE",
+        "/requests",
+        "Clear the journal (or one key's rows)",
+        query=("key",),
+    ),
+    Op(
+        "drift",
+        "GET",
+        "/drift",
+        "A proxy's journal rows where the mock would have answered otherwise (I2)",
+        query=("key", *PAGE),
+    ),
 )
 BY_NAME: Final = {op.name: op for op in OPS}
 # the health answer names the service (E1): the fixture checks it before it trusts a URL
