@@ -49,7 +49,7 @@ class Op:
     path: str
     summary: str  # what it does, in a phrase: the docs' table and the OpenAPI document show it
     query: tuple[str, ...] = ()
-    body: str | None = None  # the name of its body's model (`_model`), if it takes one
+    body: str | None = None  # the name of its body's model (`body_model`), if it takes one
     status: int = 200  # the status of its success
     open: bool = False  # answered without the admin token
 
@@ -151,8 +151,8 @@ SERVICE: Final = "sora-mock"
 HEALTH: Final = {"status": "ok", "service": SERVICE, "version": __version__}
 
 
-def _model(name: str) -> type[BaseModel]:
-    """A body's model, loaded on first use (pydantic is not imported by a start-up)."""
+def body_model(name: str) -> type[BaseModel]:
+    """A body's model by its name, loaded on first use (a start-up imports no pydantic)."""
     if name == "FaultRule":
         from ..faults.rule import FaultRule  # noqa: PLC0415 (see the module docstring)
 
@@ -169,7 +169,7 @@ def checked_body(op: Op, value: Any) -> Any:
     from pydantic import ValidationError  # noqa: PLC0415 (a body's first check loads pydantic)
 
     try:
-        return _model(op.body).model_validate({} if value is None else value)
+        return body_model(op.body).model_validate({} if value is None else value)
     except ValidationError as exc:
         raise e.AdminError(400, describe(exc, subject="field")) from None
 
