@@ -61,8 +61,8 @@ def fault_routes_table() -> str:
 def admin_table() -> str:
     """The admin operations (sora_mock/sim/control.py `OPS`): one row each, as HTTP."""
     lines = [
-        "| operation | method | path | query | body | success | token |",
-        "|---|---|---|---|---|---|---|",
+        "| operation | method | path | query | body | success | token | what |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for op in OPS:
         query = ", ".join(f"`{q}`" for q in op.query) or "—"
@@ -70,7 +70,7 @@ def admin_table() -> str:
         token = "never" if op.open else "with `admin_token`"
         lines.append(
             f"| `{op.name}` | {op.method} | `/__mock{op.path}` | {query} | {body} "
-            f"| {op.status} | {token} |"
+            f"| {op.status} | {token} | {_cell(op.summary)} |"
         )
     return "\n".join(lines) + "\n"
 

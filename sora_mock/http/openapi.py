@@ -1,8 +1,9 @@
 """GET /openapi.json: an OpenAPI 3.1 document of the provider routes (A) and the admin API (D).
 
 Nothing here is written twice: request and response bodies come from the pydantic models that
-validate them (`admin.py`, `faults.py`) or describe them (`schemas.py`), and the create-task body
-is derived from the tables in `contract.py` that the validator itself uses.
+validate them (`sim/bodies.py`, `faults/rule.py`) or describe them (`schemas.py`), the create-task
+body is derived from the tables in `routes/sora_pro.py` that the validator itself uses, and the
+admin paths from `OPS` (`sim/control.py`), which the admin routes are made from too.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from .. import __version__
-from ..core.errors import dumps
+from ..core.errors import AdminError, dumps
 from ..core.journal import ROUTES
 from ..core.variants import POINTS
-from ..faults.rule import FaultRule
 from ..routes import sora_video as a6
 from ..routes.sora_pro import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES, Kind, ModelSpec
-from ..sim.bodies import AccountBody, AdvanceBody, FailBody
+from ..sim.control import OPS, PAGE, Op, body_model, checked_body
 from ..sim.deliveries import STATES
 from . import schemas
+from .admin import PREFIX
 from .keys import json_response
 
 REF = "#/components/schemas/{model}"
@@ -240,14 +241,85 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+# what OPS cannot say of an admin operation: the model of its answer, by the op's name
+ANSWERS: Final[dict[str, type[BaseModel]]] = {
+    "health": schemas.Health,
+    "reset": schemas.ResetDone,
+    "accounts": schemas.Accounts,
+    "account": schemas.Account,
+    "set_account": schemas.Account,
+    "open_account": schemas.Account,
+    "ledger": schemas.Ledger,
+    "tasks": schemas.Tasks,
+    "task": schemas.TaskRecord,
+    "succeed": schemas.TaskRecord,
+    "fail": schemas.TaskRecord,
+    "cancel": schemas.TaskRecord,
+    "clock": schemas.Clock,
+    "advance": schemas.Clock,
+    "faults": schemas.Faults,
+    "add_fault": schemas.StoredFault,
+    "clear_faults": schemas.Faults,
+    "remove_fault": schemas.Deleted,
+    "webhooks": schemas.Webhooks,
+    "clear_webhooks": schemas.Webhooks,
+    "requests": schemas.Journal,
+    "clear_requests": schemas.Journal,
+    "drift": schemas.DriftRows,
+}
+# nor of a parameter, by its name (one meaning in every op that names it): what a path
+# parameter is, and the schema of a query parameter
+PATH_PARAMETERS: Final = {"key": "The full API key.", "taskId": "A taskId.", "id": "A rule id."}
+QUERY_PARAMETERS: Final[dict[str, dict[str, Any]]] = {
+    "key": {"type": "string"},
+    "api_key": {"type": "string"},
+    "taskId": {"type": "string"},
+    "route": {"enum": list(ROUTES)},
+    "state": {"enum": list(STATES)},
+    "code": {"type": "integer"},
+    "limit": {"type": "integer", "minimum": 0},
+    "offset": {"type": "integer", "minimum": 0},
+    "seen_final": {"enum": ["true", "false"]},
+}
+PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
+
+
+def _needs_body(op: Op) -> bool:
+    """Whether the op refuses a request without a body, which its route reads as `{}`."""
+    try:
+        checked_body(op, None)
+    except AdminError:
+        return True
+    return False
+
+
+def _admin_op(op: Op) -> dict[str, Any]:
+    paged = set(PAGE) <= set(op.query)
+    return _op(
+        f"{op.summary}; {PAGING}" if paged else f"{op.summary}.",
+        ANSWERS[op.name],
+        body=None if op.body is None else body_model(op.body),
+        params=[_query(name, QUERY_PARAMETERS[name]) for name in op.query],
+        status=str(op.status),
+        body_required=op.body is not None and _needs_body(op),
+    )
+
+
+def admin_paths() -> dict[str, Any]:
+    """The admin API (D) as OPS declares it: each op's path, method, path and query parameters,
+    body and success status, with its summary and the model of its answer."""
+    paths: dict[str, Any] = {}
+    for op in OPS:
+        item = paths.setdefault(PREFIX + op.path, {})
+        if names := PLACEHOLDER.findall(op.path):
+            item["parameters"] = [_path(name, PATH_PARAMETERS[name]) for name in names]
+        item[op.method.lower()] = _admin_op(op)
+    return paths
+
+
 @cache
 def document() -> dict[str, Any]:
-    key = _path("key", "The full API key.")
-    task_id = _path("taskId", "A taskId.")
-    page = [
-        _query("limit", {"type": "integer", "minimum": 0}),
-        _query("offset", {"type": "integer", "minimum": 0}),
-    ]
+    task_id = _path("taskId", PATH_PARAMETERS["taskId"])
     s = schemas
     paths: dict[str, Any] = {
         "/api/v1/video/sora-pro": {
@@ -304,125 +376,13 @@ def document() -> dict[str, Any]:
                 },
             }
         },
-        "/__mock/health": {"get": _op("Liveness.", s.Health)},
-        "/__mock/reset": {"post": _op("Back to the configured start.", s.ResetDone)},
-        "/__mock/accounts": {"get": _op("Every account, keys masked.", s.Accounts)},
-        "/__mock/accounts/{key}": {
-            "parameters": [key],
-            "get": _op("One account.", s.Account),
-            "put": _op(
-                "Set a balance (a `set` transaction), the VIP flag, or both.",
-                s.Account,
-                body=AccountBody,
-            ),
-            "post": _op("Open an account at default_balance.", s.Account),
-        },
-        "/__mock/accounts/{key}/ledger": {
-            "parameters": [key],
-            "get": _op("The account's kept transactions and what was folded.", s.Ledger),
-        },
-        "/__mock/tasks": {
-            "get": _op(
-                f"Task records, oldest first; {PAGING}",
-                s.Tasks,
-                params=[
-                    _query("key", {"type": "string"}),
-                    *page,
-                    _query("seen_final", {"enum": ["true", "false"]}),
-                ],
-            )
-        },
-        "/__mock/tasks/{taskId}": {"parameters": [task_id], "get": _op("A task.", s.TaskRecord)},
-        "/__mock/tasks/{taskId}/succeed": {
-            "parameters": [task_id],
-            "post": _op("Finish a task now as succeeded (409 if final).", s.TaskRecord),
-        },
-        "/__mock/tasks/{taskId}/fail": {
-            "parameters": [task_id],
-            "post": _op(
-                "Finish a task now as failed, refunded (the body, and each field, optional).",
-                s.TaskRecord,
-                body=FailBody,
-                body_required=False,
-            ),
-        },
-        "/__mock/tasks/{taskId}/cancel": {
-            "parameters": [task_id],
-            "post": _op(
-                "End a task now as cancelled, refunded (the body, and each field, optional).",
-                s.TaskRecord,
-                body=FailBody,
-                body_required=False,
-            ),
-        },
-        "/__mock/clock": {"get": _op("The mock clock.", s.Clock)},
-        "/__mock/clock/advance": {"post": _op("Move the clock on.", s.Clock, body=AdvanceBody)},
-        "/__mock/faults": {
-            "get": _op(
-                "Fault rules and how often each fired.",
-                s.Faults,
-                params=[_query("api_key", {"type": "string"})],
-            ),
-            "post": _op("Add a fault rule.", s.StoredFault, body=FaultRule, status="201"),
-            "delete": _op(
-                "Remove every rule (or those of one api_key).",
-                s.Faults,
-                params=[_query("api_key", {"type": "string"})],
-            ),
-        },
-        "/__mock/faults/{id}": {
-            "parameters": [_path("id", "A rule id.")],
-            "delete": _op("Remove one rule.", s.Deleted),
-        },
-        "/__mock/webhooks": {
-            "get": _op(
-                f"Webhook deliveries (A7), oldest first; {PAGING}",
-                s.Webhooks,
-                params=[
-                    _query("key", {"type": "string"}),
-                    _query("taskId", {"type": "string"}),
-                    _query("state", {"enum": list(STATES)}),
-                    *page,
-                ],
-            ),
-            "delete": _op(
-                "Forget finished deliveries (or one key's); pending ones go on.",
-                s.Webhooks,
-                params=[_query("key", {"type": "string"})],
-            ),
-        },
-        "/__mock/requests": {
-            "get": _op(
-                f"The request journal, oldest first; {PAGING}",
-                s.Journal,
-                params=[
-                    _query("route", {"enum": list(ROUTES)}),
-                    _query("key", {"type": "string"}),
-                    _query("code", {"type": "integer"}),
-                    *page,
-                ],
-            ),
-            "delete": _op(
-                "Clear the journal (or one key's rows).",
-                s.Journal,
-                params=[_query("key", {"type": "string"})],
-            ),
-        },
-        "/__mock/drift": {
-            "get": _op(
-                "A proxy's journal rows where the mock would have answered otherwise (I2); "
-                f"{PAGING}",
-                s.DriftRows,
-                params=[_query("key", {"type": "string"}), *page],
-            ),
-        },
+        **admin_paths(),
     }
     models: list[type[BaseModel]] = [
         s.CreateEnvelope, s.ResultEnvelope, s.CreditsEnvelope, s.ErrorEnvelope, s.CheckResultBody,
-        s.AdminErrorBody,
-        s.Health, s.ResetDone, s.Account, s.Accounts, s.Ledger, s.TaskRecord, s.Tasks, s.Clock,
-        s.StoredFault, s.Faults, s.Deleted, s.Journal, AccountBody, FailBody, AdvanceBody,
-        FaultRule, s.VideoCreateEnvelope, s.Webhooks, s.DriftRows,
+        s.VideoCreateEnvelope, s.AdminErrorBody,
+        *dict.fromkeys(ANSWERS.values()),
+        *dict.fromkeys(body_model(op.body) for op in OPS if op.body is not None),
     ]  # fmt: skip
     components: dict[str, Any] = dict(create_bodies())
     for model in models:

@@ -41,41 +41,109 @@ Query = Mapping[str, str]
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """One admin operation and its HTTP form: `method` and `path` under /__mock."""
+    """One admin operation and its HTTP form: `method` and `path` under /__mock. The admin
+    routes, the handle, the docs' table and the admin paths of /openapi.json are made from it."""
 
     name: str
     method: str
     path: str
+    summary: str  # what it does, in a phrase: the docs' table and the OpenAPI document show it
     query: tuple[str, ...] = ()
-    body: str | None = None  # the name of its body's model (`_MODELS`), if it takes one
+    body: str | None = None  # the name of its body's model (`body_model`), if it takes one
     status: int = 200  # the status of its success
     open: bool = False  # answered without the admin token
 
 
+# the query of a paged list (an extension): `_page` reads it, the OpenAPI document explains it
+PAGE: Final = ("limit", "offset")
 OPS: Final[tuple[Op, ...]] = (
-    Op("health", "GET", "/health", open=True),
-    Op("reset", "POST", "/reset"),
-    Op("accounts", "GET", "/accounts"),
-    Op("account", "GET", "/accounts/{key}"),
-    Op("set_account", "PUT", "/accounts/{key}", body="AccountBody"),
-    Op("open_account", "POST", "/accounts/{key}"),
-    Op("ledger", "GET", "/accounts/{key}/ledger"),
-    Op("tasks", "GET", "/tasks", query=("key", "limit", "offset", "seen_final")),
-    Op("task", "GET", "/tasks/{task_id}"),
-    Op("succeed", "POST", "/tasks/{task_id}/succeed"),
-    Op("fail", "POST", "/tasks/{task_id}/fail", body="FailBody"),
-    Op("cancel", "POST", "/tasks/{task_id}/cancel", body="FailBody"),
-    Op("clock", "GET", "/clock"),
-    Op("advance", "POST", "/clock/advance", body="AdvanceBody"),
-    Op("faults", "GET", "/faults", query=("api_key",)),
-    Op("add_fault", "POST", "/faults", body="FaultRule", status=201),
-    Op("clear_faults", "DELETE", "/faults", query=("api_key",)),
-    Op("remove_fault", "DELETE", "/faults/{rule_id}"),
-    Op("webhooks", "GET", "/webhooks", query=("key", "taskId", "state", "limit", "offset")),
-    Op("clear_webhooks", "DELETE", "/webhooks", query=("key",)),
-    Op("requests", "GET", "/requests", query=("route", "key", "code", "limit", "offset")),
-    Op("clear_requests", "DELETE", "/requests", query=("key",)),
-    Op("drift", "GET", "/drift", query=("key", "limit", "offset")),
+    Op("health", "GET", "/health", "Liveness", open=True),
+    Op("reset", "POST", "/reset", "Back to the configured start"),
+    Op("accounts", "GET", "/accounts", "Every account, keys masked"),
+    Op("account", "GET", "/accounts/{key}", "One account"),
+    Op(
+        "set_account",
+        "PUT",
+        "/accounts/{key}",
+        "Set a balance (a `set` transaction), the VIP flag, or both",
+        body="AccountBody",
+    ),
+    Op("open_account", "POST", "/accounts/{key}", "Open an account at default_balance"),
+    Op(
+        "ledger",
+        "GET",
+        "/accounts/{key}/ledger",
+        "The account's kept transactions and what was folded",
+    ),
+    Op("tasks", "GET", "/tasks", "Task records, oldest first", query=("key", *PAGE, "seen_final")),
+    Op("task", "GET", "/tasks/{taskId}", "A task"),
+    Op(
+        "succeed",
+        "POST",
+        "/tasks/{taskId}/succeed",
+        "Finish a task now as succeeded (409 if final)",
+    ),
+    Op(
+        "fail",
+        "POST",
+        "/tasks/{taskId}/fail",
+        "Finish a task now as failed, refunded (the body, and each field, optional)",
+        body="FailBody",
+    ),
+    Op(
+        "cancel",
+        "POST",
+        "/tasks/{taskId}/cancel",
+        "End a task now as cancelled, refunded (the body, and each field, optional)",
+        body="FailBody",
+    ),
+    Op("clock", "GET", "/clock", "The mock clock"),
+    Op("advance", "POST", "/clock/advance", "Move the clock on", body="AdvanceBody"),
+    Op("faults", "GET", "/faults", "Fault rules and how often each fired", query=("api_key",)),
+    Op("add_fault", "POST", "/faults", "Add a fault rule", body="FaultRule", status=201),
+    Op(
+        "clear_faults",
+        "DELETE",
+        "/faults",
+        "Remove every rule (or those of one api_key)",
+        query=("api_key",),
+    ),
+    Op("remove_fault", "DELETE", "/faults/{id}", "Remove one rule"),
+    Op(
+        "webhooks",
+        "GET",
+        "/webhooks",
+        "Webhook deliveries (A7), oldest first",
+        query=("key", "taskId", "state", *PAGE),
+    ),
+    Op(
+        "clear_webhooks",
+        "DELETE",
+        "/webhooks",
+        "Forget finished deliveries (or one key's); pending ones go on",
+        query=("key",),
+    ),
+    Op(
+        "requests",
+        "GET",
+        "/requests",
+        "The request journal, oldest first",
+        query=("route", "key", "code", *PAGE),
+    ),
+    Op(
+        "clear_requests",
+        "DELETE",
+        "/requests",
+        "Clear the journal (or one key's rows)",
+        query=("key",),
+    ),
+    Op(
+        "drift",
+        "GET",
+        "/drift",
+        "A proxy's journal rows where the mock would have answered otherwise (I2)",
+        query=("key", *PAGE),
+    ),
 )
 BY_NAME: Final = {op.name: op for op in OPS}
 # the health answer names the service (E1): the fixture checks it before it trusts a URL
@@ -83,8 +151,8 @@ SERVICE: Final = "sora-mock"
 HEALTH: Final = {"status": "ok", "service": SERVICE, "version": __version__}
 
 
-def _model(name: str) -> type[BaseModel]:
-    """A body's model, loaded on first use (pydantic is not imported by a start-up)."""
+def body_model(name: str) -> type[BaseModel]:
+    """A body's model by its name, loaded on first use (a start-up imports no pydantic)."""
     if name == "FaultRule":
         from ..faults.rule import FaultRule  # noqa: PLC0415 (see the module docstring)
 
@@ -101,7 +169,7 @@ def checked_body(op: Op, value: Any) -> Any:
     from pydantic import ValidationError  # noqa: PLC0415 (a body's first check loads pydantic)
 
     try:
-        return _model(op.body).model_validate({} if value is None else value)
+        return body_model(op.body).model_validate({} if value is None else value)
     except ValidationError as exc:
         raise e.AdminError(400, describe(exc, subject="field")) from None
 
@@ -188,16 +256,16 @@ class LocalControl:
 
     def _task(self, params: Params, query: Query, body: None) -> dict[str, Any]:
         sim = self.sim
-        return sim.task_json(sim.task(params["task_id"]))
+        return sim.task_json(sim.task(params["taskId"]))
 
     def _succeed(self, params: Params, query: Query, body: None) -> dict[str, Any]:
-        return self._end(params["task_id"], "succeeded", None, None)
+        return self._end(params["taskId"], "succeeded", None, None)
 
     def _fail(self, params: Params, query: Query, body: Any) -> dict[str, Any]:
-        return self._end(params["task_id"], "failed", body.failure_reason, body.error_message)
+        return self._end(params["taskId"], "failed", body.failure_reason, body.error_message)
 
     def _cancel(self, params: Params, query: Query, body: Any) -> dict[str, Any]:
-        return self._end(params["task_id"], "cancelled", body.failure_reason, body.error_message)
+        return self._end(params["taskId"], "cancelled", body.failure_reason, body.error_message)
 
     def _end(
         self, task_id: str, status: Status, reason: str | None, message: str | None
@@ -222,7 +290,7 @@ class LocalControl:
         return {"faults": []}
 
     def _remove_fault(self, params: Params, query: Query, body: None) -> dict[str, Any]:
-        rule_id = params["rule_id"]
+        rule_id = params["id"]
         if not self.sim.faults.remove(rule_id):
             raise e.AdminError(404, f"Fault rule {rule_id[:64]} was not found.")
         return {"deleted": rule_id}

@@ -233,7 +233,7 @@ class Handle:
 
     async def remove_fault(self, rule_id: str) -> None:
         """Remove one rule by its id (`f1`, ...); an unknown id is a SoraMockError (404)."""
-        await self._call("remove_fault", params={"rule_id": rule_id})
+        await self._call("remove_fault", params={"id": rule_id})
         if rule_id in self._fault_ids:
             self._fault_ids.remove(rule_id)
 
@@ -272,12 +272,12 @@ class Handle:
         """One task record (D): `{taskId, route, key, model, status, progress, params, price,
         charge_trans_no, refund_trans_no, failure_reason, error_message, result_pid, webhook,
         created_at, history}`."""
-        task: dict[str, Any] = await self._call("task", params={"task_id": task_id})
+        task: dict[str, Any] = await self._call("task", params={"taskId": task_id})
         return task
 
     async def succeed(self, task_id: str) -> dict[str, Any]:
         """Finish a task now as `succeeded` (B3); returns its record. A final task: 409."""
-        task: dict[str, Any] = await self._call("succeed", params={"task_id": task_id})
+        task: dict[str, Any] = await self._call("succeed", params={"taskId": task_id})
         return task
 
     async def fail(
@@ -285,7 +285,7 @@ class Handle:
     ) -> dict[str, Any]:
         """Fail a task now: it ends `failed` where it stands and is refunded (B3)."""
         body = {"failure_reason": failure_reason, "error_message": error_message}
-        task: dict[str, Any] = await self._call("fail", body, params={"task_id": task_id})
+        task: dict[str, Any] = await self._call("fail", body, params={"taskId": task_id})
         return task
 
     async def cancel(
@@ -293,7 +293,7 @@ class Handle:
     ) -> dict[str, Any]:
         """Cancel a task now: it ends `cancelled` where it stands and is refunded (B3)."""
         body = {"failure_reason": failure_reason, "error_message": error_message}
-        task: dict[str, Any] = await self._call("cancel", body, params={"task_id": task_id})
+        task: dict[str, Any] = await self._call("cancel", body, params={"taskId": task_id})
         return task
 
     async def webhooks(self, state: str | None = None) -> list[dict[str, Any]]:
