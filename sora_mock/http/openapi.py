@@ -25,7 +25,7 @@ from ..routes.sora_pro import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES, Kind, Mod
 from ..sim.control import OPS, PAGE, Op, body_model, checked_body
 from ..sim.deliveries import STATES
 from . import schemas
-from .admin import PREFIX
+from .admin import PREFIX, TOKEN_HEADER
 from .keys import json_response
 
 REF = "#/components/schemas/{model}"
@@ -293,9 +293,21 @@ def _needs_body(op: Op) -> bool:
     return False
 
 
+# the admin token (D): asked for only when the server's `admin_token` is set, so an op that is
+# not open takes either no credential or the token (`{}` is the requirement of none)
+ADMIN_SECURITY: Final[list[dict[str, list[str]]]] = [{}, {"adminToken": []}]
+ADMIN_TOKEN_SCHEME: Final = {
+    "type": "apiKey",
+    "in": "header",
+    "name": TOKEN_HEADER,
+    "description": "Required on every admin route but the open ones (health, the inspector) "
+    "when the server's `admin_token` setting is set; a missing or wrong one is a 401.",
+}
+
+
 def _admin_op(op: Op) -> dict[str, Any]:
     paged = set(PAGE) <= set(op.query)
-    return _op(
+    answer = _op(
         f"{op.summary}; {PAGING}" if paged else f"{op.summary}.",
         ANSWERS[op.name],
         body=None if op.body is None else body_model(op.body),
@@ -303,6 +315,9 @@ def _admin_op(op: Op) -> dict[str, Any]:
         status=str(op.status),
         body_required=op.body is not None and _needs_body(op),
     )
+    if not op.open:
+        answer["security"] = ADMIN_SECURITY
+    return answer
 
 
 def admin_paths() -> dict[str, Any]:
@@ -416,7 +431,10 @@ def document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "adminToken": ADMIN_TOKEN_SCHEME,
+            },
         },
     }
 

@@ -19,6 +19,7 @@ from sora_mock.http.openapi import ANSWERS, PATH_PARAMETERS, QUERY_PARAMETERS, b
 from sora_mock.routes.sora_pro import MODELS
 from sora_mock.sim.control import OPS, Op
 
+from ..conftest import MakeClient
 from ..helpers import Client
 
 
@@ -162,6 +163,26 @@ async def test_each_admin_operation_is_documented_as_its_route_takes_it(
     assert model == body.get("schema", {}).get("$ref")
     assert op.body is None or op.body in document["components"]["schemas"]
     assert [str(op.status), "default"] == sorted(operation["responses"])
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+async def test_the_admin_token_is_documented_where_a_route_asks_for_it(
+    make_client: MakeClient, op: Op
+) -> None:
+    """With `admin_token` set, a route that answers 401 without it documents the token (as
+    optional: a server without the setting asks for none); an open route documents none."""
+    client = await make_client(admin_token="sk-admin-secret")
+    document = await (await client.get("/openapi.json")).json()
+    operation, names = documented(document, op)
+    path = op.path.format(**dict.fromkeys(names["path"], "unknown"))
+    refused = (await client.request(op.method, f"/__mock{path}")).status == 401
+    assert ([{}, {"adminToken": []}] if refused else None) == operation.get("security")
+    scheme = document["components"]["securitySchemes"]["adminToken"]
+    assert ("apiKey", "header", "X-Sora-Mock-Admin-Token") == (
+        scheme["type"],
+        scheme["in"],
+        scheme["name"],
+    )
 
 
 @pytest.mark.parametrize("op", [op for op in OPS if op.body is not None], ids=lambda op: op.name)
