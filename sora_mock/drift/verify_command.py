@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..config import DEFAULT_CONFIG, ConfigError, load
+from ..config import DEFAULT_CONFIG, ConfigError, Settings, load
 from ..core.reports import written_by
 from . import report
 from .report import GENERATOR
@@ -37,8 +37,10 @@ from .verify import (
     DEFAULT_RATE,
     EXIT_INTERRUPTED,
     MSG_NO_KEY,
+    SPEND_REQUESTS,
     Options,
     Verify,
+    free_requests,
 )
 
 
@@ -112,6 +114,18 @@ def check_writable(path: Path) -> None:
         )
 
 
+def check_spend_budget(max_requests: int, settings: Settings) -> None:
+    """`--spend` with a `--max-requests` the free probes would use up: refused before any
+    request, not found out after them (they run first, at `--rate` a second)."""
+    free = free_requests(settings)
+    if max_requests < free + SPEND_REQUESTS:
+        raise UsageError(
+            f"--spend needs --max-requests {free + SPEND_REQUESTS} or more: the free probes "
+            f"send up to {free} requests, and spending at least {SPEND_REQUESTS} more (a "
+            "create, a poll, the result file, the balance)"
+        )
+
+
 def read_key(environ: Mapping[str, str]) -> str:
     key = environ.get(ENV_KEY, "").strip()
     if not key:
@@ -139,6 +153,8 @@ def main(
         if args.json is not None:
             check_writable(args.json)
         settings = load(config_file=args.config, flags={}, fallback_file=DEFAULT_CONFIG)
+        if args.spend is not None:
+            check_spend_budget(args.max_requests, settings)
     except (UsageError, ConfigError) as exc:
         print(f"sora-mock verify: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -374,6 +374,34 @@ async def test_a_json_report_in_a_missing_folder_is_refused_before_any_request(
     assert "does not exist" in capsys.readouterr().err
 
 
+async def test_spend_with_too_few_requests_for_the_free_probes_is_refused_before_any_request(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], capsys: Any
+) -> None:
+    """The free probes send up to 95 requests and go first: a `--spend` run needs room for a
+    create, a poll, the result file and the balance after them (99 in all)."""
+    url = await upstream_mock()
+    argv = ["--upstream", url, *FAST, "--spend", "1000", "--max-requests", "98"]
+    assert 2 == await run_cli("verify", *argv)
+    captured = capsys.readouterr()
+    assert "--spend needs --max-requests 99 or more: the free probes send up to 95 requests" in (
+        captured.err
+    )
+    assert "" == captured.out  # no probe was sent, so no report
+
+
+async def test_polling_stopped_before_the_upstream_task_ended_is_a_note_not_a_difference(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], capsys: Any
+) -> None:
+    """Room for one poll only: the upstream's task is still pending when polling stops. Its
+    answer is compared with the mock's pending one, not with the mock's final one."""
+    url = await upstream_mock()
+    argv = ["--upstream", url, *FAST, "--spend", "1000", "--max-requests", "99"]
+    assert 0 == await run_cli("verify", *argv)
+    out = capsys.readouterr().out
+    assert "polling stopped" in out
+    assert "0 differences (exit 0)" in out
+
+
 @pytest.mark.parametrize("command", ["verify", "proxy"])
 async def test_an_unknown_flag_is_named_without_its_value(
     upstream_key: str, command: str, capsys: Any
