@@ -78,6 +78,7 @@ class AsyncSoraMock:
     cancel = _off_the_loop(Handle.cancel)
     reset = _off_the_loop(Handle.reset)
     webhooks = _off_the_loop(Handle.webhooks)
+    findings = _off_the_loop(Handle.findings)
 
     def webhook_receiver(
         self, status: int | None = None, host: str | None = None, advertise: str | None = None

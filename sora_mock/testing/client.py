@@ -133,6 +133,7 @@ class SoraMock:
     fail = _blocking(Handle.fail)
     cancel = _blocking(Handle.cancel)
     webhooks = _blocking(Handle.webhooks)
+    findings = _blocking(Handle.findings)
     reset = _blocking(Handle.reset)
 
 

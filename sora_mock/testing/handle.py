@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 
 from ..core import errors as e
 from ..sim.control import BY_NAME, LocalControl
+from .findings import read as read_findings
 from .receiver import WebhookReceiver, handle_receiver
 
 T = TypeVar("T")
@@ -301,6 +302,14 @@ class Handle:
         answer = await self._call("webhooks", key=self.api_key, state=state)
         rows: list[dict[str, Any]] = answer["webhooks"]
         return rows
+
+    async def findings(self) -> dict[str, list[dict[str, Any]]] | None:
+        """What the client report (`--sora-mock-report`) would list for this test's key now:
+        `{category: [items]}` with every category (`rejected`, `warnings`, `dropped_vip`,
+        `normalizations`, `never_final`, `unacknowledged`, `drift`), or None when the mock
+        noticed nothing. A task the client has not yet seen final is in `never_final` until an
+        answer shows it so."""
+        return await read_findings(self)
 
     async def reset(self) -> None:
         """Back to the start: the whole server when it is this test's own, else this key only.

@@ -3,8 +3,9 @@
 A test can pass while its client breaks the provider's rules in ways the answers do not show:
 fields the provider ignores, VIP inputs silently dropped, numbers normalized, tasks never
 polled to the end. The mock journals all of it; this module reads one test's share through the
-handle's admin calls (journal, tasks, webhook deliveries) and shapes it for the terminal and
-for JSON. The pytest plugin calls it only when the option is given.
+handle (`findings()`, read by findings.py from the journal, tasks and webhook deliveries) and
+shapes it for the terminal and for JSON. The pytest plugin calls it only when the option is
+given.
 """
 
 from __future__ import annotations
@@ -12,62 +13,24 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ..core.reports import written_by
-from .client import SoraMock
+from .findings import CATEGORIES as CATEGORIES  # noqa: PLC0414 (re-exported: read from here)
+from .findings import Findings as Findings  # noqa: PLC0414 (re-exported: read from here)
 
-Findings = dict[str, list[dict[str, Any]]]
+if TYPE_CHECKING:
+    from .client import SoraMock
 
-CATEGORIES: Final = (
-    "rejected",
-    "warnings",
-    "dropped_vip",
-    "normalizations",
-    "never_final",
-    "unacknowledged",
-    "drift",
-)
 TITLE: Final = "sora-mock client report"
 # the JSON's top-level mark: a file that has it was written here, and may be written over
 GENERATOR: Final = TITLE
-# a warning about a VIP-only input names it so (CONTRACT A2, A6)
-VIP_MARK: Final = "VIP"
 
 
 def collect(handle: SoraMock) -> Findings | None:
-    """One test's findings, or None when the mock noticed nothing."""
-    found: Findings = {name: [] for name in CATEGORIES}
-    for row in handle.requests():
-        route = row["route"]
-        if row["violations"]:
-            found["rejected"].append(
-                {
-                    "route": route,
-                    "code": row["code"],
-                    "http_status": row["http_status"],
-                    "violations": row["violations"],
-                }
-            )
-        for text in row["warnings"]:
-            kind = "dropped_vip" if VIP_MARK in text else "warnings"
-            found[kind].append({"route": route, "message": text})
-        # a documented form ("10" for 10) changed nothing: the journal keeps it, the report not
-        # (`.get`: a server from before the field lists none)
-        documented = row.get("documented_forms", ())
-        for text in row["normalizations"]:
-            if text not in documented:
-                found["normalizations"].append({"route": route, "message": text})
-        for item in row.get("drift") or ():  # a proxy's rows (I2)
-            found["drift"].append({"route": route, **item})
-    for task in handle.tasks(seen_final=False):
-        found["never_final"].append({"taskId": task["taskId"], "status": task["status"]})
-    for delivery in handle.webhooks():
-        if delivery["state"] != "delivered":
-            found["unacknowledged"].append(
-                {"id": delivery["id"], "taskId": delivery["taskId"], "state": delivery["state"]}
-            )
-    return found if any(found.values()) else None
+    """One test's findings as its fixture is torn down, or None when the mock noticed nothing:
+    what `handle.findings()` answers (findings.py reads them for both)."""
+    return handle.findings()
 
 
 def lines(findings: Findings) -> list[str]:

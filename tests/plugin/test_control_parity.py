@@ -138,10 +138,12 @@ async def run_every_operation(form: Form) -> list[Any]:
     await op("requests", route="nope")
     await op("drift")  # I2: a mock's own rows carry none
     await op("tasks", seen_final=False)
+    await op("findings")
     await op("reset")
     await op("balance")
     await op("tasks")
     await op("requests")
+    await op("findings")
     return seen
 
 
