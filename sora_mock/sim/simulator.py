@@ -54,8 +54,9 @@ class Simulator:
         self._task_ids = TaskIds(settings.seed)
         self.result_pid = ResultPids(settings.seed)
         self.variants = Variants.of(settings.variants, settings.seed)
-        # what the tasks of one kind share (route, model, parameter names, price), made once
-        self._shapes: dict[tuple[str, str, tuple[str, ...], int], Shape] = {}
+        # what the tasks of one kind and owner share (key, route, model, parameter names,
+        # price), made once
+        self._shapes: dict[tuple[str, str, str, tuple[str, ...], int], Shape] = {}
         self.generation = 0
         self.ledger = Ledger(settings.ledger_size)
         self.lifecycle = Lifecycle(
@@ -217,13 +218,20 @@ class Simulator:
         params = checked.params
         names = tuple(params)
         settings = self.settings
-        shape = self._shapes.get((route, model, names, price))
+        shape = self._shapes.get((key, route, model, names, price))
         if shape is None:
-            shape = Shape(route, model, names, price, settings.queue_seconds, settings.run_seconds)
-            self._shapes[route, model, names, price] = shape
+            shape = Shape(  # the account's own key string, not this request's copy of it
+                account.key,
+                route,
+                model,
+                names,
+                price,
+                settings.queue_seconds,
+                settings.run_seconds,
+            )
+            self._shapes[key, route, model, names, price] = shape
         task = Task(  # positional, in the order of Task's fields: the create path's hottest call
             int(task_id, 16),
-            account.key,  # the account's own string, not this request's copy of it
             shape,
             shape.values(tuple(params.values())),
             now,

@@ -66,9 +66,11 @@ def kept(value: Any) -> Any:
 
 @dataclass(slots=True, eq=False)
 class Shape:
-    """What the tasks of one kind share: made once per route, model, parameter names and
-    price of a simulation, and pointed at by each task (so a task does not carry them)."""
+    """What the tasks of one kind and one owner share: made once per API key, route, model,
+    parameter names and price of a simulation, and pointed at by each task (so a task does
+    not carry them)."""
 
+    key: str  # the owner's API key: the account's own string
     route: Route
     model: str
     param_names: tuple[str, ...]
@@ -189,13 +191,13 @@ class Task:
 
     # the taskId's 128 bits (`task_id` writes its 32 hex digits): half the memory of the str
     id_number: int
-    key: str
-    shape: Shape
+    shape: Shape  # its owner's key too (`key`)
     param_values: tuple[Any, ...]
     created_at: float
     # the observed status, `settled`, `seen_final` and the charge's transaction number (which
-    # also orders tasks by creation: it only grows) in one int: the task's own int instead of
-    # two, 8 bytes less a task; its status bits start at pending (0)
+    # also orders tasks by creation: it only grows) in one int; its status bits start at
+    # pending (0). With the key in the shape, a task is six fields: 80 bytes where seven took
+    # 96 (Python allocates small objects in steps of 16 bytes)
     marks: int
     extra: Extra | None = None
 
@@ -212,6 +214,11 @@ class Task:
     @property
     def task_id(self) -> str:
         return id_text(self.id_number)
+
+    @property
+    def key(self) -> str:
+        """The API key that owns it."""
+        return self.shape.key
 
     @property
     def observed(self) -> Status:
