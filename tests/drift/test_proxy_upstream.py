@@ -491,6 +491,27 @@ async def test_a_body_over_the_mocks_limit_is_forwarded_and_its_413_is_drift(
     assert row["body"].startswith('{"model": "sora-2-text-to-video"')  # its first bytes only
 
 
+async def gone_mid_body(
+    proxy: str, path: str, length: int, sent: bytes, first: asyncio.Event | None = None
+) -> dict[str, Any]:
+    """A raw client announces a body of `length` bytes, sends `sent` of it and goes away (once
+    `first` is set, when given): the proxy's one journal row."""
+    host, port = proxy.removeprefix("http://").rsplit(":", 1)
+    _, writer = await asyncio.open_connection(host, int(port))
+    head = f"POST {path} HTTP/1.1\r\nHost: proxy\r\nContent-Length: {length}\r\n\r\n"
+    writer.write(head.encode() + sent)
+    await writer.drain()
+    if first is not None:
+        await asyncio.wait_for(first.wait(), 10)
+    writer.close()
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):  # the proxy journals the row once it sees the connection lost
+            if found := await rows(session, proxy):
+                break
+        (row,) = found
+    return row
+
+
 async def test_a_client_that_goes_away_mid_body_over_the_limit_is_journaled_as_such(
     serve: Serve,
 ) -> None:
@@ -504,18 +525,8 @@ async def test_a_client_that_goes_away_mid_body_over_the_limit_is_journaled_as_s
     path = "/api/v1/video/sora-pro"
     upstream = await serve(stub_at(path, reads))
     proxy = await proxy_of(serve, upstream, settings=build({"max_body_bytes": LIMIT}))
-    host, port = proxy.removeprefix("http://").rsplit(":", 1)
-    _, writer = await asyncio.open_connection(host, int(port))
-    head = f"POST {path} HTTP/1.1\r\nHost: proxy\r\nContent-Length: {len(LARGE)}\r\n\r\n"
-    writer.write(head.encode() + LARGE[: LIMIT * 4])
-    await writer.drain()
-    await asyncio.wait_for(reached.wait(), 10)  # the body is being passed on
-    writer.close()
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):  # the proxy journals the row once the upstream request fails
-            if found := await rows(session, proxy):
-                break
-        (row,) = found
+    # the body is being passed on when the client goes
+    row = await gone_mid_body(proxy, path, len(LARGE), LARGE[: LIMIT * 4], reached)
     assert 502 == row["http_status"]
     assert "the client went away mid-body" in row["fault"]
 
@@ -532,17 +543,7 @@ async def test_a_client_that_goes_away_mid_body_within_the_limit_is_journaled_no
     path = "/api/v1/video/sora-pro"
     upstream = await serve(stub_at(path, reads))
     proxy = await proxy_of(serve, upstream, settings=build({"max_body_bytes": LIMIT}))
-    host, port = proxy.removeprefix("http://").rsplit(":", 1)
-    _, writer = await asyncio.open_connection(host, int(port))
-    head = f"POST {path} HTTP/1.1\r\nHost: proxy\r\nContent-Length: {LIMIT}\r\n\r\n"
-    writer.write(head.encode() + b'{"model": ')
-    await writer.drain()
-    writer.close()
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):  # the proxy journals the row once it sees the connection lost
-            if found := await rows(session, proxy):
-                break
-        (row,) = found
+    row = await gone_mid_body(proxy, path, LIMIT, b'{"model": ')
     assert (None, None) == (row["http_status"], row["code"])  # nobody was answered
     assert "the client went away mid-body; nothing was forwarded" == row["fault"]
     assert not reached.is_set()
