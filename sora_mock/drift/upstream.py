@@ -160,6 +160,12 @@ class Pacer:
             now = self.next
         self.next = now + self.interval
 
+    def space(self, seconds: float) -> None:
+        """The next request waits until at least `seconds` after the last one (a poll's
+        spacing), whatever the rate allows."""
+        if self.next is not None:
+            self.next = max(self.next, self.next - self.interval + seconds)
+
 
 class Side:
     """Where probes go: a base URL, a session, the key; `limit` and `pacer` for the upstream."""

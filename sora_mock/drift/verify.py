@@ -37,6 +37,9 @@ from .upstream import (
 )
 
 DEFAULT_MAX_WAIT: Final = 600.0  # seconds a spending probe's task is polled for
+# seconds between two polls of the provider's task: a task takes minutes, so polling at the
+# rate would spend the request budget in the first minute (50 polls cover 500 s)
+DEFAULT_POLL_EVERY: Final = 10.0
 DEFAULT_RATE: Final = 1.0  # requests a second
 DEFAULT_MAX_REQUESTS: Final = 100  # CONTRACT I1
 UNBOUNDED_WAIT: Final = 1e9  # the in-process mock's task ends as its clock is moved: no bound
@@ -62,6 +65,7 @@ class Options:
     settings: Settings
     spend: int | None = None
     max_wait: float = DEFAULT_MAX_WAIT
+    poll_every: float = DEFAULT_POLL_EVERY
     rate: float = DEFAULT_RATE
     max_requests: int = DEFAULT_MAX_REQUESTS
     json_path: Path | None = None
@@ -140,8 +144,10 @@ async def spend_steps(
     mock: MockSide | None,
     clock: Clock,
     max_wait: float,
+    poll_every: float = 0.0,
 ) -> list[tuple[Probe, Answer]]:
-    """Create, poll check-result to a final status (within `max_wait`), fetch the result file."""
+    """Create, poll check-result to a final status (within `max_wait`; on a paced side, the
+    polls `poll_every` seconds apart), fetch the result file."""
     steps: list[tuple[Probe, Answer]] = []
     created = await side.send(spend.probe)
     steps.append((spend.probe, created))
@@ -162,6 +168,8 @@ async def spend_steps(
             break
         if mock is not None:
             await mock.advance(mock.settings.queue_seconds + mock.settings.run_seconds)
+        elif side.pacer is not None:
+            side.pacer.space(poll_every)
     url = _data(steps[-1][1]).get("result_url")
     if isinstance(url, str):
         file_probe = Probe("spend.result_file", "files", "GET", url, None, "A4", auth="none")
@@ -330,7 +338,7 @@ class Verify:
             )
 
     async def _spend(self, up: Side, me: Side, mock: MockSide, budget: int) -> None:
-        r = self.result
+        o, r = self.o, self.result
         spend = cheapest_create(mock.settings.price_table, budget)
         if spend is None:
             r.notes.append(f"--spend {budget}: no create costs that little; nothing spent")
@@ -339,7 +347,9 @@ class Verify:
         if left is not None and left < SPEND_REQUESTS:
             raise OutOfRequests
         mine = await spend_steps(me, spend, mock=mock, clock=self.clock, max_wait=UNBOUNDED_WAIT)
-        theirs = await spend_steps(up, spend, mock=None, clock=self.clock, max_wait=self.o.max_wait)
+        theirs = await spend_steps(
+            up, spend, mock=None, clock=self.clock, max_wait=o.max_wait, poll_every=o.poll_every
+        )
         found = spend_differences(mine, theirs)
         for probe, answer in theirs:
             self.answers[probe.name] = (probe, answer)

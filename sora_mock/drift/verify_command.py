@@ -34,6 +34,7 @@ from .upstream import (
 from .verify import (
     DEFAULT_MAX_REQUESTS,
     DEFAULT_MAX_WAIT,
+    DEFAULT_POLL_EVERY,
     DEFAULT_RATE,
     EXIT_INTERRUPTED,
     MSG_NO_KEY,
@@ -84,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--spend", type=_credits, metavar="CREDITS", help="allow spending")
     parser.add_argument(
         "--max-wait", type=_positive(float), default=DEFAULT_MAX_WAIT, metavar="SECONDS"
+    )
+    parser.add_argument(
+        "--poll-every",
+        type=_positive(float),
+        default=DEFAULT_POLL_EVERY,
+        metavar="SECONDS",
+        help="seconds between two polls of the spending probe's task",
     )
     parser.add_argument(
         "--rate", type=_positive(float), default=DEFAULT_RATE, help="requests a second"
@@ -164,6 +172,7 @@ def main(
         settings,
         spend=args.spend,
         max_wait=args.max_wait,
+        poll_every=args.poll_every,
         rate=args.rate,
         max_requests=args.max_requests,
         json_path=args.json,

@@ -18,7 +18,7 @@ from sora_mock.drift.probes import free_probes
 
 from .conftest import KEY, run_cli
 
-FAST = ("--allow-http", "--rate", "10000")
+FAST = ("--allow-http", "--rate", "10000", "--poll-every", "0.0001")
 PINNED = {"validation_code": "-1", "message": "Success", "error_data": "absent"}
 
 
@@ -270,6 +270,27 @@ async def test_requests_are_paced_at_the_rate(
     assert 1 == code  # stopped by --max-requests before the end
     assert [0.5, 0.5, 0.5, 0.5] == waits
     assert 2.0 == now[0]
+
+
+async def test_the_spending_probes_polls_are_spaced_by_poll_every(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    """`--poll-every 7` at `--rate 2`: the upstream's task is polled 7 s apart (on the injected
+    clock), every other request half a second after the one before."""
+    url = await upstream_mock(queue_seconds=1, run_seconds=1, poll_step_seconds=1)
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    argv = ["--upstream", url, "--allow-http", "--rate", "2", "--poll-every", "7"]
+    argv += ["--spend", "100", "--max-requests", "200", "--json", str(tmp_path / "r.json")]
+    code = await asyncio.to_thread(verify_command.main, argv, clock=lambda: now[0], sleep=sleep)
+    assert 0 == code
+    assert 2 == waits.count(7.0)  # pending -> running -> succeeded: two waits between polls
+    assert {0.5, 7.0} == set(waits)
 
 
 async def test_a_result_file_on_another_host_is_not_fetched(
