@@ -251,12 +251,9 @@ async def test_an_unreachable_upstream_is_reported_once_per_probe_never_retried(
     assert ["error"] == [d["aspect"] for d in found["differences"]]
 
 
-async def test_requests_are_paced_at_the_rate(
-    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
-) -> None:
-    """`--rate 2`: each request waits until half a second after the one before, on the
-    injected clock (no test time passes)."""
-    url = await upstream_mock()
+async def verify_on_a_fake_clock(argv: list[str]) -> tuple[int, list[float]]:
+    """`sora-mock verify argv` on an injected clock that only its sleeps move (no test time
+    passes): its exit status and every wait, in order."""
     now = [0.0]
     waits: list[float] = []
 
@@ -264,12 +261,20 @@ async def test_requests_are_paced_at_the_rate(
         waits.append(seconds)
         now[0] += seconds
 
-    argv = ["--upstream", url, "--allow-http", "--rate", "2", "--max-requests", "5"]
-    argv += ["--json", str(tmp_path / "r.json")]
     code = await asyncio.to_thread(verify_command.main, argv, clock=lambda: now[0], sleep=sleep)
+    return code, waits
+
+
+async def test_requests_are_paced_at_the_rate(
+    upstream_key: str, upstream_mock: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    """`--rate 2`: each request waits until half a second after the one before, on the
+    injected clock (no test time passes)."""
+    url = await upstream_mock()
+    argv = ["--upstream", url, "--allow-http", "--rate", "2", "--max-requests", "5"]
+    code, waits = await verify_on_a_fake_clock([*argv, "--json", str(tmp_path / "r.json")])
     assert 1 == code  # stopped by --max-requests before the end
     assert [0.5, 0.5, 0.5, 0.5] == waits
-    assert 2.0 == now[0]
 
 
 async def test_the_spending_probes_polls_are_spaced_by_poll_every(
@@ -278,16 +283,9 @@ async def test_the_spending_probes_polls_are_spaced_by_poll_every(
     """`--poll-every 7` at `--rate 2`: the upstream's task is polled 7 s apart (on the injected
     clock), every other request half a second after the one before."""
     url = await upstream_mock(queue_seconds=1, run_seconds=1, poll_step_seconds=1)
-    now = [0.0]
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
-
     argv = ["--upstream", url, "--allow-http", "--rate", "2", "--poll-every", "7"]
     argv += ["--spend", "100", "--max-requests", "200", "--json", str(tmp_path / "r.json")]
-    code = await asyncio.to_thread(verify_command.main, argv, clock=lambda: now[0], sleep=sleep)
+    code, waits = await verify_on_a_fake_clock(argv)
     assert 0 == code
     assert 2 == waits.count(7.0)  # pending -> running -> succeeded: two waits between polls
     assert {0.5, 7.0} == set(waits)
