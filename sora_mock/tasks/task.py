@@ -180,11 +180,10 @@ class Task:
     """One task, kept compact: a full store holds 100,000 of these.
 
     Its taskId is kept as an int, and its observed status, flags and charge number as one
-    (`marks`). What
-    tasks of one kind share is their `shape`; `params` is kept as the shape's names and
-    the task's values (a tuple shared with the task before it when the values are the same),
-    and `history` as the two times after creation at which it changed; both are made into their
-    JSON shapes only when a record is read. The fields a plain task never sets (a fault's plan,
+    (`marks`). What tasks of one kind and owner share (the key among them) is their `shape`;
+    `params` is kept as the shape's names and the task's values (a tuple shared with the task
+    before it when the values are the same), and `history` as the two times after creation at
+    which it changed; both are made into their JSON shapes only when a record is read. The fields a plain task never sets (a fault's plan,
     the admin API's end, the poll clock's offset, a refund, metadata, a webhook) are one
     optional `Extra`, read through properties of the same names.
     """
