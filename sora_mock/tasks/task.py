@@ -183,9 +183,10 @@ class Task:
     (`marks`). What tasks of one kind and owner share (the key among them) is their `shape`;
     `params` is kept as the shape's names and the task's values (a tuple shared with the task
     before it when the values are the same), and `history` as the two times after creation at
-    which it changed; both are made into their JSON shapes only when a record is read. The fields a plain task never sets (a fault's plan,
-    the admin API's end, the poll clock's offset, a refund, metadata, a webhook) are one
-    optional `Extra`, read through properties of the same names.
+    which it changed; both are made into their JSON shapes only when a record is read. The
+    fields a plain task never sets (a fault's plan, the admin API's end, the poll clock's
+    offset, a refund, metadata, a webhook) are one optional `Extra`, read through properties of
+    the same names.
     """
 
     # the taskId's 128 bits (`task_id` writes its 32 hex digits): half the memory of the str
