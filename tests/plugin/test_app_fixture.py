@@ -10,6 +10,8 @@ from typing import Final
 
 import pytest
 
+from .conftest import run_inline
+
 README: Final = Path(__file__).parents[2] / "docs" / "pytest-fixture.md"
 
 
@@ -26,14 +28,14 @@ def test_the_readmes_aiohttp_client_example_passes(pytester: pytest.Pytester, mo
     pytester.makeini(
         f"[pytest]\nasyncio_mode = {mode}\nasyncio_default_fixture_loop_scope = function\n"
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = run_inline(pytester)
     result.assert_outcomes(passed=1)
 
 
 def test_with_no_configuration_at_all_the_example_passes(pytester: pytest.Pytester) -> None:
     """pytest-asyncio's own default is strict mode: what a new project has."""
     pytester.makepyfile(test_example=readme_example())
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    result = run_inline(pytester, "-W", "ignore")
     result.assert_outcomes(passed=1)
 
 
@@ -76,5 +78,5 @@ async def test_the_handle_drives_the_app(aiohttp_client, sora_mock_app):
 
 def test_the_handle_drives_the_app_without_blocking_the_loop(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_handle=HANDLE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    result = run_inline(pytester, "-W", "ignore")
     result.assert_outcomes(passed=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import run_inline
 from .test_plugin import outcomes
 
 # each test says which `message` its server's create answer must carry
@@ -67,7 +68,7 @@ def test_the_option_and_the_environment_set_every_servers_variants(
     for name, value in {**env, "EXPECTED_MESSAGE": expected}.items():
         monkeypatch.setenv(name, value)
     pytester.makepyfile(test_messages=MESSAGES)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    result = run_inline(pytester, *args)
     assert {"passed": 4} == outcomes(result)
 
 
@@ -79,9 +80,7 @@ def test_a_bad_option_is_a_usage_error_naming_the_point_or_form(
     pytester: pytest.Pytester, value: str, named: str
 ) -> None:
     pytester.makepyfile(test_messages=MESSAGES)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", f"--sora-mock-variants={value}"
-    )
+    result = run_inline(pytester, f"--sora-mock-variants={value}")
     assert pytest.ExitCode.USAGE_ERROR == result.ret
     result.stderr.fnmatch_lines([f"*--sora-mock-variants*{named}*"])
 
@@ -101,7 +100,7 @@ def test_good(sora_mock):
     pass
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = run_inline(pytester)
     assert {"passed": 1, "errors": 1} == outcomes(result)
     result.stdout.fnmatch_lines(["*unknown point 'colour'*"])
 
@@ -126,7 +125,7 @@ def test_served_form(sora_mock):
     assert sora_mock.requests() == []
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    result = run_inline(pytester, "-v")
     assert {"passed": 3} == outcomes(result)
     result.stdout.fnmatch_lines(
         [
