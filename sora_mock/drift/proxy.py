@@ -3,11 +3,11 @@
 The proxy is the one pipeline with a use case that forwards: each provider request gets the
 pipeline's journal row (`pipeline.exchange`), is forwarded to the upstream with the client's own
 headers and bytes (a body of any size: past the mock's `max_body_bytes` it is passed on as it
-comes, `bodies.py`), is answered with the upstream's answer unchanged (an event stream as a
-stream), and leaves its row through `pipeline.finish`. What the mock would have answered is the
-pipeline itself on a shadow simulation that is reset before each request (`shadow.py`), so its
-verdict comes from the request alone (a body over the limit: its 413); the differences are the
-row's `"drift"`.
+comes, `bodies.py`), is answered with the upstream's answer unchanged (an event stream and a
+result file passed on as they come), and leaves its row through `pipeline.finish`. What the
+mock would have answered is the pipeline itself on a shadow simulation that is reset before
+each request (`shadow.py`), so its verdict comes from the request alone (a body over the limit:
+its 413); the differences are the row's `"drift"`.
 
 Only the upstream's host is contacted: each request goes to the upstream's base URL and the
 request's own path, redirects are answered to the client, never followed, and no proxy setting
@@ -291,6 +291,8 @@ async def forward(request: web.Request) -> web.StreamResponse:
             headers = answer_headers(upstream.headers)
             if upstream.content_type == registry.EVENT_STREAM:
                 return await _stream(request, upstream, headers, x, mine)
+            if route == registry.FILES:
+                return await _file(request, upstream, headers, x, mine)
             body = await read_body(upstream, timeouts)
     except UpstreamFailed as failed:
         return await _failed(request, x, failed)
@@ -304,9 +306,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
     if x.drift and code_of(mine.body) not in STATEFUL:
         await name_forms(x.drift, app[FORMS], route, view, theirs)
     pipeline.finish(None, sim, x)
-    text = (
-        plain_body.decode("utf-8", "replace") if route != registry.FILES else f"({len(body)} bytes)"
-    )
+    text = plain_body.decode("utf-8", "replace")
     await keep(request, x, upstream.status, upstream.headers, text)
     return web.Response(body=body, status=upstream.status, headers=headers)
 
@@ -318,6 +318,53 @@ async def _failed(request: web.Request, x: Exchange, failed: UpstreamFailed) -> 
     pipeline.finish(None, request.app[SIMULATOR], x)
     await keep(request, x, failed.status, {}, body.decode())
     return web.Response(body=body, status=failed.status, content_type="application/json")
+
+
+async def _file(
+    request: web.Request,
+    upstream: aiohttp.ClientResponse,
+    headers: list[tuple[str, str]],
+    x: Exchange,
+    mine: Reply,
+) -> web.StreamResponse:
+    """A result file, passed on chunk by chunk as it comes: the proxy never holds a whole video.
+    Its drift is its status and type alone (A4), known from the head. An upstream that stalls
+    or drops after the head has gone out cannot be answered with a 502 or 504 any more: the
+    client's connection is cut short of the announced length, as the upstream cut the proxy's,
+    and the row and the record name why."""
+    app = request.app
+    read = app[TIMEOUTS].read
+    x.http_status, x.code = upstream.status, None
+    theirs = Answer(upstream.status, b"", upstream.content_type)
+    x.drift = drift_of(registry.FILES, mine, theirs, app[TEMPLATES])
+    response = web.StreamResponse(status=upstream.status, headers=headers)
+    got = 0
+    cut = client_gone = False
+    try:
+        await response.prepare(request)
+        while True:
+            async with asyncio.timeout(read):
+                chunk = await upstream.content.readany()
+            if not chunk:
+                break
+            got += len(chunk)
+            await response.write(chunk)
+    except TimeoutError:
+        x.fault = f"upstream: the file stalled after {got} bytes (nothing for {read:g} s); cut"
+        cut = True
+    except ConnectionError:  # the client went away: nothing more to pass on
+        client_gone = True
+    except (aiohttp.ClientError, OSError) as exc:
+        x.fault = f"upstream: the file was cut after {got} bytes ({exc})"
+        cut = True
+    if cut and request.transport is not None:
+        request.transport.abort()  # short of its Content-Length (or chunked without its end)
+    elif not client_gone:
+        with contextlib.suppress(ConnectionError):
+            await response.write_eof()
+    pipeline.finish(None, app[SIMULATOR], x)
+    await keep(request, x, upstream.status, upstream.headers, f"({got} bytes)")
+    return response
 
 
 async def _stream(

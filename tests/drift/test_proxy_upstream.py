@@ -588,3 +588,61 @@ async def test_a_file_link_drifts_on_its_method_and_the_type_of_a_served_file(
     assert "files" == row["route"]
     assert expected == [(d["aspect"], d["mock"], d["upstream"]) for d in row["drift"]]
     assert all(("A4", None) == (d["section"], d["variants"]) for d in row["drift"])
+
+
+HALF: Final = 64 * 1024
+
+
+def half_a_file(more: asyncio.Event) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A file of 2 * HALF bytes whose second half is sent once `more` is set."""
+
+    async def file(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Type": "video/mp4", "Content-Length": str(2 * HALF)}
+        )
+        await response.prepare(request)
+        await response.write(b"\1" * HALF)
+        await more.wait()
+        await response.write(b"\2" * HALF)
+        return response
+
+    return file
+
+
+async def test_a_file_is_passed_on_as_it_comes_not_held_whole(serve: Serve, tmp_path: Path) -> None:
+    """The client reads the file's first half while the upstream still holds the second: the
+    proxy does not wait for (nor keep) the whole file before answering."""
+    more = asyncio.Event()
+    upstream = await serve(stub_at("/files/{name}", half_a_file(more)))
+    proxy = await proxy_of(serve, upstream, record=tmp_path / "rec")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(proxy + "/files/task-1.mp4") as r:
+            first = await asyncio.wait_for(r.content.readexactly(HALF), 10)
+            more.set()
+            rest = await asyncio.wait_for(r.content.read(), 10)
+        assert (200, str(2 * HALF)) == (r.status, r.headers["Content-Length"])
+        assert b"\1" * HALF + b"\2" * HALF == first + rest
+        (row,) = await rows(session, proxy)
+    assert (200, None, [], None) == (row["http_status"], row["code"], row["drift"], row["fault"])
+    recorded = await asyncio.to_thread(first_record, tmp_path / "rec")
+    assert f"({2 * HALF} bytes)" == recorded["response"]["body"]
+
+
+async def test_a_file_that_stalls_after_its_head_is_cut_short_and_the_row_says_why(
+    serve: Serve, tmp_path: Path, release: asyncio.Event, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Once the head has gone out no 504 can follow: the client's answer ends short of its
+    Content-Length (a payload error, not a whole file), and the row and record name the stall."""
+    upstream = await serve(stub_at("/files/{name}", half_a_file(release)))
+    proxy = await proxy_of(serve, upstream, timeouts=Timeouts(read=SHORT), record=tmp_path / "rec")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(proxy + "/files/task-1.mp4") as r:
+            assert 200 == r.status
+            with pytest.raises(aiohttp.ClientPayloadError):
+                await asyncio.wait_for(r.read(), 10)
+        (row,) = await rows(session, proxy)
+    assert 200 == row["http_status"]
+    assert f"stalled after {HALF} bytes" in row["fault"]
+    recorded = await asyncio.to_thread(first_record, tmp_path / "rec")
+    assert f"stalled after {HALF} bytes" in recorded["failure"]
+    assert [] == [r for r in caplog.records if r.exc_info]
