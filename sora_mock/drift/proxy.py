@@ -23,8 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -34,7 +33,6 @@ from aiohttp import hdrs, web
 
 from ..config import Settings
 from ..core.body import BodyError, parse_object
-from ..core.errors import masked
 from ..core.journal import Exchange
 from ..http import admin, pipeline
 from ..http.app import openapi_document
@@ -46,7 +44,8 @@ from ..sim.control import LocalControl
 from ..sim.simulator import Simulator
 from .bodies import decoded, incoming
 from .compare import Answer, Difference
-from .record import Recorder
+from .headers import AUTO_HEADERS, answer_headers, forwarded_headers
+from .record import RECORDER, Recorder, keep
 from .shadow import (
     STATEFUL,
     BufferedView,
@@ -61,37 +60,12 @@ from .shadow import (
 )
 from .upstream import check_upstream
 
-log = logging.getLogger("sora_mock.proxy")
-
 CONNECT_SECONDS: Final = 30.0  # to open a connection to the upstream
 FIRST_BYTE_SECONDS: Final = 60.0  # from the request's start to its answer's headers
 READ_SECONDS: Final = 30.0  # the longest silence inside a (non-stream) answer's body
 STREAM_IDLE_SECONDS: Final = 300.0  # the longest silence between two events of a stream
 BAD_GATEWAY: Final = 502
 GATEWAY_TIMEOUT: Final = 504
-# hop-by-hop (RFC 9110 7.6.1), and what aiohttp's client writes itself (Host, Content-Length)
-HOP_BY_HOP: Final = frozenset(
-    h.lower()
-    for h in (
-        hdrs.CONNECTION,
-        hdrs.KEEP_ALIVE,
-        hdrs.TE,
-        hdrs.TRAILER,
-        hdrs.TRANSFER_ENCODING,
-        hdrs.UPGRADE,
-    )
-)
-NOT_FORWARDED: Final = HOP_BY_HOP | {hdrs.HOST.lower(), hdrs.CONTENT_LENGTH.lower()}
-# headers aiohttp's client would add of its own: only the client's own go upstream
-AUTO_HEADERS: Final = (
-    hdrs.ACCEPT,
-    hdrs.ACCEPT_ENCODING,
-    hdrs.USER_AGENT,
-    hdrs.CONTENT_TYPE,
-)
-# aiohttp's server writes Date itself; an answer's Content-Length is the upstream's (kept on
-# HEAD) and is the length of the bytes passed on
-NOT_PASSED_BACK: Final = HOP_BY_HOP | {hdrs.DATE.lower()}
 # the proxy's own paths, never forwarded
 OWN_PATHS: Final = ("/openapi.json", admin.PREFIX)
 SERVER_OPTIONS: Final[dict[str, Any]] = {"auto_decompress": False}  # the client's bytes
@@ -112,7 +86,6 @@ SESSION: Final = web.AppKey("session", aiohttp.ClientSession)
 SHADOW: Final = web.AppKey("shadow", Simulator)
 # a shadow per form of G that the settings do not serve, with the `variants` table it runs
 FORMS: Final = web.AppKey("forms", list[tuple[dict[str, str], Simulator]])
-RECORDER: Final = web.AppKey("recorder", Recorder)
 TEMPLATES: Final = web.AppKey("templates", dict[str, bytes])
 TIMEOUTS: Final = web.AppKey("timeouts", Timeouts)
 
@@ -126,78 +99,10 @@ class UpstreamFailed(Exception):
         self.reason = reason
 
 
-def forwarded_headers(
-    headers: Mapping[str, str], *, streamed: bool = False
-) -> list[tuple[str, str]]:
-    """The client's own headers, less those that belong to one connection (the hop-by-hop ones,
-    those the Connection header names, Proxy-*) and Host and Content-Length (aiohttp's client
-    writes the upstream's and the body's). A body passed on as it comes (`streamed`) keeps the
-    client's Content-Length, which aiohttp's client cannot know (without one it goes chunked)."""
-    dropped = NOT_FORWARDED - {hdrs.CONTENT_LENGTH.lower()} if streamed else NOT_FORWARDED
-    named = {token.strip().lower() for token in headers.get(hdrs.CONNECTION, "").split(",")}
-    return [
-        (name, value)
-        for name, value in headers.items()
-        if name.lower() not in dropped
-        and name.lower() not in named
-        and not name.lower().startswith("proxy-")
-    ]
-
-
-def answer_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
-    return [(n, v) for n, v in headers.items() if n.lower() not in NOT_PASSED_BACK]
-
-
 def failure_answer(status: int, reason: str) -> bytes:
     """The proxy's own answer when the upstream gave none: envelope-like, naming the reason."""
     message = f"sora-mock proxy: {reason}"
     return json.dumps({"code": status, "message": message, "data": None}).encode()
-
-
-def record_of(
-    x: Exchange, query: str, status: int | None, headers: Mapping[str, str], text: str
-) -> dict[str, Any]:
-    """One recorded exchange, masked as the journal masks its row (the one `masked`)."""
-    row = x.to_json()
-    try:
-        body: Any = json.loads(text)
-    except ValueError:
-        body = text
-    record = {
-        "route": x.route,
-        "request": {
-            "method": x.method,
-            "path": x.path,
-            "query": query,
-            "headers": row["headers"],
-            "body": row["body"],
-        },
-        "response": {"status": status, "headers": dict(headers), "body": body},
-        "drift": row.get("drift", []),
-    }
-    if x.fault is not None:
-        record["failure"] = x.fault
-    shown: dict[str, Any] = masked(record, x.key)
-    return shown
-
-
-async def keep(
-    request: web.Request, x: Exchange, status: int | None, headers: Any, text: str
-) -> None:
-    """Record the exchange, off the event loop; a failed write costs the client nothing: one
-    line in the log."""
-    recorder = request.app.get(RECORDER)
-    if recorder is None:
-        return
-    record = record_of(x, request.query_string, status, headers, text)
-    try:
-        await asyncio.to_thread(recorder.write, x.route, record)
-    except OSError as exc:
-        log.error(
-            "sora-mock proxy: --record %s: %s; the exchange is not recorded",
-            recorder.folder,
-            exc.strerror or exc,
-        )
 
 
 async def read_body(upstream: aiohttp.ClientResponse, timeouts: Timeouts) -> bytes:

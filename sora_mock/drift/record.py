@@ -3,18 +3,29 @@
 A recording never writes over a file: the folder must be absent, empty, or hold only recordings
 (`NNNN-<route>.json`), and the sequence goes on after the highest one found; a folder holding
 anything else is refused at start-up (it is someone's, not ours). Each file is created
-exclusively, so even a file that appeared meanwhile is never replaced.
+exclusively, so even a file that appeared meanwhile is never replaced. `keep` writes one
+exchange as the proxy has it (`record_of`: masked as the journal masks its row), off the event
+loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from aiohttp import web
+
+from ..core.errors import masked
+from ..core.journal import Exchange
 from .upstream import UsageError
+
+log = logging.getLogger("sora_mock.proxy")
 
 NAME: Final = re.compile(r"(\d{4,})-([a-z_]+)\.json")
 
@@ -55,3 +66,52 @@ class Recorder:
             except FileExistsError:
                 continue
             return path
+
+
+RECORDER: Final = web.AppKey("recorder", Recorder)
+
+
+def record_of(
+    x: Exchange, query: str, status: int | None, headers: Mapping[str, str], text: str
+) -> dict[str, Any]:
+    """One recorded exchange, masked as the journal masks its row (the one `masked`)."""
+    row = x.to_json()
+    try:
+        body: Any = json.loads(text)
+    except ValueError:
+        body = text
+    record = {
+        "route": x.route,
+        "request": {
+            "method": x.method,
+            "path": x.path,
+            "query": query,
+            "headers": row["headers"],
+            "body": row["body"],
+        },
+        "response": {"status": status, "headers": dict(headers), "body": body},
+        "drift": row.get("drift", []),
+    }
+    if x.fault is not None:
+        record["failure"] = x.fault
+    shown: dict[str, Any] = masked(record, x.key)
+    return shown
+
+
+async def keep(
+    request: web.Request, x: Exchange, status: int | None, headers: Any, text: str
+) -> None:
+    """Record the exchange, off the event loop; a failed write costs the client nothing: one
+    line in the log."""
+    recorder = request.app.get(RECORDER)
+    if recorder is None:
+        return
+    record = record_of(x, request.query_string, status, headers, text)
+    try:
+        await asyncio.to_thread(recorder.write, x.route, record)
+    except OSError as exc:
+        log.error(
+            "sora-mock proxy: --record %s: %s; the exchange is not recorded",
+            recorder.folder,
+            exc.strerror or exc,
+        )
