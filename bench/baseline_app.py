@@ -6,7 +6,9 @@ handlers that do only the first steps of a create and keep nothing: `body` reads
 `json` also decodes it with `json.loads`, `pydantic` validates it into a pydantic model of the
 create request (what the issue's 0.69x was measured with). It starts like `python -m sora_mock`
 (port 0, the same runner options, the same kind of listening line) and runs on the event loop
-that sora_mock used in the same bench run.
+that sora_mock used in the same bench run. `--server low` serves the fixed answer on aiohttp's
+low-level `web.Server` with a route table of its own instead of `web.Application` (not a bench
+row: a measurement of what that server would save, bench/README.md).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ SUCCESS = b'{"code":0,"message":"ok","data":{"taskId":"281e5b0a9c4d7e1f2b3a6c8d0
 HEALTHY = b'{"status":"ok"}'
 LOOPS = ("asyncio", "uvloop")
 READS = ("nothing", "body", "json", "pydantic")
+SERVERS = ("app", "low")
 
 
 async def create(request: web.Request) -> web.Response:
@@ -87,11 +90,27 @@ def create_app(reads: str = "nothing") -> web.Application:
     return app
 
 
-async def serve(host: str, port: int, reads: str = "nothing") -> None:
+def low_level_server() -> web.Server:
+    """The fixed answers on `web.Server`: a path looked up in a dict, no router, no app."""
+    routes = {("POST", CREATE_PATH): SUCCESS, ("GET", HEALTH_PATH): HEALTHY}
+
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        body = routes.get((request.method, request.path))
+        if body is None:
+            return web.Response(status=404)
+        return web.Response(body=body, content_type="application/json")
+
+    return web.Server(handle)
+
+
+async def serve(host: str, port: int, reads: str = "nothing", server: str = "app") -> None:
     """Serve until SIGINT or SIGTERM, as sora_mock's command line does."""
-    runner = web.AppRunner(
-        create_app(reads), access_log=None, handle_signals=False, shutdown_timeout=0.5
-    )
+    options: dict[str, Any] = {"handle_signals": False, "shutdown_timeout": 0.5}
+    runner: web.BaseRunner[Any]
+    if server == "low":
+        runner = web.ServerRunner(low_level_server(), access_log=None, **options)
+    else:
+        runner = web.AppRunner(create_app(reads), access_log=None, **options)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     stop = asyncio.Event()
@@ -124,9 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--loop", choices=LOOPS, default="asyncio")
     parser.add_argument("--reads", choices=READS, default="nothing", help="see the docstring")
+    parser.add_argument("--server", choices=SERVERS, default="app", help="see the docstring")
     args = parser.parse_args(argv)
+    if args.server == "low" and args.reads != "nothing":
+        parser.error("--server low answers without reading the body: no --reads")
     with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
-        runner.run(serve(args.host, args.port, args.reads))
+        runner.run(serve(args.host, args.port, args.reads, args.server))
     return 0
 
 
