@@ -193,11 +193,11 @@ async def forward(request: web.Request) -> web.StreamResponse:
                 raise UpstreamFailed(BAD_GATEWAY, reason) from None
             raise failed_before_answer(exc, timeouts) from None
         async with upstream:
-            headers = answer_headers(upstream.headers)
             if upstream.content_type == registry.EVENT_STREAM:
-                return await _stream(request, upstream, headers, x, mine)
+                return await _stream(request, upstream, x, mine)
             if route == registry.FILES:
-                return await _file(request, upstream, headers, x, mine)
+                return await _file(request, upstream, x, mine)
+            headers = answer_headers(upstream.headers)
             body = await read_body(upstream, timeouts)
     except UpstreamFailed as failed:
         return await _failed(request, x, failed)
@@ -225,12 +225,47 @@ async def _failed(request: web.Request, x: Exchange, failed: UpstreamFailed) -> 
     return web.Response(body=body, status=failed.status, content_type="application/json")
 
 
-async def _file(
-    request: web.Request,
+@dataclass(slots=True)
+class Passed:
+    """How passing an answer's body on ended: the bytes passed, and why it ended early (the
+    upstream silent for longer than the wait, the upstream's error, or the client gone)."""
+
+    got: int = 0
+    silent: bool = False
+    error: BaseException | None = None
+    client_gone: bool = False
+
+
+async def pass_on(
     upstream: aiohttp.ClientResponse,
-    headers: list[tuple[str, str]],
-    x: Exchange,
-    mine: Reply,
+    response: web.StreamResponse,
+    wait: float,
+    kept: list[bytes] | None = None,
+) -> Passed:
+    """The upstream's body to the client as it comes, each read waiting at most `wait`; the
+    chunks are also appended to `kept` when given."""
+    passed = Passed()
+    try:
+        while True:
+            async with asyncio.timeout(wait):
+                chunk = await upstream.content.readany()
+            if not chunk:
+                return passed
+            passed.got += len(chunk)
+            if kept is not None:
+                kept.append(chunk)
+            await response.write(chunk)
+    except TimeoutError:
+        passed.silent = True
+    except ConnectionError:  # the client went away (so does the upstream's answer)
+        passed.client_gone = True
+    except (aiohttp.ClientError, OSError) as exc:
+        passed.error = exc
+    return passed
+
+
+async def _file(
+    request: web.Request, upstream: aiohttp.ClientResponse, x: Exchange, mine: Reply
 ) -> web.StreamResponse:
     """A result file, passed on chunk by chunk as it comes: the proxy never holds a whole video.
     Its drift is its status and type alone (A4), known from the head. An upstream that stalls
@@ -242,29 +277,18 @@ async def _file(
     x.http_status, x.code = upstream.status, None
     theirs = Answer(upstream.status, b"", upstream.content_type)
     x.drift = drift_of(registry.FILES, mine, theirs, app[TEMPLATES])
-    response = web.StreamResponse(status=upstream.status, headers=headers)
-    got = 0
-    cut = client_gone = False
-    try:
-        await response.prepare(request)
-        while True:
-            async with asyncio.timeout(read):
-                chunk = await upstream.content.readany()
-            if not chunk:
-                break
-            got += len(chunk)
-            await response.write(chunk)
-    except TimeoutError:
+    response = web.StreamResponse(status=upstream.status, headers=answer_headers(upstream.headers))
+    await response.prepare(request)
+    passed = await pass_on(upstream, response, read)
+    got = passed.got
+    if passed.silent:
         x.fault = f"upstream: the file stalled after {got} bytes (nothing for {read:g} s); cut"
-        cut = True
-    except ConnectionError:  # the client went away: nothing more to pass on
-        client_gone = True
-    except (aiohttp.ClientError, OSError) as exc:
-        x.fault = f"upstream: the file was cut after {got} bytes ({exc})"
-        cut = True
+    elif passed.error is not None:
+        x.fault = f"upstream: the file was cut after {got} bytes ({passed.error})"
+    cut = passed.silent or passed.error is not None
     if cut and request.transport is not None:
         request.transport.abort()  # short of its Content-Length (or chunked without its end)
-    elif not client_gone:
+    elif not passed.client_gone:
         with contextlib.suppress(ConnectionError):
             await response.write_eof()
     pipeline.finish(None, app[SIMULATOR], x)
@@ -273,18 +297,14 @@ async def _file(
 
 
 async def _stream(
-    request: web.Request,
-    upstream: aiohttp.ClientResponse,
-    headers: list[tuple[str, str]],
-    x: Exchange,
-    mine: Reply,
+    request: web.Request, upstream: aiohttp.ClientResponse, x: Exchange, mine: Reply
 ) -> web.StreamResponse:
     """An event stream, passed on chunk by chunk as it comes; journaled when it starts (A8).
     Its end, however it comes (the upstream's end, a silence longer than `stream_idle`, a
     dropped connection on either side), ends the client's stream cleanly and is recorded."""
     app = request.app
     idle = app[TIMEOUTS].stream_idle
-    response = web.StreamResponse(status=upstream.status, headers=headers)
+    response = web.StreamResponse(status=upstream.status, headers=answer_headers(upstream.headers))
     await response.prepare(request)
     x.http_status, x.code = upstream.status, 0
     x.drift = (
@@ -296,22 +316,12 @@ async def _stream(
     )
     pipeline.finish(None, app[SIMULATOR], x)
     events: list[bytes] = []
-    client_gone = False
-    try:
-        while True:
-            async with asyncio.timeout(idle):
-                chunk = await upstream.content.readany()
-            if not chunk:
-                break
-            events.append(chunk)
-            await response.write(chunk)
-    except TimeoutError:
+    passed = await pass_on(upstream, response, idle, events)
+    if passed.silent:
         x.fault = f"upstream: the event stream was silent for {idle:g} s; ended"
-    except ConnectionError:  # the client went away (so does the upstream's stream)
-        client_gone = True
-    except (aiohttp.ClientError, OSError) as exc:
-        x.fault = f"upstream: the event stream was cut ({exc})"
-    if not client_gone:
+    elif passed.error is not None:
+        x.fault = f"upstream: the event stream was cut ({passed.error})"
+    if not passed.client_gone:
         with contextlib.suppress(ConnectionError):
             await response.write_eof()
     text = b"".join(events).decode("utf-8", "replace")
