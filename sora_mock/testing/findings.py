@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from ..sim.deliveries import MSG_FAULT_ERROR
+
 if TYPE_CHECKING:  # handle.py imports this module
     from .handle import Handle
 
@@ -28,6 +30,22 @@ CATEGORIES: Final = (
 )
 # a warning about a VIP-only input names it so (CONTRACT A2, A6)
 VIP_MARK: Final = "VIP"
+# the error of an attempt that an `error` fault rule made instead of sending it (A7, C)
+NOT_SENT: Final = MSG_FAULT_ERROR.split("{", 1)[0]
+
+
+def kept_from_the_receiver(delivery: dict[str, Any]) -> bool:
+    """A delivery that the test's own fault rules kept from the client's receiver: `dropped`,
+    or `failed` with no attempt sent (each one an `error` rule's). Like an injected fault on a
+    request, it is the test's doing, not the client's: the report does not list it."""
+    if delivery["state"] == "dropped":
+        return True
+    attempts = delivery["attempts"]
+    return (
+        delivery["state"] == "failed"
+        and bool(attempts)
+        and all((a["error"] or "").startswith(NOT_SENT) for a in attempts)
+    )
 
 
 async def read(handle: Handle) -> Findings | None:
@@ -58,7 +76,7 @@ async def read(handle: Handle) -> Findings | None:
     for task in await handle.tasks(seen_final=False):
         found["never_final"].append({"taskId": task["taskId"], "status": task["status"]})
     for delivery in await handle.webhooks():
-        if delivery["state"] != "delivered":
+        if delivery["state"] != "delivered" and not kept_from_the_receiver(delivery):
             found["unacknowledged"].append(
                 {"id": delivery["id"], "taskId": delivery["taskId"], "state": delivery["state"]}
             )

@@ -5,6 +5,7 @@ that moment, through each form of the handle — the blocking `sora_mock`, its `
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, NamedTuple
 
@@ -107,6 +108,7 @@ async def test_a_correct_clients_exchange_leaves_no_findings(form: Form) -> None
 
 SLOPPY_TEST: Final = """
 import json
+import urllib.request
 import pathlib
 import urllib.request
 
@@ -145,3 +147,47 @@ def test_the_report_lists_what_findings_answered_at_the_tests_end(
     assert {"rejected", "warnings", "dropped_vip", "never_final", "unacknowledged"} == {
         name for name, items in seen.items() if items
     }
+
+
+def create_with_webhook(mock: SoraMock, url: str) -> str:
+    body = json.dumps({"model": "sora-2", "prompt": "a fox", "webHook": url}).encode()
+    request = urllib.request.Request(
+        mock.url + "/api/v1/video/sora-video", data=body, method="POST", headers=mock.headers
+    )
+    with urllib.request.urlopen(request) as response:
+        task_id: str = json.loads(response.read())["data"]["taskId"]
+        return task_id
+
+
+@pytest.mark.parametrize(
+    ("rule", "status", "listed"),
+    [
+        ({"action": "drop"}, 200, None),
+        ({"action": "error"}, 200, None),  # every attempt an injected error: never sent
+        ({"action": "error", "times": 1}, 500, "failed"),  # the retries reached the receiver
+        (None, 500, "failed"),
+        ({"action": "duplicate"}, 500, "failed"),  # sent twice, acknowledged by neither
+    ],
+    ids=["dropped", "error-every-attempt", "error-once", "receiver-500", "duplicated"],
+)
+def test_a_delivery_the_tests_own_fault_kept_from_the_receiver_is_no_finding(
+    sora_mock: SoraMock, rule: Body | None, status: int, listed: str | None
+) -> None:
+    """Like an injected fault on a request, a delivery that the test's fault rule kept from the
+    client's receiver is not the client's doing (F); one the receiver got and did not
+    acknowledge is."""
+    receiver = sora_mock.webhook_receiver(status=status)
+    if rule is not None:
+        sora_mock.add_fault(route="webhook", **rule)
+    task_id = create_with_webhook(sora_mock, receiver.url)
+    sora_mock.advance(60)  # the task's end and every retry (1, 2, 4 s apart)
+    check = json.dumps({"taskId": task_id}).encode()
+    request = urllib.request.Request(sora_mock.url + CHECK, check, sora_mock.headers)
+    with urllib.request.urlopen(request) as response:  # noqa: S310: the client sees it final
+        assert "succeeded" == json.loads(response.read())["data"]["status"]
+    [delivery] = sora_mock.webhooks()
+    expected = None
+    if listed is not None:
+        unacknowledged = [{"id": delivery["id"], "taskId": task_id, "state": listed}]
+        expected = nothing_but(unacknowledged=unacknowledged)
+    assert expected == sora_mock.findings()
