@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 
 
-def run_inline(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+def run_pytest(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """A pytest run of pytester's files in this process, the plugin loaded from its entry point
     as in any run: a usage error, a report or a stopped session reads the same as in a
-    subprocess, at a tenth of its cost. A run that must not share this process (its stdout
-    handles, its exit) keeps `runpytest_subprocess`."""
+    subprocess, at a tenth of its cost. A run with xdist's workers (`-n`) is a subprocess: in
+    process, what the workers write to stderr would miss the result. A run that must not share
+    this process (its stdout handles, its exit) keeps `runpytest_subprocess`."""
     # pytest-asyncio warns on every run that leaves its loop scope unset
     scope = ("-o", "asyncio_default_fixture_loop_scope=function")
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *scope, *args)
+    run = pytester.runpytest_subprocess if "-n" in args else pytester.runpytest_inprocess
+    return run("-p", "no:cacheprovider", *scope, *args)
 
 
 @contextmanager

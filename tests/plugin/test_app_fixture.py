@@ -10,7 +10,7 @@ from typing import Final
 
 import pytest
 
-from .conftest import run_inline
+from .conftest import run_pytest
 
 README: Final = Path(__file__).parents[2] / "docs" / "pytest-fixture.md"
 
@@ -28,14 +28,14 @@ def test_the_readmes_aiohttp_client_example_passes(pytester: pytest.Pytester, mo
     pytester.makeini(
         f"[pytest]\nasyncio_mode = {mode}\nasyncio_default_fixture_loop_scope = function\n"
     )
-    result = run_inline(pytester)
+    result = run_pytest(pytester)
     result.assert_outcomes(passed=1)
 
 
 def test_with_no_configuration_at_all_the_example_passes(pytester: pytest.Pytester) -> None:
     """pytest-asyncio's own default is strict mode: what a new project has."""
     pytester.makepyfile(test_example=readme_example())
-    result = run_inline(pytester, "-W", "ignore")
+    result = run_pytest(pytester, "-W", "ignore")
     result.assert_outcomes(passed=1)
 
 
@@ -78,5 +78,5 @@ async def test_the_handle_drives_the_app(aiohttp_client, sora_mock_app):
 
 def test_the_handle_drives_the_app_without_blocking_the_loop(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_handle=HANDLE)
-    result = run_inline(pytester, "-W", "ignore")
+    result = run_pytest(pytester, "-W", "ignore")
     result.assert_outcomes(passed=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import run_inline
+from .conftest import run_pytest
 from .test_plugin import outcomes
 
 # shared by both runs: a client call through aiohttp on the test's loop, the handle awaited
@@ -128,11 +128,11 @@ async def test_an_app_on_the_loop_reads_the_mock_while_serving(aiohttp_client, s
 
 def test_the_async_handle_under_pytest_asyncio_strict_mode(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_strict=STRICT)
-    result = run_inline(pytester, "-p", "no:aiohttp", "-o", "asyncio_mode=strict")
+    result = run_pytest(pytester, "-p", "no:aiohttp", "-o", "asyncio_mode=strict")
     assert {"passed": 3} == outcomes(result)
 
 
 def test_the_async_handle_under_pytest_aiohttp(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_aiohttp=AIOHTTP)
-    result = run_inline(pytester, "-o", "asyncio_mode=auto")
+    result = run_pytest(pytester, "-o", "asyncio_mode=auto")
     assert {"passed": 3} == outcomes(result)

@@ -10,7 +10,7 @@ import pytest
 
 from sora_mock.config import FIXTURE_READER, MSG_ENV_TYPO, MSG_ENV_TYPO_OTHER
 
-from .conftest import run_inline
+from .conftest import run_pytest
 from .test_plugin import outcomes
 
 USES_THE_FIXTURE: Final = """
@@ -40,7 +40,7 @@ def test_a_misspelt_fixture_variable_is_named_once_when_the_run_starts(
     monkeypatch.setenv("SORA_MOCK_URI", "http://127.0.0.1:1")
     monkeypatch.setenv("SORA_MOCK_VARIANT", "random")
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
-    result = run_inline(pytester, *xdist)
+    result = run_pytest(pytester, *xdist)
     assert {"passed": 2} == outcomes(result)
     assert [f"sora-mock: {URI_WARNING}", f"sora-mock: {VARIANT_WARNING}"] == warning_lines(result)
 
@@ -52,6 +52,6 @@ def test_the_fixtures_own_variables_earn_no_warning(
     monkeypatch.setenv("SORA_MOCK_RECEIVER_ADVERTISE", "host.docker.internal")
     monkeypatch.setenv("SORA_MOCK_INTERCEPT", "false")
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
-    result = run_inline(pytester)
+    result = run_pytest(pytester)
     assert {"passed": 2} == outcomes(result)
     assert [] == warning_lines(result)

@@ -18,7 +18,7 @@ from sora_mock.testing.apphandle import AppFactory
 from sora_mock.testing.client import SoraMock
 from sora_mock.testing.report import CATEGORIES
 
-from .conftest import run_inline
+from .conftest import run_pytest
 from .test_plugin import outcomes
 
 CREATE: Final = "/api/v1/video/sora-pro"
@@ -139,7 +139,7 @@ def test_the_report_lists_what_findings_answered_at_the_tests_end(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_sloppy=SLOPPY_TEST)
-    result = run_inline(pytester, "--sora-mock-report=report.json")
+    result = run_pytest(pytester, "--sora-mock-report=report.json")
     assert {"passed": 1} == outcomes(result)
     seen = json.loads((pytester.path / "seen.json").read_text())
     [test] = json.loads((pytester.path / "report.json").read_text())["tests"]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .conftest import run_inline, serving
+from .conftest import run_pytest, serving
 
 DOWNSTREAM = """
 import json
@@ -170,19 +170,19 @@ def outcomes(result: pytest.RunResult) -> dict[str, int]:
 
 def test_a_downstream_file_passes_with_only_the_fixture(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_downstream=DOWNSTREAM)
-    result = run_inline(pytester)
+    result = run_pytest(pytester)
     assert {"passed": 11} == outcomes(result)
 
 
 def test_a_downstream_file_passes_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_downstream=DOWNSTREAM)
-    result = run_inline(pytester, "-n", "2")
+    result = run_pytest(pytester, "-n", "2")
     assert {"passed": 11} == outcomes(result)
 
 
 def test_the_marker_gives_a_server_with_those_settings(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_marked=MARKED)
-    result = run_inline(pytester, "--strict-markers")
+    result = run_pytest(pytester, "--strict-markers")
     assert {"passed": 3} == outcomes(result)
 
 
@@ -222,7 +222,7 @@ def test_after_boom_is_fine(sora_mock):
     assert sora_mock.balance() == 10000
 """
     )
-    result = run_inline(pytester)
+    result = run_pytest(pytester)
     assert {"passed": 2, "errors": 1} == outcomes(result)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_boom*", "*the simulator broke*"])
 
@@ -240,7 +240,7 @@ async def test_app(aiohttp_client, sora_mock_app):
     assert (await response.json())["code"] == 402
 """
     )
-    result = run_inline(pytester, "-o", "asyncio_mode=auto")
+    result = run_pytest(pytester, "-o", "asyncio_mode=auto")
     assert {"passed": 1} == outcomes(result)
 
 
@@ -276,5 +276,5 @@ def test_sora_mock_url_comes_from_the_environment_too(
 ) -> None:
     pytester.makepyfile(test_downstream=DOWNSTREAM)
     monkeypatch.setenv("SORA_MOCK_URL", running_mock)
-    result = run_inline(pytester)
+    result = run_pytest(pytester)
     assert {"passed": 11} == outcomes(result)

@@ -16,7 +16,7 @@ import pytest
 from sora_mock.testing.plugin import MSG_BAD_URL, MSG_BAD_WAIT, MSG_NO_ANSWER, MSG_NOT_A_MOCK
 from sora_mock.testing.server import MockServer
 
-from .conftest import run_inline, serving
+from .conftest import run_pytest, serving
 
 USES_THE_FIXTURE: Final = """
 def test_one(sora_mock):
@@ -58,7 +58,7 @@ def test_a_bad_url_is_a_usage_error_naming_the_option(
     pytester: pytest.Pytester, url: str, why: str
 ) -> None:
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
-    result = run_inline(pytester, "--sora-mock-url", url)
+    result = run_pytest(pytester, "--sora-mock-url", url)
     assert pytest.ExitCode.USAGE_ERROR == result.ret
     expected = MSG_BAD_URL.format(source="--sora-mock-url", url=url, why=why)
     assert [f"ERROR: {expected}"] == [line for line in result.stderr.lines if line.strip()]
@@ -69,7 +69,7 @@ def test_a_bad_url_in_the_environment_names_the_variable(
 ) -> None:
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
     monkeypatch.setenv("SORA_MOCK_URL", "127.0.0.1:8000")
-    result = run_inline(pytester)
+    result = run_pytest(pytester)
     assert pytest.ExitCode.USAGE_ERROR == result.ret
     result.stderr.fnmatch_lines(["ERROR: SORA_MOCK_URL: '127.0.0.1:8000' is not a sora-mock URL*"])
 
@@ -77,7 +77,7 @@ def test_a_bad_url_in_the_environment_names_the_variable(
 @pytest.mark.parametrize("wait", ["soon", "-1", "inf"])
 def test_a_bad_wait_is_a_usage_error(pytester: pytest.Pytester, wait: str) -> None:
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
-    result = run_inline(pytester, "--sora-mock-url", "http://127.0.0.1:1", "--sora-mock-wait", wait)
+    result = run_pytest(pytester, "--sora-mock-url", "http://127.0.0.1:1", "--sora-mock-wait", wait)
     assert pytest.ExitCode.USAGE_ERROR == result.ret
     expected = MSG_BAD_WAIT.format(source="--sora-mock-wait", value=wait)
     assert [f"ERROR: {expected}"] == [line for line in result.stderr.lines if line.strip()]
@@ -101,7 +101,7 @@ def test_a_server_that_never_answers_stops_the_run_once_naming_url_and_option(
 ) -> None:
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
     url = f"http://127.0.0.1:{closed_port}"
-    result = run_inline(pytester, "--sora-mock-url", url, "--sora-mock-wait", "0.5", *xdist)
+    result = run_pytest(pytester, "--sora-mock-url", url, "--sora-mock-wait", "0.5", *xdist)
     line = only_error_line(result)
     said = MSG_NO_ANSWER.format(url=url, wait=0.5, reason="REASON", source="--sora-mock-url")
     before, after = said.split("REASON")
@@ -167,7 +167,7 @@ def test_another_server_on_the_url_stops_the_run_naming_url_and_answer(
     foreign.answer = (status, body)
     url = f"http://127.0.0.1:{foreign.server_address[1]}"
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
-    result = run_inline(pytester, "--sora-mock-url", url)
+    result = run_pytest(pytester, "--sora-mock-url", url)
     expected = MSG_NOT_A_MOCK.format(source="--sora-mock-url", url=url, found=found)
     assert f"ERROR: {expected}" == only_error_line(result)
 
@@ -175,7 +175,7 @@ def test_another_server_on_the_url_stops_the_run_naming_url_and_answer(
 def test_a_sora_mock_in_process_passes_the_check(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
     with MockServer(clock="manual", port=0) as server:
-        result = run_inline(pytester, "--sora-mock-url", server.url, "--sora-mock-wait", "0")
+        result = run_pytest(pytester, "--sora-mock-url", server.url, "--sora-mock-wait", "0")
     result.assert_outcomes(passed=2)
 
 
@@ -187,5 +187,5 @@ def running_mock() -> Iterator[str]:
 
 def test_a_url_with_a_trailing_slash_works(pytester: pytest.Pytester, running_mock: str) -> None:
     pytester.makepyfile(test_it=USES_THE_FIXTURE)
-    result = run_inline(pytester, "--sora-mock-url", running_mock + "/")
+    result = run_pytest(pytester, "--sora-mock-url", running_mock + "/")
     result.assert_outcomes(passed=2)

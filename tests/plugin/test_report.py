@@ -11,7 +11,7 @@ import pytest
 from sora_mock.core import errors as e
 from sora_mock.testing.report import CATEGORIES, TITLE
 
-from .conftest import run_inline
+from .conftest import run_pytest
 from .test_plugin import outcomes
 
 TEXT_MODEL: Final = "sora-2-text-to-video"
@@ -85,7 +85,7 @@ def test_the_report_prints_each_tests_findings_grouped_and_short(
     pytester: pytest.Pytester, workers: tuple[str, ...]
 ) -> None:
     pytester.makepyfile(test_sloppy=SLOPPY)
-    result = run_inline(pytester, "--sora-mock-report", *workers)
+    result = run_pytest(pytester, "--sora-mock-report", *workers)
     assert {"passed": 2} == outcomes(result)
     section = report_section(result.stdout.str())
     assert expected_lines() == section[:6]
@@ -116,7 +116,7 @@ report.collect = boom
 
 def test_the_report_is_written_as_json_for_ci(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_sloppy=SLOPPY)
-    result = run_inline(pytester, "--sora-mock-report=report.json")
+    result = run_pytest(pytester, "--sora-mock-report=report.json")
     assert {"passed": 2} == outcomes(result)
     result.stdout.fnmatch_lines(["-- JSON: report.json"])
     written: dict[str, Any] = json.loads((pytester.path / "report.json").read_text())
@@ -154,7 +154,7 @@ def test_the_report_is_written_as_json_for_ci(pytester: pytest.Pytester) -> None
 
 def test_a_session_without_findings_prints_no_report(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_clean=HEADER + CLEAN_TEST)
-    result = run_inline(pytester, "--sora-mock-report")
+    result = run_pytest(pytester, "--sora-mock-report")
     assert {"passed": 1} == outcomes(result)
     assert TITLE not in result.stdout.str()
 
@@ -174,7 +174,7 @@ def test_a_documented_input_form_is_no_finding(pytester: pytest.Pytester) -> Non
     """nFrames "10" and duration "10", the provider's own examples' form, change no meaning;
     nFrames 12 read as 10 does, and is the one normalization reported (CONTRACT F1)."""
     pytester.makepyfile(test_forms=HEADER + DOCUMENTED_FORMS_TEST)
-    result = run_inline(pytester, "--sora-mock-report=report.json")
+    result = run_pytest(pytester, "--sora-mock-report=report.json")
     assert {"passed": 1} == outcomes(result)
     normalized = e.NORM_NFRAMES.format(given=12, value=10, model=TEXT_MODEL)
     section = report_section(result.stdout.str())

@@ -12,7 +12,7 @@ import pytest
 from sora_mock.testing.plugin import MSG_REPORT_IS_DIR, MSG_REPORT_NO_FOLDER, MSG_REPORT_NOT_OURS
 from sora_mock.testing.report import GENERATOR, TITLE, written_here
 
-from .conftest import run_inline
+from .conftest import run_pytest
 from .test_plugin import outcomes
 from .test_report import SLOPPY
 
@@ -33,9 +33,9 @@ def test_a_bare_option_leaves_the_next_word_a_test_path(
     before = test_file.read_bytes()
     if where == "addopts":
         pytester.makeini("[pytest]\naddopts = --sora-mock-report\n")
-        result = run_inline(pytester, "test_sloppy.py")
+        result = run_pytest(pytester, "test_sloppy.py")
     else:
-        result = run_inline(pytester, "--sora-mock-report", "test_sloppy.py")
+        result = run_pytest(pytester, "--sora-mock-report", "test_sloppy.py")
     assert before == test_file.read_bytes()
     assert {"passed": 2} == outcomes(result)
     assert TITLE in result.stdout.str()
@@ -59,7 +59,7 @@ def test_a_path_the_report_must_not_write_is_a_usage_error_naming_it(
     user_file = pytester.path / "user.json"
     user_file.write_bytes(USER_FILE)
     before = test_file.read_bytes()
-    result = run_inline(pytester, f"--sora-mock-report={path}")
+    result = run_pytest(pytester, f"--sora-mock-report={path}")
     assert pytest.ExitCode.USAGE_ERROR == result.ret
     expected = message.format(option="--sora-mock-report", path=path, folder="missing")
     assert [f"ERROR: {expected}"] == [line for line in result.stderr.lines if line.strip()]
@@ -70,11 +70,11 @@ def test_a_path_the_report_must_not_write_is_a_usage_error_naming_it(
 def test_a_report_the_plugin_wrote_before_is_written_over(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_sloppy=SLOPPY)
     report = pytester.path / "report.json"
-    first = run_inline(pytester, "--sora-mock-report=report.json")
+    first = run_pytest(pytester, "--sora-mock-report=report.json")
     assert {"passed": 2} == outcomes(first)
     assert GENERATOR == json.loads(report.read_text())["generator"]
     pytester.makepyfile(test_again=SLOPPY)
-    again = run_inline(pytester, "--sora-mock-report=report.json")
+    again = run_pytest(pytester, "--sora-mock-report=report.json")
     assert {"passed": 4} == outcomes(again)
     written = json.loads(report.read_text())
     assert GENERATOR == written["generator"]

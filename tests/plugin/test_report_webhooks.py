@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import run_inline
+from .conftest import run_pytest
 from .test_plugin import outcomes
 from .test_report import report_section
 
@@ -43,7 +43,7 @@ def test_an_unacknowledged_delivery_is_listed_and_an_acknowledged_one_is_not(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_hooks=TESTS)
-    result = run_inline(pytester, "-s", "--sora-mock-report")
+    result = run_pytest(pytester, "-s", "--sora-mock-report")
     assert {"passed": 2} == outcomes(result)
     stdout = result.stdout.str()
     found = re.search(r"TASK ([0-9a-f]{32})", stdout)

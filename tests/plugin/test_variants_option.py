@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import run_inline
+from .conftest import run_pytest
 from .test_plugin import outcomes
 
 # each test says which `message` its server's create answer must carry
@@ -68,7 +68,7 @@ def test_the_option_and_the_environment_set_every_servers_variants(
     for name, value in {**env, "EXPECTED_MESSAGE": expected}.items():
         monkeypatch.setenv(name, value)
     pytester.makepyfile(test_messages=MESSAGES)
-    result = run_inline(pytester, *args)
+    result = run_pytest(pytester, *args)
     assert {"passed": 4} == outcomes(result)
 
 
@@ -80,7 +80,7 @@ def test_a_bad_option_is_a_usage_error_naming_the_point_or_form(
     pytester: pytest.Pytester, value: str, named: str
 ) -> None:
     pytester.makepyfile(test_messages=MESSAGES)
-    result = run_inline(pytester, f"--sora-mock-variants={value}")
+    result = run_pytest(pytester, f"--sora-mock-variants={value}")
     assert pytest.ExitCode.USAGE_ERROR == result.ret
     result.stderr.fnmatch_lines([f"*--sora-mock-variants*{named}*"])
 
@@ -100,7 +100,7 @@ def test_good(sora_mock):
     pass
 """
     )
-    result = run_inline(pytester)
+    result = run_pytest(pytester)
     assert {"passed": 1, "errors": 1} == outcomes(result)
     result.stdout.fnmatch_lines(["*unknown point 'colour'*"])
 
@@ -125,7 +125,7 @@ def test_served_form(sora_mock):
     assert sora_mock.requests() == []
 """
     )
-    result = run_inline(pytester, "-v")
+    result = run_pytest(pytester, "-v")
     assert {"passed": 3} == outcomes(result)
     result.stdout.fnmatch_lines(
         [
