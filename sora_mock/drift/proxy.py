@@ -210,9 +210,9 @@ async def forward(request: web.Request) -> web.StreamResponse:
     x.drift = drift_of(route, mine, theirs, app[TEMPLATES], section)
     if x.drift and code_of(mine.body) not in STATEFUL:
         await name_forms(x.drift, app[FORMS], route, view, theirs)
-    pipeline.finish(None, sim, x)
     text = plain_body.decode("utf-8", "replace")
-    await keep(request, x, upstream.status, upstream.headers, text)
+    await keep(request, x, upstream.status, upstream.headers, text)  # recorded, then journaled
+    pipeline.finish(None, sim, x)
     return web.Response(body=body, status=upstream.status, headers=headers)
 
 
@@ -220,8 +220,8 @@ async def _failed(request: web.Request, x: Exchange, failed: UpstreamFailed) -> 
     body = failure_answer(failed.status, failed.reason)
     x.code, x.http_status, x.drift = None, failed.status, []
     x.fault = f"upstream: {failed.reason}"
-    pipeline.finish(None, request.app[SIMULATOR], x)
     await keep(request, x, failed.status, {}, body.decode())
+    pipeline.finish(None, request.app[SIMULATOR], x)
     return web.Response(body=body, status=failed.status, content_type="application/json")
 
 
@@ -251,10 +251,10 @@ async def pass_on(
                 chunk = await upstream.content.readany()
             if not chunk:
                 return passed
-            passed.got += len(chunk)
             if kept is not None:
                 kept.append(chunk)
             await response.write(chunk)
+            passed.got += len(chunk)  # handed to the client's connection
     except TimeoutError:
         passed.silent = True
     except ConnectionError:  # the client went away (so does the upstream's answer)
@@ -285,14 +285,16 @@ async def _file(
         x.fault = f"upstream: the file stalled after {got} bytes (nothing for {read:g} s); cut"
     elif passed.error is not None:
         x.fault = f"upstream: the file was cut after {got} bytes ({passed.error})"
-    cut = passed.silent or passed.error is not None
-    if cut and request.transport is not None:
+    elif passed.client_gone:
+        x.fault = f"the client went away after {got} bytes of the file"
+    # recorded, then journaled, before the client's answer ends: what it reads next finds both
+    await keep(request, x, upstream.status, upstream.headers, f"({got} bytes)")
+    pipeline.finish(None, app[SIMULATOR], x)
+    if x.fault is not None and not passed.client_gone and request.transport is not None:
         request.transport.abort()  # short of its Content-Length (or chunked without its end)
     elif not passed.client_gone:
         with contextlib.suppress(ConnectionError):
             await response.write_eof()
-    pipeline.finish(None, app[SIMULATOR], x)
-    await keep(request, x, upstream.status, upstream.headers, f"({got} bytes)")
     return response
 
 
@@ -321,11 +323,11 @@ async def _stream(
         x.fault = f"upstream: the event stream was silent for {idle:g} s; ended"
     elif passed.error is not None:
         x.fault = f"upstream: the event stream was cut ({passed.error})"
+    text = b"".join(events).decode("utf-8", "replace")
+    await keep(request, x, upstream.status, upstream.headers, text)  # before the stream's end
     if not passed.client_gone:
         with contextlib.suppress(ConnectionError):
             await response.write_eof()
-    text = b"".join(events).decode("utf-8", "replace")
-    await keep(request, x, upstream.status, upstream.headers, text)
     return response
 
 

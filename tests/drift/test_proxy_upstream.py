@@ -8,6 +8,7 @@ import gzip
 import json
 import logging
 import socket
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final
@@ -645,4 +646,33 @@ async def test_a_file_that_stalls_after_its_head_is_cut_short_and_the_row_says_w
     assert f"stalled after {HALF} bytes" in row["fault"]
     recorded = await asyncio.to_thread(first_record, tmp_path / "rec")
     assert f"stalled after {HALF} bytes" in recorded["failure"]
+    assert [] == [r for r in caplog.records if r.exc_info]
+
+
+async def test_a_client_that_leaves_mid_download_is_journaled_with_what_it_was_given(
+    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The row says the client went away, and counts the bytes handed to its connection, not
+    those read from the upstream after it left."""
+    more = asyncio.Event()
+    upstream = await serve(stub_at("/files/{name}", half_a_file(more)))
+    proxy = await proxy_of(serve, upstream, record=tmp_path / "rec")
+    host, port = proxy.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET /files/task-1.mp4 HTTP/1.1\r\nHost: proxy\r\n\r\n")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 200")
+    await asyncio.wait_for(reader.readexactly(HALF), 10)
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.close()  # a reset: the client is gone
+    more.set()  # the upstream's second half now meets a closed connection
+    async with aiohttp.ClientSession() as session, asyncio.timeout(10):
+        while not (found := await rows(session, proxy)):  # each look is a request: no sleep
+            pass
+    (row,) = found
+    assert 200 == row["http_status"]
+    assert f"the client went away after {HALF} bytes of the file" == row["fault"]
+    recorded = await asyncio.to_thread(first_record, tmp_path / "rec")
+    assert f"({HALF} bytes)" == recorded["response"]["body"]
     assert [] == [r for r in caplog.records if r.exc_info]
