@@ -20,6 +20,7 @@ from .. import __version__
 from ..core.errors import AdminError, dumps
 from ..core.journal import ROUTES
 from ..core.variants import POINTS
+from ..routes import registry
 from ..routes import sora_video as a6
 from ..routes.sora_pro import ASPECT_RATIOS, MAX_SHOTS, MODELS, SIZES, Kind, ModelSpec
 from ..sim.control import OPS, PAGE, Op, body_model, checked_body
@@ -332,67 +333,63 @@ def admin_paths() -> dict[str, Any]:
     return paths
 
 
+def provider_paths() -> dict[str, Any]:
+    """The provider routes (A) at the paths and methods of `registry.ROUTES`, each with its
+    summary, body and answer."""
+    s = schemas
+    ops: dict[str, dict[str, Any]] = {
+        registry.CREATE: _op(
+            "Create a generation task: validate, charge, return its taskId.",
+            s.CreateEnvelope,
+            body=create_body_schema(),
+            provider=True,
+        ),
+        registry.SORA_VIDEO: _op(
+            "Create a task on the sibling route (sora-2, sora-2-pro, sora-2-stable). With "
+            "`Accept: text/event-stream` the answer is an SSE stream of the task's progress.",
+            s.VideoCreateEnvelope,
+            body=video_body_schema(),
+            provider=True,
+        ),
+        registry.CHECK_RESULT: _op(
+            "The status of a task of this key.",
+            s.ResultEnvelope,
+            body=s.CheckResultBody,
+            provider=True,
+        ),
+        registry.CREDITS: {
+            **_op(
+                "The balance and VIP flag of this key (the body is not read).",
+                s.CreditsEnvelope,
+                provider=True,
+            ),
+            # the body is not read (A5): whatever is sent, none is refused for it
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {"description": "Not read; public clients send {}."}
+                    }
+                },
+            },
+        },
+        registry.FILES: {
+            "summary": "The result video of a succeeded task (no auth; plain HTTP statuses).",
+            "parameters": [_path("taskId", PATH_PARAMETERS["taskId"])],
+            "responses": {
+                "200": {"description": "The MP4.", **VIDEO},
+                "206": {"description": "A byte range of the MP4.", **VIDEO},
+                "default": {"description": "Not found, or a range that cannot be served."},
+            },
+        },
+    }
+    return {path: {method.lower(): ops[name]} for name, (method, path) in registry.ROUTES.items()}
+
+
 @cache
 def document() -> dict[str, Any]:
-    task_id = _path("taskId", PATH_PARAMETERS["taskId"])
     s = schemas
-    paths: dict[str, Any] = {
-        "/api/v1/video/sora-pro": {
-            "post": _op(
-                "Create a generation task: validate, charge, return its taskId.",
-                s.CreateEnvelope,
-                body=create_body_schema(),
-                provider=True,
-            )
-        },
-        "/api/v1/video/sora-video": {
-            "post": _op(
-                "Create a task on the sibling route (sora-2, sora-2-pro, sora-2-stable). With "
-                "`Accept: text/event-stream` the answer is an SSE stream of the task's progress.",
-                s.VideoCreateEnvelope,
-                body=video_body_schema(),
-                provider=True,
-            )
-        },
-        "/api/video-generations/check-result": {
-            "post": _op(
-                "The status of a task of this key.",
-                s.ResultEnvelope,
-                body=s.CheckResultBody,
-                provider=True,
-            )
-        },
-        "/api/get-user-credits": {
-            "post": {
-                **_op(
-                    "The balance and VIP flag of this key (the body is not read).",
-                    s.CreditsEnvelope,
-                    provider=True,
-                ),
-                # the body is not read (A5): whatever is sent, none is refused for it
-                "requestBody": {
-                    "required": False,
-                    "content": {
-                        "application/json": {
-                            "schema": {"description": "Not read; public clients send {}."}
-                        }
-                    },
-                },
-            }
-        },
-        "/files/{taskId}.mp4": {
-            "get": {
-                "summary": "The result video of a succeeded task (no auth; plain HTTP statuses).",
-                "parameters": [task_id],
-                "responses": {
-                    "200": {"description": "The MP4.", **VIDEO},
-                    "206": {"description": "A byte range of the MP4.", **VIDEO},
-                    "default": {"description": "Not found, or a range that cannot be served."},
-                },
-            }
-        },
-        **admin_paths(),
-    }
+    paths: dict[str, Any] = {**provider_paths(), **admin_paths()}
     models: list[type[BaseModel]] = [
         s.CreateEnvelope, s.ResultEnvelope, s.CreditsEnvelope, s.ErrorEnvelope, s.CheckResultBody,
         s.VideoCreateEnvelope, s.AdminErrorBody,
@@ -409,7 +406,8 @@ def document() -> dict[str, Any]:
             if method != "parameters":
                 op["operationId"] = _operation_id(method, path)
     # check-result's errors carry their HTTP status under variants check_status = 'http' (G)
-    check_errors = paths["/api/video-generations/check-result"]["post"]["responses"]
+    check_method, check_path = registry.ROUTES[registry.CHECK_RESULT]
+    check_errors = paths[check_path][check_method.lower()]["responses"]
     for status in ("400", "401", "404", "413", "429"):
         check_errors[status] = {
             "description": "An error, with this HTTP status under error_status = 'http' or the "

@@ -20,7 +20,7 @@ ROUTES: Final[dict[str, tuple[str, str]]] = {
     SORA_VIDEO: ("POST", "/api/v1/video/sora-video"),
     CHECK_RESULT: ("POST", "/api/video-generations/check-result"),
     CREDITS: ("POST", "/api/get-user-credits"),
-    FILES: ("GET", "/files/{task_id}.mp4"),
+    FILES: ("GET", "/files/{taskId}.mp4"),
 }
 FILES_PREFIX: Final = "/files/"
 FILES_SUFFIX: Final = ".mp4"

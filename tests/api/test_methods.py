@@ -14,7 +14,7 @@ from ..helpers import Client
 async def test_a_405_allows_exactly_the_methods_the_registry_declares(
     client: Client, route: str
 ) -> None:
-    path = registry.ROUTES[route][1].replace("{task_id}", "0" * 32)
+    path = registry.ROUTES[route][1].replace("{taskId}", "0" * 32)
     assert route == registry.route_at(path)
     response = await client.request("PUT", path)
     if route == registry.FILES:  # a plain 405 (A4)
