@@ -8,20 +8,31 @@ and none costs the proxy more than about the limit in memory, read and decoded.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Final
 
 import aiohttp
+import brotli  # type: ignore[import-untyped]
 from aiohttp import hdrs, web
 
+from ..http.reply import Undecodable
 
-def decoded(raw: bytes, encoding: str | None, limit: int | None = None) -> bytes:
-    """A body as its reader sees it: gzip or deflate undone (the shadow and the journal see a
-    request as a mock behind aiohttp's server would; the comparison and the recording see an
-    answer as the client does); any other, a broken one or one cut short left as is. With a
-    `limit`, no more than `limit` + 1 bytes are made: enough to tell that a body is over it (a
-    few kilobytes of gzip can stand for gigabytes)."""
+if sys.version_info >= (3, 14):
+    from compression.zstd import ZstdDecompressor, ZstdError
+else:
+    from backports.zstd import ZstdDecompressor, ZstdError
+
+# the codings aiohttp's server decodes a request body in (with Brotli and zstd, dependencies of
+# the mock); a body in any other is read as it came
+CODINGS: Final = frozenset({"gzip", "deflate", "br", "zstd"})
+
+
+def decoded(raw: bytes, encoding: str | None) -> bytes:
+    """An upstream's answer as the client reads it, for the comparison and the recording: gzip
+    or deflate undone; any other coding, a broken one or one cut short left as is."""
     if not raw or encoding is None:
         return raw
     wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(encoding.strip().lower())
@@ -29,12 +40,54 @@ def decoded(raw: bytes, encoding: str | None, limit: int | None = None) -> bytes
         return raw
     inflate = zlib.decompressobj(wbits)
     try:
-        plain = inflate.decompress(raw, 0 if limit is None else limit + 1)
+        plain = inflate.decompress(raw)
     except zlib.error:
         return raw
-    if inflate.eof or (limit is not None and len(plain) > limit):
-        return plain
-    return raw
+    return plain if inflate.eof else raw
+
+
+def request_plain(raw: bytes, header: str | None, limit: int) -> bytes:
+    """A request body as the mock's server reads it: in a coding aiohttp knows (`CODINGS`, the
+    header ASCII and matched in any letter case), decoded, at most `limit` + 1 bytes of it
+    (enough to tell a body over the limit; a few kilobytes can stand for gigabytes); else as it
+    came. Raises `Undecodable` naming the header when the coding does not decode, as the mock's
+    read does (A1). As aiohttp: gzip members one after another are one body, a gzip cut short
+    gives what there is, a deflate cut short does not decode, and a deflate without its zlib
+    header is read as raw deflate."""
+    if not raw or not header or not header.isascii() or header.lower() not in CODINGS:
+        return raw
+    try:
+        return _decoded(raw, header.lower(), limit + 1)
+    except (zlib.error, brotli.error, ZstdError):
+        raise Undecodable(header) from None
+
+
+def _decoded(raw: bytes, coding: str, room: int) -> bytes:
+    if coding == "br":
+        plain: bytes = brotli.Decompressor().process(raw, output_buffer_limit=room)
+        return plain[:room]
+    if coding == "zstd":
+        return ZstdDecompressor().decompress(raw, room)
+    if coding == "gzip":
+        wbits = 16 + zlib.MAX_WBITS
+    else:  # RFC 1950's header names method 8; without it, raw deflate (as aiohttp reads it)
+        wbits = zlib.MAX_WBITS if raw[0] & 0xF == 8 else -zlib.MAX_WBITS
+    parts: list[bytes] = []
+    size = 0
+    data = raw
+    while True:
+        inflate = zlib.decompressobj(wbits)
+        part = inflate.decompress(data, room - size)
+        parts.append(part)
+        size += len(part)
+        if size >= room:
+            break
+        if coding == "deflate" and not inflate.eof:
+            raise zlib.error("deflate: the body ends before its stream does")
+        if coding != "gzip" or not (inflate.eof and inflate.unused_data):
+            break
+        data = inflate.unused_data  # the next gzip member
+    return b"".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +97,7 @@ class Incoming:
     data: bytes | AsyncIterator[bytes] | None  # an async iterator: passed on as it comes
     plain: bytes  # as the mock would read it (decoded); past the limit, its first bytes only
     within: bool  # within the comparison mock's max_body_bytes: else its verdict is the 413
+    undecodable: str | None = None  # the Content-Encoding, when the body does not decode in it
 
     @property
     def streamed(self) -> bool:
@@ -57,13 +111,18 @@ async def incoming(request: web.Request, limit: int) -> Incoming:
         raw, whole = await take(request.content, limit)
     except web.RequestPayloadError:
         raw, whole = b"", True
-    plain = decoded(raw, request.headers.get(hdrs.CONTENT_ENCODING), limit)
+    undecodable = None
+    try:
+        plain = request_plain(raw, request.headers.get(hdrs.CONTENT_ENCODING), limit)
+    except Undecodable as exc:
+        plain, undecodable = raw, exc.coding
     data: bytes | AsyncIterator[bytes] | None = raw
     if not whole:
         data = passed_on(raw, request.content)
     elif not raw and request.method in ("GET", "HEAD"):
         data = None
-    return Incoming(data, plain, whole and len(plain) <= limit)
+    within = whole and undecodable is None and len(plain) <= limit
+    return Incoming(data, plain, within, undecodable)
 
 
 async def take(content: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:

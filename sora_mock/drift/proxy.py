@@ -164,7 +164,12 @@ async def forward(request: web.Request) -> web.StreamResponse:
         return web.Response(status=NO_ANSWER)
     plain = sent.plain
     view = BufferedView(
-        request.method, request.path, request.headers, origin, plain if sent.within else None
+        request.method,
+        request.path,
+        request.headers,
+        origin,
+        plain if sent.within else None,
+        sent.undecodable,
     )
     x = pipeline.exchange(sim, route, view)
     try:

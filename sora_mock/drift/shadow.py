@@ -16,7 +16,7 @@ from ..config import Settings, build
 from ..core import errors as e
 from ..core.variants import CONTRACT, POINTS
 from ..http import pipeline
-from ..http.reply import JSON, Reply
+from ..http.reply import JSON, Reply, Undecodable
 from ..routes import files, registry
 from ..sim.simulator import Simulator
 from .compare import Answer, Difference, differences
@@ -74,16 +74,23 @@ class BufferedView:
     for a body larger than the comparison mock's `max_body_bytes`, which the proxy forwards
     without keeping: the mock's verdict on it is its size (A1's 413), whatever its bytes."""
 
-    __slots__ = ("_headers", "_method", "_origin", "_path", "raw")
+    __slots__ = ("_headers", "_method", "_origin", "_path", "raw", "undecodable")
 
-    def __init__(
-        self, method: str, path: str, headers: Mapping[str, str], origin: str, raw: bytes | None
+    def __init__(  # noqa: PLR0917 (a request's parts, as a view holds them)
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        origin: str,
+        raw: bytes | None,
+        undecodable: str | None = None,
     ) -> None:
         self._method = method
         self._path = path
         self._headers = headers
         self._origin = origin
         self.raw = raw
+        self.undecodable = undecodable  # the body's coding, when it did not decode (A1)
 
     @property
     def method(self) -> str:
@@ -105,6 +112,8 @@ class BufferedView:
         return slice(None, None)
 
     async def read(self, limit: int) -> bytes | None:
+        if self.undecodable is not None:
+            raise Undecodable(self.undecodable)
         return self.raw if self.raw is not None and len(self.raw) <= limit else None
 
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 import sys
+import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final
 
 import aiohttp
+import brotli  # type: ignore[import-untyped]
 import pytest
 from aiohttp import web
+
+if sys.version_info >= (3, 14):
+    from compression.zstd import ZstdCompressor
+else:
+    from backports.zstd import ZstdCompressor
 
 from sora_mock import create_app
 from sora_mock.config import build
@@ -301,3 +309,48 @@ async def test_the_proxy_command_runs_as_a_process(serve: Serve) -> None:
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 20)
+
+
+def _zlib(body: bytes, wbits: int) -> bytes:
+    pack = zlib.compressobj(wbits=wbits)
+    return pack.compress(body) + pack.flush()
+
+
+CREATE_BODY: Final = json.dumps({"model": "sora-2-text-to-video", "prompt": "a fox"}).encode()
+# a request body in each coding, as the mock's server (aiohttp) reads it, and its Content-Encoding
+ENCODED: Final[dict[str, tuple[bytes, str]]] = {
+    "gzip": (gzip.compress(CREATE_BODY), "gzip"),
+    "gzip, upper case": (gzip.compress(CREATE_BODY), "GZIP"),
+    "gzip, two members": (
+        gzip.compress(CREATE_BODY[:20]) + gzip.compress(CREATE_BODY[20:]),
+        "gzip",
+    ),
+    "gzip, cut short": (gzip.compress(CREATE_BODY)[:-10], "gzip"),
+    "gzip, not gzip": (b"not gzip at all", "gzip"),
+    "deflate": (zlib.compress(CREATE_BODY), "deflate"),
+    "deflate, raw": (_zlib(CREATE_BODY, -zlib.MAX_WBITS), "deflate"),
+    "deflate, not deflate": (b"\x78\x9c junk", "deflate"),
+    "br": (brotli.compress(CREATE_BODY), "br"),
+    "br, not br": (CREATE_BODY, "br"),
+    "zstd": (ZstdCompressor().compress(CREATE_BODY, ZstdCompressor.FLUSH_FRAME), "zstd"),
+    "zstd, not zstd": (CREATE_BODY, "zstd"),
+    "a coding aiohttp does not know": (CREATE_BODY, "x-unknown"),
+}
+
+
+@pytest.mark.parametrize("case", list(ENCODED))
+async def test_a_body_in_any_coding_is_judged_as_the_mocks_server_reads_it(
+    serve: Serve, case: str
+) -> None:
+    """The shadow decodes a request body as aiohttp decodes it for the mock behind it (A1): in
+    every coding the upstream mock answers exactly as the proxy's shadow, so there is no drift.
+    (A deflate body cut short is left out: aiohttp answers it itself when it comes in one read
+    with its head, a gap of the mock's own, noted in the closing note.)"""
+    raw, coding = ENCODED[case]
+    upstream = await serve(create_app(**UPSTREAM))
+    proxy = await proxy_of(serve, upstream)
+    headers = {**AUTH, "Content-Encoding": coding, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(proxy + "/api/v1/video/sora-pro", data=raw, headers=headers) as r:
+            assert 200 == r.status
+        assert [] == await drift_rows(session, proxy)
