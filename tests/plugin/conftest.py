@@ -4,8 +4,24 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Final
 
 import pytest
+
+# the provider request of the test files these tests give pytester (each file begins with it)
+POST_SOURCE: Final = """
+import json
+import urllib.request
+
+
+def post(mock, path, body):
+    request = urllib.request.Request(
+        mock.url + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", **mock.headers},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+"""
 
 
 def run_pytest(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

@@ -5,7 +5,6 @@ that moment, through each form of the handle — the blocking `sora_mock`, its `
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, NamedTuple
 
@@ -18,11 +17,12 @@ from sora_mock.testing.apphandle import AppFactory
 from sora_mock.testing.client import SoraMock
 from sora_mock.testing.report import CATEGORIES
 
-from .conftest import run_pytest
+from .conftest import POST_SOURCE, run_pytest
 from .test_plugin import outcomes
 
 CREATE: Final = "/api/v1/video/sora-pro"
 CHECK: Final = "/api/video-generations/check-result"
+VIDEO: Final = "/api/v1/video/sora-video"
 TEXT: Final = {"model": "sora-2-text-to-video", "prompt": "a fox"}
 
 Body = dict[str, Any]
@@ -106,20 +106,10 @@ async def test_a_correct_clients_exchange_leaves_no_findings(form: Form) -> None
     assert await form.findings() is None
 
 
-SLOPPY_TEST: Final = """
-import json
-import urllib.request
+SLOPPY_TEST: Final = (
+    POST_SOURCE
+    + """
 import pathlib
-import urllib.request
-
-
-def post(mock, path, body):
-    request = urllib.request.Request(
-        mock.url + path, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json", **mock.headers},
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 def test_sloppy(sora_mock):
@@ -133,6 +123,7 @@ def test_sloppy(sora_mock):
     sora_mock.advance(5)
     pathlib.Path("seen.json").write_text(json.dumps(sora_mock.findings()))
 """
+)
 
 
 def test_the_report_lists_what_findings_answered_at_the_tests_end(
@@ -149,16 +140,6 @@ def test_the_report_lists_what_findings_answered_at_the_tests_end(
     }
 
 
-def create_with_webhook(mock: SoraMock, url: str) -> str:
-    body = json.dumps({"model": "sora-2", "prompt": "a fox", "webHook": url}).encode()
-    request = urllib.request.Request(
-        mock.url + "/api/v1/video/sora-video", data=body, method="POST", headers=mock.headers
-    )
-    with urllib.request.urlopen(request) as response:
-        task_id: str = json.loads(response.read())["data"]["taskId"]
-        return task_id
-
-
 @pytest.mark.parametrize(
     ("rule", "status", "listed"),
     [
@@ -170,24 +151,24 @@ def create_with_webhook(mock: SoraMock, url: str) -> str:
     ],
     ids=["dropped", "error-every-attempt", "error-once", "receiver-500", "duplicated"],
 )
-def test_a_delivery_the_tests_own_fault_kept_from_the_receiver_is_no_finding(
+async def test_a_delivery_the_tests_own_fault_kept_from_the_receiver_is_no_finding(
     sora_mock: SoraMock, rule: Body | None, status: int, listed: str | None
 ) -> None:
     """Like an injected fault on a request, a delivery that the test's fault rule kept from the
     client's receiver is not the client's doing (F); one the receiver got and did not
     acknowledge is."""
+    mock = sora_mock.aio
     receiver = sora_mock.webhook_receiver(status=status)
     if rule is not None:
-        sora_mock.add_fault(route="webhook", **rule)
-    task_id = create_with_webhook(sora_mock, receiver.url)
-    sora_mock.advance(60)  # the task's end and every retry (1, 2, 4 s apart)
-    check = json.dumps({"taskId": task_id}).encode()
-    request = urllib.request.Request(sora_mock.url + CHECK, check, sora_mock.headers)
-    with urllib.request.urlopen(request) as response:  # noqa: S310: the client sees it final
-        assert "succeeded" == json.loads(response.read())["data"]["status"]
-    [delivery] = sora_mock.webhooks()
+        await mock.add_fault(route="webhook", **rule)
+    body = {"model": "sora-2", "prompt": "a fox", "webHook": receiver.url}
+    task_id = (await post(mock.url + VIDEO, mock.headers, body))["data"]["taskId"]
+    await mock.advance(60)  # the task's end and every retry (1, 2, 4 s apart)
+    checked = await post(mock.url + CHECK, mock.headers, {"taskId": task_id})
+    assert "succeeded" == checked["data"]["status"]  # the client has seen it final
+    [delivery] = await mock.webhooks()
     expected = None
     if listed is not None:
         unacknowledged = [{"id": delivery["id"], "taskId": task_id, "state": listed}]
         expected = nothing_but(unacknowledged=unacknowledged)
-    assert expected == sora_mock.findings()
+    assert expected == await mock.findings()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .conftest import run_pytest, serving
+from .conftest import POST_SOURCE, run_pytest, serving
 
 DOWNSTREAM = """
 import json
@@ -121,20 +121,10 @@ def test_advance_finishes_a_task(sora_mock):
 """
 
 
-MARKED = """
-import json
-import urllib.request
-
+MARKED = (
+    POST_SOURCE
+    + """
 import pytest
-
-
-def post(mock, path, body):
-    request = urllib.request.Request(
-        mock.url + path, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json", **mock.headers},
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 @pytest.mark.sora_mock(clock="poll")
@@ -158,6 +148,7 @@ def test_default_is_not_strict(sora_mock):
                  {"model": "sora-2-text-to-video", "prompt": "x", "extra": 1})
     assert reply["code"] == 0
 """
+)
 
 
 def outcomes(result: pytest.RunResult) -> dict[str, int]:

@@ -11,30 +11,21 @@ import pytest
 from sora_mock.core import errors as e
 from sora_mock.testing.report import CATEGORIES, TITLE
 
-from .conftest import run_pytest
+from .conftest import POST_SOURCE, run_pytest
 from .test_plugin import outcomes
 
 TEXT_MODEL: Final = "sora-2-text-to-video"
-HEADER = """
-import json
-import urllib.request
-
+HEADER = (
+    POST_SOURCE
+    + """
 CREATE = "/api/v1/video/sora-pro"
 CHECK = "/api/video-generations/check-result"
-
-
-def post(mock, path, body):
-    request = urllib.request.Request(
-        mock.url + path, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json", **mock.headers},
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 def create(mock, **fields):
     return post(mock, CREATE, {"model": "sora-2-text-to-video", "prompt": "a fox", **fields})
 """
+)
 SLOPPY_TEST = """
 def test_sloppy(sora_mock):
     assert create(sora_mock, aspectRatio="square")["code"] == 400
