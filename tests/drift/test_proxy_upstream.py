@@ -505,8 +505,15 @@ async def gone_mid_body(
     if first is not None:
         await asyncio.wait_for(first.wait(), 10)
     writer.close()
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):  # the proxy journals the row once it sees the connection lost
+    return await the_one_row(proxy)
+
+
+async def the_one_row(proxy: str) -> dict[str, Any]:
+    """The proxy's one journal row, once it is there: an exchange whose client went away is
+    journaled when the proxy notices, after the client's last byte. Each look is a request (no
+    sleep), at most 200 of them within 10 s."""
+    async with aiohttp.ClientSession() as session, asyncio.timeout(10):
+        for _ in range(200):
             if found := await rows(session, proxy):
                 break
         (row,) = found
@@ -667,10 +674,7 @@ async def test_a_client_that_leaves_mid_download_is_journaled_with_what_it_was_g
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.close()  # a reset: the client is gone
     more.set()  # the upstream's second half now meets a closed connection
-    async with aiohttp.ClientSession() as session, asyncio.timeout(10):
-        while not (found := await rows(session, proxy)):  # each look is a request: no sleep
-            pass
-    (row,) = found
+    row = await the_one_row(proxy)
     assert 200 == row["http_status"]
     assert f"the client went away after {HALF} bytes of the file" == row["fault"]
     recorded = await asyncio.to_thread(first_record, tmp_path / "rec")
