@@ -108,24 +108,19 @@ def failure_answer(status: int, reason: str) -> bytes:
 async def read_body(upstream: aiohttp.ClientResponse, timeouts: Timeouts) -> bytes:
     """A whole answer, each read waiting at most `timeouts.read`."""
     parts: list[bytes] = []
-    got = 0
-    try:
-        while True:
-            async with asyncio.timeout(timeouts.read):
-                chunk = await upstream.content.readany()
-            if not chunk:
-                return b"".join(parts)
-            parts.append(chunk)
-            got += len(chunk)
-    except TimeoutError:
+    passed = await pass_on(upstream, None, timeouts.read, parts)
+    got = passed.got
+    if passed.silent:
         raise UpstreamFailed(
             GATEWAY_TIMEOUT,
             f"the upstream stalled mid-answer: nothing for {timeouts.read:g} s after {got} bytes",
-        ) from None
-    except (aiohttp.ClientError, OSError) as exc:
+        )
+    if passed.error is not None:
         raise UpstreamFailed(
-            BAD_GATEWAY, f"the upstream closed the connection mid-answer after {got} bytes ({exc})"
-        ) from None
+            BAD_GATEWAY,
+            f"the upstream closed the connection mid-answer after {got} bytes ({passed.error})",
+        )
+    return b"".join(parts)
 
 
 def failed_before_answer(exc: BaseException, timeouts: Timeouts) -> UpstreamFailed:
@@ -233,40 +228,52 @@ async def _failed(request: web.Request, x: Exchange, failed: UpstreamFailed) -> 
 @dataclass(slots=True)
 class Passed:
     """How passing an answer's body on ended: the bytes passed, and why it ended early (the
-    upstream silent for longer than the wait, the upstream's error, or the client gone)."""
+    upstream silent for longer than the wait, an error, or the client gone)."""
 
     got: int = 0
     silent: bool = False
     error: BaseException | None = None
     client_gone: bool = False
 
+    @property
+    def cut(self) -> bool:
+        """The answer ended before the upstream ended it."""
+        return self.silent or self.error is not None
+
 
 async def pass_on(
     upstream: aiohttp.ClientResponse,
-    response: web.StreamResponse,
+    response: web.StreamResponse | None,
     wait: float,
     kept: list[bytes] | None = None,
 ) -> Passed:
-    """The upstream's body to the client as it comes, each read waiting at most `wait`; the
-    chunks are also appended to `kept` when given."""
+    """The upstream's body as it comes, each read waiting at most `wait`: written to the
+    client's `response` when given, appended to `kept` when given."""
     passed = Passed()
-    try:
-        while True:
+    while True:
+        try:
             async with asyncio.timeout(wait):
                 chunk = await upstream.content.readany()
-            if not chunk:
+        except TimeoutError:
+            passed.silent = True
+            return passed
+        except (aiohttp.ClientError, OSError) as exc:
+            passed.error = exc
+            return passed
+        if not chunk:
+            return passed
+        if kept is not None:
+            kept.append(chunk)
+        if response is not None:
+            try:
+                await response.write(chunk)
+            except ConnectionError:  # the client went away (so does the upstream's answer)
+                passed.client_gone = True
                 return passed
-            if kept is not None:
-                kept.append(chunk)
-            await response.write(chunk)
-            passed.got += len(chunk)  # handed to the client's connection
-    except TimeoutError:
-        passed.silent = True
-    except ConnectionError:  # the client went away (so does the upstream's answer)
-        passed.client_gone = True
-    except (aiohttp.ClientError, OSError) as exc:
-        passed.error = exc
-    return passed
+            except OSError as exc:
+                passed.error = exc
+                return passed
+        passed.got += len(chunk)  # handed to the client's connection, or kept
 
 
 async def _file(
@@ -295,7 +302,7 @@ async def _file(
     # recorded, then journaled, before the client's answer ends: what it reads next finds both
     await keep(request, x, upstream.status, upstream.headers, f"({got} bytes)")
     pipeline.finish(None, app[SIMULATOR], x)
-    if x.fault is not None and not passed.client_gone and request.transport is not None:
+    if passed.cut and request.transport is not None:
         request.transport.abort()  # short of its Content-Length (or chunked without its end)
     elif not passed.client_gone:
         with contextlib.suppress(ConnectionError):
